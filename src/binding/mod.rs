@@ -1,0 +1,327 @@
+//! Bindings: who may reach whom through which 700 numbers, in which mode, until when.
+//!
+//! | mode | a call from … to … | goes to | shown to callee |
+//! |---|---|---|---|
+//! | AXB | A → X / B → X | B / A | X |
+//! | AXN | A → X / anyone else → X | N / A | X |
+//! | AXYB | A → Y / B → X | B / A | X / Y |
+//! | GXB | a member of G → X / B → X | B / G's members in order | X |
+//!
+//! Every mode but AXN is *keyed by the caller*: one usage number carries many bindings, and
+//! (usage number, caller) finds at most one of them. AXN is *exclusive*: X alone decides, so an
+//! AXN binding is the only one on its X.
+#![forbid(unsafe_code)]
+
+mod policy;
+
+pub use policy::{Direction, MAX_ALLOWED_CALLERS, Media, MediaSet, Policy, TimeWindow};
+
+use crate::number::{SubscriberNumber, UsageNumber};
+use crate::tenant::TenantId;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A binding's identifier: assigned in order by the state and never reused.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BindingId(u64);
+
+impl BindingId {
+    /// The identifier with this raw value (as carried in events and across the C ABI).
+    pub const fn from_raw(raw: u64) -> Self {
+        BindingId(raw)
+    }
+    /// The raw value.
+    pub const fn raw(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for BindingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "binding#{}", self.0)
+    }
+}
+
+/// The binding modes of the 700 segment.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Mode {
+    /// A and B reach each other through X.
+    Axb,
+    /// Anyone reaches A through X; A reaches the default destination N.
+    Axn,
+    /// B reaches A through X, A reaches B through Y.
+    Axyb,
+    /// Members of group G reach B through X; B reaches G's members in order.
+    Gxb,
+}
+
+/// The most members a GXB group may have (they are rung in order, and a route decision carries
+/// them all in a fixed-size array so routing never allocates).
+pub const MAX_GROUP_MEMBERS: usize = 8;
+
+/// The parties and usage numbers of a binding, by mode.
+///
+/// `X` is [`UsageNumber`] in a binding; in a request it is [`crate::pool::NumberChoice`], so the
+/// same shape says "this X" or "pick an X for me".
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Parties<X = UsageNumber> {
+    /// A and B through X.
+    Axb {
+        /// Party A.
+        a: SubscriberNumber,
+        /// The usage number both see.
+        x: X,
+        /// Party B.
+        b: SubscriberNumber,
+    },
+    /// Anyone to A through X; A to N.
+    Axn {
+        /// Party A, the owner of X.
+        a: SubscriberNumber,
+        /// The usage number.
+        x: X,
+        /// Where A's own calls to X go; `None` refuses them.
+        n: Option<SubscriberNumber>,
+    },
+    /// B calls X to reach A; A calls Y to reach B.
+    Axyb {
+        /// Party A.
+        a: SubscriberNumber,
+        /// The usage number B dials and A is shown.
+        x: X,
+        /// The usage number A dials and B is shown.
+        y: X,
+        /// Party B.
+        b: SubscriberNumber,
+    },
+    /// Group G and B through X.
+    Gxb {
+        /// The group's members, in ringing order (1..=8, distinct).
+        group: Vec<SubscriberNumber>,
+        /// The usage number.
+        x: X,
+        /// Party B.
+        b: SubscriberNumber,
+    },
+}
+
+impl<X> Parties<X> {
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        match self {
+            Parties::Axb { .. } => Mode::Axb,
+            Parties::Axn { .. } => Mode::Axn,
+            Parties::Axyb { .. } => Mode::Axyb,
+            Parties::Gxb { .. } => Mode::Gxb,
+        }
+    }
+
+    /// Every subscriber that is a party (A, B, N, the group's members).
+    pub fn subscribers(&self) -> Vec<SubscriberNumber> {
+        match self {
+            Parties::Axb { a, b, .. } | Parties::Axyb { a, b, .. } => vec![*a, *b],
+            Parties::Axn { a, n, .. } => std::iter::once(*a).chain(*n).collect(),
+            Parties::Gxb { group, b, .. } => group.iter().copied().chain([*b]).collect(),
+        }
+    }
+}
+
+impl Parties<UsageNumber> {
+    /// The usage numbers the binding occupies (X, and Y for AXYB).
+    pub fn usage_numbers(&self) -> Vec<UsageNumber> {
+        match self {
+            Parties::Axb { x, .. } | Parties::Axn { x, .. } | Parties::Gxb { x, .. } => vec![*x],
+            Parties::Axyb { x, y, .. } => vec![*x, *y],
+        }
+    }
+}
+
+/// Who a route entry on a usage number is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Party {
+    /// Any caller without an entry of its own (AXN's public side).
+    Anyone,
+    /// This caller.
+    Caller(SubscriberNumber),
+}
+
+/// Where a call goes: one destination, or a group rung in order. Fixed-size, so a route
+/// decision is plain `Copy` data.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Targets {
+    members: [Option<SubscriberNumber>; MAX_GROUP_MEMBERS],
+    len: u8,
+}
+
+impl Targets {
+    /// One destination.
+    pub fn one(to: SubscriberNumber) -> Self {
+        let mut t = Targets::default();
+        t.members[0] = Some(to);
+        t.len = 1;
+        t
+    }
+
+    /// Up to [`MAX_GROUP_MEMBERS`] destinations in order; extra ones are ignored (groups are
+    /// validated to that size before they reach here).
+    pub fn group(members: &[SubscriberNumber]) -> Self {
+        let mut t = Targets::default();
+        for (slot, m) in t.members.iter_mut().zip(members) {
+            *slot = Some(*m);
+            t.len += 1;
+        }
+        t
+    }
+
+    /// How many destinations.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first destination (the only one outside GXB).
+    pub fn first(&self) -> Option<SubscriberNumber> {
+        self.members[0]
+    }
+
+    /// The destinations in ringing order.
+    pub fn iter(&self) -> impl Iterator<Item = SubscriberNumber> + '_ {
+        self.members
+            .iter()
+            .take(self.len as usize)
+            .flatten()
+            .copied()
+    }
+}
+
+impl fmt::Debug for Targets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// How one route entry of a binding behaves: where a caller goes and what it is shown.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Leg {
+    /// The destinations; `None` for AXN's A when there is no N.
+    pub to: Option<Targets>,
+    /// The 700 number shown to the callee (never the caller's real number).
+    pub display: UsageNumber,
+    /// Whether the call comes from the A side (see [`Direction`]).
+    pub from_a_side: bool,
+}
+
+/// A live binding's status.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BindingStatus {
+    /// Routes.
+    Active,
+    /// Kept but refused (anti-fraud, or on request) until resumed.
+    Suspended,
+}
+
+/// Why a binding ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EndReason {
+    /// Released by the tenant (unbind), or a party replaced by an update.
+    Released,
+    /// Reached its expiry time.
+    Expired,
+}
+
+/// The longest order id, consent reference or external reference, in bytes.
+pub const MAX_REFERENCE_LEN: usize = 64;
+
+/// A live binding.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Binding {
+    /// Its identifier.
+    pub id: BindingId,
+    /// The tenant that made it; its usage numbers are the tenant's own.
+    pub tenant: TenantId,
+    /// Mode, parties and usage numbers.
+    pub parties: Parties,
+    /// What it permits.
+    pub policy: Policy,
+    /// Active or suspended.
+    pub status: BindingStatus,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops routing (exclusive: at this instant it no longer routes).
+    pub expires_at: Timestamp,
+    /// The order it serves (the 700 API's order id).
+    pub order_id: String,
+    /// The reference of the user's consent to this binding (required).
+    pub consent_ref: String,
+    /// The platform's own opaque reference.
+    pub external_ref: String,
+}
+
+impl Binding {
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        self.parties.mode()
+    }
+
+    /// Whether it is past its expiry at `now` (it then never routes, swept or not).
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        now >= self.expires_at
+    }
+
+    /// Every route entry the binding installs: (usage number, who calls, how the call goes).
+    pub fn legs(&self) -> Vec<(UsageNumber, Party, Leg)> {
+        let leg = |to: Option<Targets>, display, from_a_side| Leg {
+            to,
+            display,
+            from_a_side,
+        };
+        match &self.parties {
+            Parties::Axb { a, x, b } => vec![
+                (*x, Party::Caller(*a), leg(Some(Targets::one(*b)), *x, true)),
+                (
+                    *x,
+                    Party::Caller(*b),
+                    leg(Some(Targets::one(*a)), *x, false),
+                ),
+            ],
+            Parties::Axn { a, x, n } => vec![
+                (*x, Party::Caller(*a), leg(n.map(Targets::one), *x, true)),
+                (*x, Party::Anyone, leg(Some(Targets::one(*a)), *x, false)),
+            ],
+            Parties::Axyb { a, x, y, b } => vec![
+                (*y, Party::Caller(*a), leg(Some(Targets::one(*b)), *x, true)),
+                (
+                    *x,
+                    Party::Caller(*b),
+                    leg(Some(Targets::one(*a)), *y, false),
+                ),
+            ],
+            Parties::Gxb { group, x, b } => {
+                let mut legs: Vec<_> = group
+                    .iter()
+                    .map(|m| (*x, Party::Caller(*m), leg(Some(Targets::one(*b)), *x, true)))
+                    .collect();
+                legs.push((
+                    *x,
+                    Party::Caller(*b),
+                    leg(Some(Targets::group(group)), *x, false),
+                ));
+                legs
+            }
+        }
+    }
+
+    /// The route entry for `party` on `x`, if the binding has one.
+    pub fn leg(&self, x: UsageNumber, party: Party) -> Option<Leg> {
+        self.legs()
+            .into_iter()
+            .find(|(lx, lp, _)| *lx == x && *lp == party)
+            .map(|(_, _, leg)| leg)
+    }
+}

@@ -1,0 +1,128 @@
+//! Commands: what a platform asks of the state. Each is validated against the current state and,
+//! if accepted, yields [`crate::Event`]s; a refused command yields a typed [`crate::Error`] and
+//! changes nothing.
+#![forbid(unsafe_code)]
+
+use crate::binding::{BindingId, Parties, Policy};
+use crate::number::{ManagementNumber, SubscriberNumber};
+use crate::pool::{LicensedBlock, NumberChoice, Tag};
+use crate::tenant::{Scenario, TenantId, TenantStatus, ViolationKind};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A request for a new binding.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BindRequest {
+    /// The tenant making it; every usage number comes from its own management numbers.
+    pub tenant: TenantId,
+    /// Mode, parties, and each usage number given or to be picked.
+    pub parties: Parties<NumberChoice>,
+    /// When it stops routing; must be after now.
+    pub expires_at: Timestamp,
+    /// What it permits.
+    pub policy: Policy,
+    /// The order it serves (may be empty; at most 64 bytes).
+    pub order_id: String,
+    /// The reference of the user's consent (required; at most 64 bytes).
+    pub consent_ref: String,
+    /// The platform's own reference (may be empty; at most 64 bytes).
+    pub external_ref: String,
+}
+
+/// A new counterpart for an existing binding.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Counterpart {
+    /// The new B of an AXB, AXYB or GXB binding.
+    B(SubscriberNumber),
+    /// The new default destination of an AXN binding (`None` refuses A's calls to X).
+    N(Option<SubscriberNumber>),
+    /// The new members of a GXB group, in ringing order.
+    Group(Vec<SubscriberNumber>),
+}
+
+/// Everything the state can be asked to do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Command {
+    /// Register a tenant.
+    RegisterTenant {
+        /// Its name (1..=128 bytes, no control characters).
+        name: String,
+        /// Its contracted scenarios.
+        scenarios: Vec<Scenario>,
+        /// Its cap of bindings per usage number; `None` takes the configured default.
+        pair_cap: Option<u16>,
+    },
+    /// Change a tenant's status (suspend, reactivate, exit).
+    SetTenantStatus {
+        /// The tenant.
+        tenant: TenantId,
+        /// The new status.
+        status: TenantStatus,
+    },
+    /// Add a violation to a tenant's credit record.
+    RecordViolation {
+        /// The tenant.
+        tenant: TenantId,
+        /// What kind.
+        kind: ViolationKind,
+        /// Free text (at most 256 bytes).
+        note: String,
+    },
+    /// License a block of management numbers to the platform.
+    LicenseBlock(LicensedBlock),
+    /// Assign a management number (and so its 10,000 usage numbers) to a tenant.
+    AssignNumber {
+        /// The tenant.
+        tenant: TenantId,
+        /// The number.
+        number: ManagementNumber,
+        /// Selection tags.
+        tags: Vec<Tag>,
+    },
+    /// Take a management number back from a tenant; it goes to quarantine.
+    ReclaimNumber {
+        /// The tenant holding it.
+        tenant: TenantId,
+        /// The number.
+        number: ManagementNumber,
+    },
+    /// Make a binding.
+    Bind(BindRequest),
+    /// Change a binding.
+    Update {
+        /// The tenant asking.
+        tenant: TenantId,
+        /// The binding.
+        binding: BindingId,
+        /// A new counterpart.
+        counterpart: Option<Counterpart>,
+        /// A new expiry.
+        expires_at: Option<Timestamp>,
+        /// A new policy.
+        policy: Option<Policy>,
+    },
+    /// Suspend a binding.
+    Suspend {
+        /// The tenant asking.
+        tenant: TenantId,
+        /// The binding.
+        binding: BindingId,
+    },
+    /// Resume a suspended binding.
+    Resume {
+        /// The tenant asking.
+        tenant: TenantId,
+        /// The binding.
+        binding: BindingId,
+    },
+    /// Release a binding.
+    Unbind {
+        /// The tenant asking.
+        tenant: TenantId,
+        /// The binding.
+        binding: BindingId,
+    },
+    /// Sweep expired bindings and ended quarantines.
+    Sweep,
+}

@@ -1,0 +1,59 @@
+//! # np700
+//!
+//! The 700 privacy-number segment, in-process: which tenant owns which 700 number (never mixing
+//! tenants), every binding from creation to expiry and quarantine, and the answer to "this caller
+//! dialled this 700 number: where does it go?" for every call and SMS.
+//!
+//! ## Contents
+//!
+//! - [`number`]: management numbers (11 digits), usage numbers (15 digits), subscriber numbers,
+//!   and dial strings as switches see them.
+//! - [`tenant`]: the business users that hold numbers, their status and credit record.
+//! - [`pool`]: licensed blocks, exclusive assignment to tenants, number quarantine, selection.
+//! - [`binding`]: the AXB, AXN, AXYB and GXB modes, policies, lifecycle.
+//! - [`command`] and [`event`]: what may be asked, and the only way state changes.
+//! - [`State`]: validates commands into events, applies events, and routes.
+//! - [`route`]: route decisions and the reasons a switch maps to SIP statuses.
+//!
+//! ## The shape of a write
+//!
+//! ```
+//! use np700::{Command, Config, State, Timestamp};
+//!
+//! let mut state = State::new(Config::default());
+//! let now = Timestamp::from_unix_secs(1_767_225_600);
+//! let events = state.execute(
+//!     &Command::RegisterTenant { name: "Swift Delivery".into(), scenarios: vec![], pair_cap: None },
+//!     now,
+//! ).unwrap();
+//! // The same events rebuild the same state.
+//! assert_eq!(State::replay(Config::default(), &events), state);
+//! ```
+//!
+//! The core is pure: no I/O, no clock (time is an argument), no threads, no `unsafe`.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod binding;
+pub mod command;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod number;
+pub mod pool;
+pub mod route;
+pub mod state;
+pub mod tenant;
+pub mod time;
+
+pub use binding::{Binding, BindingId, Media, Mode, Parties, Policy};
+pub use command::{BindRequest, Command, Counterpart};
+pub use config::Config;
+pub use error::{Conflict, Error};
+pub use event::Event;
+pub use number::{DialedNumber, ManagementNumber, SubscriberNumber, UsageNumber};
+pub use pool::{LicensedBlock, NumberChoice, Selection, Tag, TagMatch};
+pub use route::{AnnounceReason, Decision, RejectReason, Route};
+pub use state::State;
+pub use tenant::{Tenant, TenantId, TenantStatus};
+pub use time::Timestamp;

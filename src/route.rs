@@ -1,0 +1,250 @@
+//! Route decisions: "this caller dialled this 700 number — where does it go?"
+//!
+//! [`State::route`] answers from the state; the lock-free index answers the same question the same
+//! way for switches. Time is an argument; nothing reads a clock.
+#![forbid(unsafe_code)]
+
+use crate::binding::EndReason;
+use crate::binding::{BindingId, BindingStatus, Media, Mode, Party, Targets};
+use crate::number::{DialedNumber, SubscriberNumber, UsageNumber, parse_dialed};
+use crate::state::State;
+use crate::tenant::{TenantId, TenantStatus};
+use crate::time::Timestamp;
+
+/// A routed call or SMS.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Route {
+    /// Where it goes: one destination, or for GXB the group's members in ringing order.
+    pub to: Targets,
+    /// The 700 number to present to the callee (never the caller's real number).
+    pub display: UsageNumber,
+    /// The binding that decided it.
+    pub binding: BindingId,
+    /// The tenant that owns the binding (for CDRs and billing).
+    pub tenant: TenantId,
+    /// The binding's mode.
+    pub mode: Mode,
+    /// Whether the switch should record the call.
+    pub record: bool,
+}
+
+/// Why the caller hears an announcement instead of being connected.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AnnounceReason {
+    /// The binding was released; the number is in quarantine for this caller ("service ended").
+    ServiceEnded,
+    /// The binding expired (swept or not yet swept); in quarantine for this caller.
+    Expired,
+}
+
+/// Why a call is refused. Each maps to a SIP status with [`RejectReason::sip_status`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectReason {
+    /// The dialled string is not a number at all.
+    MalformedNumber,
+    /// Not a 700 number, or a 700 number not licensed to this platform.
+    NotOurs,
+    /// Licensed to the platform but held by no tenant.
+    Unassigned,
+    /// No live binding on the number.
+    NoBinding,
+    /// The number has bindings, but none for this caller (or the caller is not on the allow-list).
+    CallerNotPermitted,
+    /// The caller's number is missing or malformed, so no binding can be matched.
+    CallerUnidentified,
+    /// The binding does not allow this medium (voice or SMS).
+    MediaNotPermitted,
+    /// The binding does not allow calls in this direction.
+    DirectionBarred,
+    /// Outside the binding's time-of-day window.
+    OutsideTimeWindow,
+    /// The binding is suspended.
+    BindingSuspended,
+    /// The tenant is suspended.
+    TenantSuspended,
+    /// AXN: A called its own X and the binding has no default destination N.
+    NoDestination,
+}
+
+impl RejectReason {
+    /// The SIP final response a switch would send.
+    pub const fn sip_status(self) -> u16 {
+        match self {
+            RejectReason::MalformedNumber => 484,
+            RejectReason::NotOurs | RejectReason::Unassigned | RejectReason::NoBinding => 404,
+            RejectReason::CallerNotPermitted
+            | RejectReason::CallerUnidentified
+            | RejectReason::DirectionBarred => 403,
+            RejectReason::MediaNotPermitted => 488,
+            RejectReason::OutsideTimeWindow | RejectReason::NoDestination => 480,
+            RejectReason::BindingSuspended => 480,
+            RejectReason::TenantSuspended => 503,
+        }
+    }
+}
+
+/// The answer to one lookup.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// Connect.
+    Route(Route),
+    /// Only part of a 700 number was dialled (e.g. the 11-digit management number): collect
+    /// this many more digits and ask again.
+    CollectDigits {
+        /// Digits still needed.
+        needed: u8,
+    },
+    /// Play an announcement and release.
+    Announce {
+        /// Which announcement.
+        reason: AnnounceReason,
+    },
+    /// Refuse.
+    Reject {
+        /// Why.
+        reason: RejectReason,
+    },
+}
+
+const fn reject(reason: RejectReason) -> Decision {
+    Decision::Reject { reason }
+}
+
+impl State {
+    /// Routes a call or SMS given the strings a switch sees: the caller's number (any accepted
+    /// shape; empty or malformed is refused once a binding would need it) and the dialled string.
+    pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
+        let dialed = match parse_dialed(dialed) {
+            Ok(d) => d,
+            Err(e) => {
+                return reject(if matches!(e, crate::number::NumberError::NotSegment700) {
+                    RejectReason::NotOurs
+                } else {
+                    RejectReason::MalformedNumber
+                });
+            }
+        };
+        self.route_dialed(SubscriberNumber::parse(caller).ok(), dialed, media, now)
+    }
+
+    /// Routes a parsed request (`caller` is `None` when it was missing or malformed).
+    pub fn route_dialed(
+        &self,
+        caller: Option<SubscriberNumber>,
+        dialed: DialedNumber,
+        media: Media,
+        now: Timestamp,
+    ) -> Decision {
+        match dialed {
+            DialedNumber::Usage(x) => self.route_usage(caller, x, media, now),
+            DialedNumber::Management(m) => {
+                if !self.pool().is_licensed(m) {
+                    reject(RejectReason::NotOurs)
+                } else if self.pool().holder(m).is_none() {
+                    reject(RejectReason::Unassigned)
+                } else {
+                    Decision::CollectDigits {
+                        needed: dialed.digits_needed(),
+                    }
+                }
+            }
+            DialedNumber::Incomplete { .. } => Decision::CollectDigits {
+                needed: dialed.digits_needed(),
+            },
+        }
+    }
+
+    /// Routes a call from `caller` to usage number `x`.
+    pub fn route_usage(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: UsageNumber,
+        media: Media,
+        now: Timestamp,
+    ) -> Decision {
+        let m = x.management();
+        if !self.pool().is_licensed(m) {
+            return reject(RejectReason::NotOurs);
+        }
+        let Some(holder) = self.pool().holder(m) else {
+            return reject(RejectReason::Unassigned);
+        };
+        if self
+            .tenant(holder)
+            .is_some_and(|t| t.status == TenantStatus::Suspended)
+        {
+            return reject(RejectReason::TenantSuspended);
+        }
+        let Some(entry) = self.usage_entry(x) else {
+            return reject(RejectReason::NoBinding);
+        };
+        let Some(caller) = caller else {
+            return reject(RejectReason::CallerUnidentified);
+        };
+
+        for party in [Party::Caller(caller), Party::Anyone] {
+            let Some(id) = entry.routes.get(&party) else {
+                continue;
+            };
+            let Some(b) = self.binding(*id) else { continue };
+            if b.is_expired(now) {
+                // Not swept yet: it announces for as long as its quarantine would run.
+                if self.quarantine_at(x, party, now).is_some() {
+                    return Decision::Announce {
+                        reason: AnnounceReason::Expired,
+                    };
+                }
+                continue;
+            }
+            let Some(leg) = b.leg(x, party) else { continue };
+            if b.status == BindingStatus::Suspended {
+                return reject(RejectReason::BindingSuspended);
+            }
+            if !b.policy.media.allows(media) {
+                return reject(RejectReason::MediaNotPermitted);
+            }
+            if !b.policy.direction.allows(leg.from_a_side) {
+                return reject(RejectReason::DirectionBarred);
+            }
+            if party == Party::Anyone
+                && !b.policy.allowed_callers.is_empty()
+                && b.policy.allowed_callers.binary_search(&caller).is_err()
+            {
+                return reject(RejectReason::CallerNotPermitted);
+            }
+            if b.policy.window.is_some_and(|w| !w.contains(now)) {
+                return reject(RejectReason::OutsideTimeWindow);
+            }
+            let Some(to) = leg.to else {
+                return reject(RejectReason::NoDestination);
+            };
+            return Decision::Route(Route {
+                to,
+                display: leg.display,
+                binding: b.id,
+                tenant: b.tenant,
+                mode: b.mode(),
+                record: b.policy.record,
+            });
+        }
+        for party in [Party::Caller(caller), Party::Anyone] {
+            if let Some(q) = entry.quarantine.get(&party).filter(|q| q.until > now) {
+                let reason = match q.ended {
+                    EndReason::Released => AnnounceReason::ServiceEnded,
+                    EndReason::Expired => AnnounceReason::Expired,
+                };
+                return Decision::Announce { reason };
+            }
+        }
+        let live = entry
+            .routes
+            .values()
+            .any(|id| self.binding(*id).is_some_and(|b| !b.is_expired(now)));
+        reject(if live {
+            RejectReason::CallerNotPermitted
+        } else {
+            RejectReason::NoBinding
+        })
+    }
+}

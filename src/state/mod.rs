@@ -1,0 +1,362 @@
+//! The state: the single source of truth for the writer and for replicas.
+//!
+//! It changes only by [`State::apply`]ing [`Event`]s; commands are turned into events by
+//! [`State::plan`] (validation, no change) and [`State::execute`] (plan, then apply). Everything is
+//! plain data in ordered maps, so two states built from the same events compare equal.
+#![forbid(unsafe_code)]
+
+mod plan;
+mod select;
+
+use crate::binding::{Binding, BindingId, BindingStatus, EndReason, Party};
+use crate::config::Config;
+use crate::event::Event;
+use crate::number::{SubscriberNumber, UsageNumber};
+use crate::pool::NumberPool;
+use crate::tenant::{Tenant, TenantId};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A quarantined route entry: a party of an ended binding (or, after an AXN, everyone) that is
+/// told "service ended" on this usage number instead of reaching its next user.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Quarantine {
+    /// End of the quarantine.
+    pub until: Timestamp,
+    /// The binding that left it.
+    pub binding: BindingId,
+    /// Whom the party reached through this number (the first destination), so a new binding
+    /// that would take it to the same party again (the same pair re-binding) is allowed.
+    pub reached: Option<SubscriberNumber>,
+    /// How that binding ended.
+    pub ended: EndReason,
+}
+
+/// What one usage number carries: route entries of live bindings, and quarantines.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageEntry {
+    /// Live bindings' entries; [`Party::Anyone`] marks an exclusive (AXN) binding.
+    pub routes: BTreeMap<Party, BindingId>,
+    /// Quarantined entries.
+    pub quarantine: BTreeMap<Party, Quarantine>,
+}
+
+impl UsageEntry {
+    fn is_empty(&self) -> bool {
+        self.routes.is_empty() && self.quarantine.is_empty()
+    }
+}
+
+/// The whole state of a platform's 700 numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    config: Config,
+    tenants: BTreeMap<TenantId, Tenant>,
+    next_tenant: u32,
+    pool: NumberPool,
+    bindings: BTreeMap<BindingId, Binding>,
+    next_binding: u64,
+    usage: BTreeMap<UsageNumber, UsageEntry>,
+    // Derived indexes, kept in step by `apply`.
+    expiries: BTreeSet<(Timestamp, BindingId)>,
+    quarantine_ends: BTreeSet<(Timestamp, UsageNumber, Party)>,
+    party_numbers: BTreeMap<SubscriberNumber, BTreeSet<UsageNumber>>,
+}
+
+impl State {
+    /// An empty state with this configuration.
+    pub fn new(config: Config) -> Self {
+        State {
+            config,
+            tenants: BTreeMap::new(),
+            next_tenant: 1,
+            pool: NumberPool::default(),
+            bindings: BTreeMap::new(),
+            next_binding: 1,
+            usage: BTreeMap::new(),
+            expiries: BTreeSet::new(),
+            quarantine_ends: BTreeSet::new(),
+            party_numbers: BTreeMap::new(),
+        }
+    }
+
+    /// A state rebuilt from a history of events.
+    pub fn replay<'a>(config: Config, events: impl IntoIterator<Item = &'a Event>) -> Self {
+        let mut state = State::new(config);
+        for e in events {
+            state.apply(e);
+        }
+        state
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A tenant.
+    pub fn tenant(&self, id: TenantId) -> Option<&Tenant> {
+        self.tenants.get(&id)
+    }
+
+    /// All tenants, by id.
+    pub fn tenants(&self) -> impl Iterator<Item = &Tenant> + '_ {
+        self.tenants.values()
+    }
+
+    /// The number resources.
+    pub fn pool(&self) -> &NumberPool {
+        &self.pool
+    }
+
+    /// A live binding (active or suspended; possibly past its expiry but not yet swept).
+    pub fn binding(&self, id: BindingId) -> Option<&Binding> {
+        self.bindings.get(&id)
+    }
+
+    /// All bindings not yet released or swept, by id.
+    pub fn bindings(&self) -> impl Iterator<Item = &Binding> + '_ {
+        self.bindings.values()
+    }
+
+    /// What a usage number carries, if anything.
+    pub fn usage_entry(&self, x: UsageNumber) -> Option<&UsageEntry> {
+        self.usage.get(&x)
+    }
+
+    /// Every usage number that carries entries or quarantines, in order.
+    pub fn usage_entries(&self) -> impl Iterator<Item = (UsageNumber, &UsageEntry)> + '_ {
+        self.usage.iter().map(|(x, e)| (*x, e))
+    }
+
+    /// The id the next binding will get.
+    pub fn next_binding_id(&self) -> BindingId {
+        BindingId::from_raw(self.next_binding)
+    }
+
+    /// The id the next tenant will get.
+    pub fn next_tenant_id(&self) -> TenantId {
+        TenantId::from_raw(self.next_tenant)
+    }
+
+    /// Applies one event. Events come from [`State::plan`] on an equal state (or from a journal
+    /// of them), so they are valid here; an event that does not fit (a replica fed out of order)
+    /// is ignored rather than corrupting the state.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::TenantRegistered { tenant } => {
+                self.next_tenant = self.next_tenant.max(tenant.id.raw().saturating_add(1));
+                self.tenants.insert(tenant.id, tenant.clone());
+            }
+            Event::TenantStatusChanged { tenant, status, .. } => {
+                if let Some(t) = self.tenants.get_mut(tenant) {
+                    t.status = *status;
+                }
+            }
+            Event::ViolationRecorded { tenant, violation } => {
+                if let Some(t) = self.tenants.get_mut(tenant) {
+                    t.credit_record.push(violation.clone());
+                }
+            }
+            Event::BlockLicensed { block, .. } => self.pool.license(*block),
+            Event::NumberAssigned {
+                number,
+                tenant,
+                tags,
+                at,
+            } => self.pool.assign(*number, *tenant, tags.clone(), *at),
+            Event::NumberReclaimed {
+                number,
+                quarantine_until,
+                ..
+            } => self.pool.reclaim(*number, *quarantine_until),
+            Event::Bound { binding } => {
+                self.next_binding = self.next_binding.max(binding.id.raw().saturating_add(1));
+                self.install(binding.clone());
+            }
+            Event::Updated {
+                binding,
+                at,
+                quarantine_until,
+            } => {
+                if let Some(old) = self.bindings.get(&binding.id).cloned() {
+                    let new_keys: BTreeSet<(UsageNumber, Party)> =
+                        binding.legs().into_iter().map(|(x, p, _)| (x, p)).collect();
+                    for (x, p, leg) in old.legs() {
+                        if !new_keys.contains(&(x, p)) {
+                            self.end_entry(
+                                x,
+                                p,
+                                &old,
+                                leg.to.and_then(|t| t.first()),
+                                *at,
+                                *quarantine_until,
+                                EndReason::Released,
+                            );
+                        }
+                    }
+                    self.expiries.remove(&(old.expires_at, old.id));
+                    self.bindings.remove(&old.id);
+                    self.install(binding.clone());
+                }
+            }
+            Event::Suspended { binding, .. } => self.set_status(*binding, BindingStatus::Suspended),
+            Event::Resumed { binding, .. } => self.set_status(*binding, BindingStatus::Active),
+            Event::Released {
+                binding,
+                at,
+                quarantine_until,
+            } => self.end_binding(*binding, *at, *quarantine_until, EndReason::Released),
+            Event::Expired {
+                binding,
+                at,
+                quarantine_until,
+            } => self.end_binding(*binding, *at, *quarantine_until, EndReason::Expired),
+            Event::QuarantinesPruned { at } => self.prune(*at),
+        }
+    }
+
+    fn set_status(&mut self, id: BindingId, status: BindingStatus) {
+        if let Some(b) = self.bindings.get_mut(&id) {
+            b.status = status;
+        }
+    }
+
+    /// Installs a binding's entries (replacing any quarantine of the same entries, which the
+    /// planner only allows when the party reaches the same destination again).
+    fn install(&mut self, binding: Binding) {
+        for (x, p, _) in binding.legs() {
+            let entry = self.usage.entry(x).or_default();
+            entry.routes.insert(p, binding.id);
+            if let Some(q) = entry.quarantine.remove(&p) {
+                self.quarantine_ends.remove(&(q.until, x, p));
+            }
+            self.note_party(x, p);
+        }
+        self.expiries.insert((binding.expires_at, binding.id));
+        self.bindings.insert(binding.id, binding);
+    }
+
+    fn end_binding(&mut self, id: BindingId, at: Timestamp, until: Timestamp, why: EndReason) {
+        let Some(binding) = self.bindings.remove(&id) else {
+            return;
+        };
+        self.expiries.remove(&(binding.expires_at, id));
+        for (x, p, leg) in binding.legs() {
+            self.end_entry(
+                x,
+                p,
+                &binding,
+                leg.to.and_then(|t| t.first()),
+                at,
+                until,
+                why,
+            );
+        }
+    }
+
+    /// Removes one route entry and, unless the quarantine is already over, quarantines it.
+    #[allow(clippy::too_many_arguments)]
+    fn end_entry(
+        &mut self,
+        x: UsageNumber,
+        p: Party,
+        binding: &Binding,
+        reached: Option<SubscriberNumber>,
+        at: Timestamp,
+        until: Timestamp,
+        ended: EndReason,
+    ) {
+        let Some(entry) = self.usage.get_mut(&x) else {
+            return;
+        };
+        if entry.routes.get(&p) != Some(&binding.id) {
+            return;
+        }
+        entry.routes.remove(&p);
+        if until > at {
+            let q = Quarantine {
+                until,
+                binding: binding.id,
+                reached,
+                ended,
+            };
+            if let Some(old) = entry.quarantine.insert(p, q) {
+                self.quarantine_ends.remove(&(old.until, x, p));
+            }
+            self.quarantine_ends.insert((until, x, p));
+        }
+        if entry.is_empty() {
+            self.usage.remove(&x);
+        }
+        self.note_party(x, p);
+    }
+
+    /// Keeps `party_numbers` (used to prefer a party's earlier number) in step with entry `(x, p)`.
+    fn note_party(&mut self, x: UsageNumber, p: Party) {
+        let Party::Caller(s) = p else { return };
+        let present = self
+            .usage
+            .get(&x)
+            .is_some_and(|e| e.routes.contains_key(&p) || e.quarantine.contains_key(&p));
+        if present {
+            self.party_numbers.entry(s).or_default().insert(x);
+        } else if let Some(set) = self.party_numbers.get_mut(&s) {
+            set.remove(&x);
+            if set.is_empty() {
+                self.party_numbers.remove(&s);
+            }
+        }
+    }
+
+    fn prune(&mut self, at: Timestamp) {
+        self.pool.prune(at);
+        while let Some(&(until, x, p)) = self.quarantine_ends.first() {
+            if until > at {
+                break;
+            }
+            self.quarantine_ends.pop_first();
+            if let Some(entry) = self.usage.get_mut(&x) {
+                entry.quarantine.remove(&p);
+                if entry.is_empty() {
+                    self.usage.remove(&x);
+                }
+            }
+            self.note_party(x, p);
+        }
+    }
+
+    /// Whether any quarantine (route entry or management number) has ended by `now`.
+    fn has_prunable(&self, now: Timestamp) -> bool {
+        self.quarantine_ends.first().is_some_and(|(until, _, _)| *until <= now)
+            || self.pool.holdings().any(|(_, h)| {
+                matches!(h, crate::pool::Holding::Quarantined { until, .. } if *until <= now)
+            })
+    }
+
+    /// The active quarantine of entry `(x, p)` at `now`, counting entries of bindings that have
+    /// expired but are not swept yet (they are quarantined from their expiry on).
+    pub fn quarantine_at(&self, x: UsageNumber, p: Party, now: Timestamp) -> Option<Quarantine> {
+        let entry = self.usage.get(&x)?;
+        if let Some(id) = entry.routes.get(&p) {
+            let b = &self.bindings[id];
+            if b.is_expired(now) {
+                let q = self.expiry_quarantine(b, x, p);
+                return (q.until > now).then_some(q);
+            }
+            return None;
+        }
+        entry.quarantine.get(&p).copied().filter(|q| q.until > now)
+    }
+
+    /// The quarantine an expired binding's entry `(x, p)` gets when it is swept.
+    fn expiry_quarantine(&self, b: &Binding, x: UsageNumber, p: Party) -> Quarantine {
+        Quarantine {
+            until: b.expires_at.plus_secs(self.config.binding_quarantine_secs),
+            binding: b.id,
+            reached: b.leg(x, p).and_then(|l| l.to).and_then(|t| t.first()),
+            ended: EndReason::Expired,
+        }
+    }
+}
