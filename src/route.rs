@@ -179,72 +179,66 @@ impl State {
         let Some(entry) = self.usage_entry(x) else {
             return reject(RejectReason::NoBinding);
         };
-        let Some(caller) = caller else {
-            return reject(RejectReason::CallerUnidentified);
-        };
+        let live = |id: &BindingId| self.binding(*id).is_some_and(|b| !b.is_expired(now));
 
-        for party in [Party::Caller(caller), Party::Anyone] {
-            let Some(id) = entry.routes.get(&party) else {
-                continue;
-            };
-            let Some(b) = self.binding(*id) else { continue };
-            if b.is_expired(now) {
-                // Not swept yet: it announces for as long as its quarantine would run.
-                if self.quarantine_at(x, party, now).is_some() {
-                    return Decision::Announce {
-                        reason: AnnounceReason::Expired,
-                    };
-                }
-                continue;
-            }
-            let Some(leg) = b.leg(x, party) else { continue };
-            if b.status == BindingStatus::Suspended {
-                return reject(RejectReason::BindingSuspended);
-            }
-            if !b.policy.media.allows(media) {
-                return reject(RejectReason::MediaNotPermitted);
-            }
-            if !b.policy.direction.allows(leg.from_a_side) {
-                return reject(RejectReason::DirectionBarred);
-            }
-            if party == Party::Anyone
-                && !b.policy.allowed_callers.is_empty()
-                && b.policy.allowed_callers.binary_search(&caller).is_err()
-            {
-                return reject(RejectReason::CallerNotPermitted);
-            }
-            if b.policy.window.is_some_and(|w| !w.contains(now)) {
-                return reject(RejectReason::OutsideTimeWindow);
-            }
-            let Some(to) = leg.to else {
-                return reject(RejectReason::NoDestination);
-            };
-            return Decision::Route(Route {
-                to,
-                display: leg.display,
-                binding: b.id,
-                tenant: b.tenant,
-                mode: b.mode(),
-                record: b.policy.record,
-            });
-        }
-        for party in [Party::Caller(caller), Party::Anyone] {
-            if let Some(q) = entry.quarantine.get(&party).filter(|q| q.until > now) {
-                let reason = match q.ended {
-                    EndReason::Released => AnnounceReason::ServiceEnded,
-                    EndReason::Expired => AnnounceReason::Expired,
+        if let Some(caller) = caller {
+            // A live entry for the caller first, then an exclusive binding's entry for anyone.
+            for party in [Party::Caller(caller), Party::Anyone] {
+                let Some(b) = entry
+                    .routes
+                    .get(&party)
+                    .filter(|id| live(id))
+                    .and_then(|id| self.binding(*id))
+                else {
+                    continue;
                 };
-                return Decision::Announce { reason };
+                let Some(leg) = b.leg(x, party) else { continue };
+                if b.status == BindingStatus::Suspended {
+                    return reject(RejectReason::BindingSuspended);
+                }
+                if !b.policy.media.allows(media) {
+                    return reject(RejectReason::MediaNotPermitted);
+                }
+                if !b.policy.direction.allows(leg.from_a_side) {
+                    return reject(RejectReason::DirectionBarred);
+                }
+                if party == Party::Anyone
+                    && !b.policy.allowed_callers.is_empty()
+                    && b.policy.allowed_callers.binary_search(&caller).is_err()
+                {
+                    return reject(RejectReason::CallerNotPermitted);
+                }
+                if b.policy.window.is_some_and(|w| !w.contains(now)) {
+                    return reject(RejectReason::OutsideTimeWindow);
+                }
+                let Some(to) = leg.to else {
+                    return reject(RejectReason::NoDestination);
+                };
+                return Decision::Route(Route {
+                    to,
+                    display: leg.display,
+                    binding: b.id,
+                    tenant: b.tenant,
+                    mode: b.mode(),
+                    record: b.policy.record,
+                });
+            }
+            // Then quarantines, including those of expired bindings not swept yet: a former
+            // party hears the announcement instead of reaching the number's next user.
+            for party in [Party::Caller(caller), Party::Anyone] {
+                if let Some(q) = self.quarantine_at(x, party, now) {
+                    let reason = match q.ended {
+                        EndReason::Released => AnnounceReason::ServiceEnded,
+                        EndReason::Expired => AnnounceReason::Expired,
+                    };
+                    return Decision::Announce { reason };
+                }
             }
         }
-        let live = entry
-            .routes
-            .values()
-            .any(|id| self.binding(*id).is_some_and(|b| !b.is_expired(now)));
-        reject(if live {
-            RejectReason::CallerNotPermitted
-        } else {
-            RejectReason::NoBinding
+        reject(match (entry.routes.values().any(live), caller) {
+            (false, _) => RejectReason::NoBinding,
+            (true, None) => RejectReason::CallerUnidentified,
+            (true, Some(_)) => RejectReason::CallerNotPermitted,
         })
     }
 }

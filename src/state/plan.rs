@@ -346,6 +346,9 @@ impl State {
             avoid.push(x);
             chosen.push(x);
         }
+        if chosen.len() == 2 && chosen[0] == chosen[1] {
+            return Err(Error::InvalidParties("X and Y must differ"));
+        }
         let parties = match &req.parties {
             Parties::Axb { a, b, .. } => Parties::Axb {
                 a: *a,

@@ -1,0 +1,1146 @@
+//! Model-based test: random command sequences and route queries run against the `State` and
+//! against a plain reference model written straight from the rules (DESIGN §1–§3), with no shared
+//! code beyond the data types. After every step the whole observable state is compared:
+//! acceptance of each command, every route answer over the test's universe of callers and
+//! numbers, and the invariants (no management number in two tenants, (X, caller) resolves to at
+//! most one binding, ended or expired bindings never route, quarantined pairs never reach a new
+//! party, the replayed state equals the live state).
+//!
+//! Cases: `NP700_MODEL_CASES` (default 10,000).
+
+use np700::binding::{Direction, MediaSet, Party, TimeWindow};
+use np700::route::{AnnounceReason, RejectReason};
+use np700::{
+    BindRequest, BindingId, Command, Config, Counterpart, Decision, Event, LicensedBlock,
+    ManagementNumber, Media, Mode, NumberChoice, Parties, Policy, Selection, State,
+    SubscriberNumber, TenantId, TenantStatus, Timestamp, UsageNumber,
+};
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+const BINDING_Q: u64 = 30;
+const NUMBER_Q: u64 = 60;
+const T0: u64 = 1_767_225_600;
+
+fn sub(i: usize) -> SubscriberNumber {
+    SubscriberNumber::parse(&format!("1380000000{i}")).unwrap()
+}
+fn stranger() -> SubscriberNumber {
+    SubscriberNumber::parse("13900000000").unwrap()
+}
+fn mgmt(i: usize) -> ManagementNumber {
+    ManagementNumber::new(70012340000 + i as u64).unwrap()
+}
+fn usage(i: usize) -> UsageNumber {
+    // Two usage numbers under each of the four management numbers.
+    mgmt(i / 2).usage((i % 2) as u16).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference model: plain vectors, brute-force searches, time-derived expiry.
+
+#[derive(Clone, Debug)]
+struct MBinding {
+    id: u64,
+    tenant: u32,
+    parties: Parties,
+    expires: u64,
+    suspended: bool,
+    policy: Policy,
+}
+
+/// One route entry: on `x`, caller `who` (None = anyone) reaches `to` (None = refused), shown `display`.
+#[derive(Clone, Debug)]
+struct MEntry {
+    x: UsageNumber,
+    who: Option<SubscriberNumber>,
+    to: Option<Vec<SubscriberNumber>>,
+    display: UsageNumber,
+    from_a: bool,
+}
+
+fn entries(p: &Parties) -> Vec<MEntry> {
+    let e = |x, who, to: Option<Vec<SubscriberNumber>>, display, from_a| MEntry {
+        x,
+        who,
+        to,
+        display,
+        from_a,
+    };
+    match p {
+        Parties::Axb { a, x, b } => vec![
+            e(*x, Some(*a), Some(vec![*b]), *x, true),
+            e(*x, Some(*b), Some(vec![*a]), *x, false),
+        ],
+        Parties::Axn { a, x, n } => vec![
+            e(*x, Some(*a), n.map(|n| vec![n]), *x, true),
+            e(*x, None, Some(vec![*a]), *x, false),
+        ],
+        Parties::Axyb { a, x, y, b } => vec![
+            e(*y, Some(*a), Some(vec![*b]), *x, true),
+            e(*x, Some(*b), Some(vec![*a]), *y, false),
+        ],
+        Parties::Gxb { group, x, b } => {
+            let mut v: Vec<_> = group
+                .iter()
+                .map(|m| e(*x, Some(*m), Some(vec![*b]), *x, true))
+                .collect();
+            v.push(e(*x, Some(*b), Some(group.clone()), *x, false));
+            v
+        }
+    }
+}
+
+/// A quarantined entry: `who` on `x` reached `reached` until the binding ended at `end`.
+#[derive(Clone, Debug)]
+struct MQuarantine {
+    x: UsageNumber,
+    who: Option<SubscriberNumber>,
+    reached: Option<SubscriberNumber>,
+    end: u64,
+    expired: bool,
+}
+
+#[derive(Clone, Debug)]
+enum MHolding {
+    Held(u32),
+    Quarantined { former: u32, until: u64 },
+}
+
+#[derive(Clone, Debug)]
+struct Model {
+    now: u64,
+    tenants: Vec<(u32, TenantStatus, u16)>,
+    licensed: Vec<ManagementNumber>,
+    holdings: Vec<(ManagementNumber, MHolding)>,
+    live: Vec<MBinding>,
+    ended: Vec<MQuarantine>,
+    next_id: u64,
+}
+
+impl Model {
+    fn tenant(&self, t: u32) -> Option<(u32, TenantStatus, u16)> {
+        self.tenants.iter().copied().find(|(id, _, _)| *id == t)
+    }
+    fn holder(&self, m: ManagementNumber) -> Option<u32> {
+        self.holdings.iter().find_map(|(n, h)| match h {
+            MHolding::Held(t) if *n == m => Some(*t),
+            _ => None,
+        })
+    }
+    fn unexpired(&self) -> impl Iterator<Item = &MBinding> {
+        self.live.iter().filter(|b| b.expires > self.now)
+    }
+    /// The quarantine of (x, who) now: the latest-ended holder of that entry, if its quarantine runs.
+    fn quarantine(&self, x: UsageNumber, who: Option<SubscriberNumber>) -> Option<MQuarantine> {
+        let mut all: Vec<MQuarantine> = self.ended.clone();
+        for b in self.live.iter().filter(|b| b.expires <= self.now) {
+            for e in entries(&b.parties) {
+                all.push(MQuarantine {
+                    x: e.x,
+                    who: e.who,
+                    reached: e.to.and_then(|t| t.first().copied()),
+                    end: b.expires,
+                    expired: true,
+                });
+            }
+        }
+        all.into_iter()
+            .filter(|q| q.x == x && q.who == who)
+            .max_by_key(|q| q.end)
+            .filter(|q| q.end + BINDING_Q > self.now)
+    }
+
+    /// Whether `x` can take the entries `keys` of a new (or changed, `ignore`) binding.
+    fn fits(
+        &self,
+        x: UsageNumber,
+        keys: &[(Option<SubscriberNumber>, Option<SubscriberNumber>)],
+        cap: u16,
+        ignore: Option<u64>,
+    ) -> bool {
+        let exclusive = keys.iter().any(|(w, _)| w.is_none());
+        let others: Vec<&MBinding> = self
+            .unexpired()
+            .filter(|b| Some(b.id) != ignore)
+            .filter(|b| entries(&b.parties).iter().any(|e| e.x == x))
+            .collect();
+        for b in &others {
+            for e in entries(&b.parties).iter().filter(|e| e.x == x) {
+                if e.who.is_none() || keys.iter().any(|(w, _)| *w == e.who) {
+                    return false;
+                }
+            }
+        }
+        if exclusive && !others.is_empty() || !exclusive && others.len() >= cap as usize {
+            return false;
+        }
+        let anyone_target = keys.iter().find(|(w, _)| w.is_none()).map(|(_, t)| *t);
+        let mut whos: Vec<Option<SubscriberNumber>> = self
+            .ended
+            .iter()
+            .filter(|q| q.x == x)
+            .map(|q| q.who)
+            .collect();
+        for b in self
+            .live
+            .iter()
+            .filter(|b| b.expires <= self.now && Some(b.id) != ignore)
+        {
+            whos.extend(
+                entries(&b.parties)
+                    .into_iter()
+                    .filter(|e| e.x == x)
+                    .map(|e| e.who),
+            );
+        }
+        for who in whos {
+            // An entry held by a live binding is not in quarantine.
+            if self
+                .unexpired()
+                .any(|b| entries(&b.parties).iter().any(|e| e.x == x && e.who == who))
+            {
+                continue;
+            }
+            let Some(q) = self.quarantine(x, who) else {
+                continue;
+            };
+            let conflict = match keys.iter().find(|(w, _)| *w == who) {
+                Some((_, t)) => *t != q.reached,
+                None if who.is_none() => true,
+                None => anyone_target.is_some_and(|t| t != q.reached),
+            };
+            if conflict {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn end(
+        &mut self,
+        id: u64,
+        at: u64,
+        expired: bool,
+        keep: &[(UsageNumber, Option<SubscriberNumber>)],
+    ) {
+        let b = self.live.iter().find(|b| b.id == id).unwrap().clone();
+        for e in entries(&b.parties) {
+            if !keep.contains(&(e.x, e.who)) {
+                self.ended.push(MQuarantine {
+                    x: e.x,
+                    who: e.who,
+                    reached: e.to.and_then(|t| t.first().copied()),
+                    end: at,
+                    expired,
+                });
+            }
+        }
+    }
+
+    fn route(&self, caller: Option<SubscriberNumber>, x: UsageNumber, media: Media) -> Decision {
+        let rej = |reason| Decision::Reject { reason };
+        let m = x.management();
+        if !self.licensed.contains(&m) {
+            return rej(RejectReason::NotOurs);
+        }
+        let Some(holder) = self.holder(m) else {
+            return rej(RejectReason::Unassigned);
+        };
+        if self.tenant(holder).unwrap().1 == TenantStatus::Suspended {
+            return rej(RejectReason::TenantSuspended);
+        }
+        let live_on_x = self
+            .unexpired()
+            .any(|b| entries(&b.parties).iter().any(|e| e.x == x));
+        if let Some(c) = caller {
+            for who in [Some(c), None] {
+                for b in self.unexpired() {
+                    let Some(e) = entries(&b.parties)
+                        .into_iter()
+                        .find(|e| e.x == x && e.who == who)
+                    else {
+                        continue;
+                    };
+                    if b.suspended {
+                        return rej(RejectReason::BindingSuspended);
+                    }
+                    let media_ok = match media {
+                        Media::Voice => b.policy.media.voice,
+                        Media::Sms => b.policy.media.sms,
+                    };
+                    if !media_ok {
+                        return rej(RejectReason::MediaNotPermitted);
+                    }
+                    let dir_ok = match b.policy.direction {
+                        Direction::Both => true,
+                        Direction::AToBOnly => e.from_a,
+                        Direction::BToAOnly => !e.from_a,
+                    };
+                    if !dir_ok {
+                        return rej(RejectReason::DirectionBarred);
+                    }
+                    if who.is_none()
+                        && !b.policy.allowed_callers.is_empty()
+                        && !b.policy.allowed_callers.contains(&c)
+                    {
+                        return rej(RejectReason::CallerNotPermitted);
+                    }
+                    if let Some(w) = b.policy.window {
+                        let minute = (((self.now + 8 * 3600) % 86_400) / 60) as u16;
+                        let inside = if w.start_minute < w.end_minute {
+                            w.start_minute <= minute && minute < w.end_minute
+                        } else {
+                            minute >= w.start_minute || minute < w.end_minute
+                        };
+                        if !inside {
+                            return rej(RejectReason::OutsideTimeWindow);
+                        }
+                    }
+                    let Some(to) = e.to else {
+                        return rej(RejectReason::NoDestination);
+                    };
+                    return Decision::Route(np700::Route {
+                        to: np700::binding::Targets::group(&to),
+                        display: e.display,
+                        binding: BindingId::from_raw(b.id),
+                        tenant: TenantId::from_raw(b.tenant),
+                        mode: b.parties.mode(),
+                        record: b.policy.record,
+                    });
+                }
+            }
+            for who in [Some(c), None] {
+                if let Some(q) = self.quarantine(x, who) {
+                    let reason = if q.expired {
+                        AnnounceReason::Expired
+                    } else {
+                        AnnounceReason::ServiceEnded
+                    };
+                    return Decision::Announce { reason };
+                }
+            }
+        }
+        rej(match (live_on_x, caller) {
+            (false, _) => RejectReason::NoBinding,
+            (true, None) => RejectReason::CallerUnidentified,
+            (true, Some(_)) => RejectReason::CallerNotPermitted,
+        })
+    }
+}
+
+/// The entries a binding's parties put on each of its numbers: (who, first destination).
+#[allow(clippy::type_complexity)]
+fn keys_by_number(
+    p: &Parties,
+) -> Vec<(
+    UsageNumber,
+    Vec<(Option<SubscriberNumber>, Option<SubscriberNumber>)>,
+)> {
+    let mut out: Vec<(UsageNumber, Vec<_>)> = Vec::new();
+    for e in entries(p) {
+        let key = (e.who, e.to.and_then(|t| t.first().copied()));
+        match out.iter_mut().find(|(x, _)| *x == e.x) {
+            Some((_, v)) => v.push(key),
+            None => out.push((e.x, vec![key])),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations.
+
+#[derive(Clone, Debug)]
+enum XPick {
+    Given(usize),
+    Auto { sticky: Option<usize> },
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Advance(u64),
+    Bind {
+        tenant: u32,
+        mode: u8,
+        people: [usize; 4],
+        group_len: usize,
+        x: XPick,
+        y: XPick,
+        life: u64,
+        media: u8,
+        direction: u8,
+        record: bool,
+        allow: Option<usize>,
+        window: Option<(u16, u16)>,
+    },
+    Unbind {
+        tenant: u32,
+        pick: u64,
+    },
+    UpdateCounterpart {
+        tenant: u32,
+        pick: u64,
+        person: usize,
+    },
+    UpdateExpiry {
+        tenant: u32,
+        pick: u64,
+        life: u64,
+    },
+    Suspend {
+        tenant: u32,
+        pick: u64,
+    },
+    Resume {
+        tenant: u32,
+        pick: u64,
+    },
+    Sweep,
+    Assign {
+        tenant: u32,
+        m: usize,
+    },
+    Reclaim {
+        tenant: u32,
+        m: usize,
+    },
+    TenantStatus {
+        tenant: u32,
+        status: u8,
+    },
+}
+
+fn xpick() -> impl Strategy<Value = XPick> {
+    prop_oneof![
+        // Concentrated on a few numbers so caps, conflicts and quarantines are reached often.
+        3 => Just(XPick::Given(0)),
+        2 => Just(XPick::Given(4)),
+        4 => (0usize..8).prop_map(XPick::Given),
+        1 => proptest::option::of(0usize..6).prop_map(|sticky| XPick::Auto { sticky }),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let tenant = 1u32..=2;
+    prop_oneof![
+        3 => (1u64..80).prop_map(Op::Advance),
+        8 => (
+            tenant.clone(), 0u8..4, [0usize..8, 0usize..8, 0usize..8, 0usize..8], 1usize..=3, xpick(), xpick(),
+            1u64..200, 0u8..5, 0u8..6, any::<bool>(), proptest::option::weighted(0.15, 0usize..6),
+            proptest::option::weighted(0.1, (0u16..1440, 0u16..1440)),
+        )
+            .prop_map(|(tenant, mode, people, group_len, x, y, life, media, direction, record, allow, window)| Op::Bind {
+                tenant, mode, people, group_len, x, y, life, media, direction, record, allow, window,
+            }),
+        3 => (tenant.clone(), 0u64..64).prop_map(|(tenant, pick)| Op::Unbind { tenant, pick }),
+        2 => (tenant.clone(), 0u64..64, 0usize..8).prop_map(|(tenant, pick, person)| Op::UpdateCounterpart { tenant, pick, person }),
+        1 => (tenant.clone(), 0u64..64, 1u64..200).prop_map(|(tenant, pick, life)| Op::UpdateExpiry { tenant, pick, life }),
+        1 => (tenant.clone(), 0u64..64).prop_map(|(tenant, pick)| Op::Suspend { tenant, pick }),
+        1 => (tenant.clone(), 0u64..64).prop_map(|(tenant, pick)| Op::Resume { tenant, pick }),
+        1 => Just(Op::Sweep),
+        1 => (tenant.clone(), 0usize..4).prop_map(|(tenant, m)| Op::Assign { tenant, m }),
+        1 => (tenant.clone(), 0usize..4).prop_map(|(tenant, m)| Op::Reclaim { tenant, m }),
+        1 => (tenant, 0u8..3).prop_map(|(tenant, status)| Op::TenantStatus { tenant, status }),
+    ]
+}
+
+fn choice(p: &XPick) -> NumberChoice {
+    match p {
+        XPick::Given(i) => NumberChoice::Given(usage(*i)),
+        XPick::Auto { sticky } => NumberChoice::Auto(Selection {
+            tag: None,
+            sticky_for: sticky.map(sub),
+        }),
+    }
+}
+
+/// The command for `op`, and the model's prediction: `Some(apply)` if it must succeed.
+fn bind_request(op: &Op) -> Option<BindRequest> {
+    let Op::Bind {
+        tenant,
+        mode,
+        people,
+        group_len,
+        x,
+        y,
+        life: _,
+        media,
+        direction,
+        record,
+        allow,
+        window,
+    } = op
+    else {
+        return None;
+    };
+    let [a, b, c, d] = people.map(sub);
+    let parties = match mode {
+        0 => Parties::Axb { a, x: choice(x), b },
+        1 => Parties::Axn {
+            a,
+            x: choice(x),
+            n: (people[1] % 3 != 0).then_some(b),
+        },
+        2 => Parties::Axyb {
+            a,
+            x: choice(x),
+            y: choice(y),
+            b,
+        },
+        _ => Parties::Gxb {
+            group: [b, c, d][..*group_len].to_vec(),
+            x: choice(x),
+            b: a,
+        },
+    };
+    let media = match media {
+        0 => MediaSet::VOICE_ONLY,
+        1 => MediaSet::SMS_ONLY,
+        2 => MediaSet {
+            voice: false,
+            sms: false,
+        },
+        _ => MediaSet::ALL,
+    };
+    let direction = match direction {
+        0 => Direction::AToBOnly,
+        1 => Direction::BToAOnly,
+        _ => Direction::Both,
+    };
+    let allowed_callers = allow.map(|i| vec![sub(i), stranger()]).unwrap_or_default();
+    let window = window.map(|(s, e)| TimeWindow {
+        start_minute: s,
+        end_minute: e,
+    });
+    Some(BindRequest {
+        tenant: TenantId::from_raw(*tenant),
+        parties,
+        expires_at: Timestamp::from_unix_secs(0), // set by the caller
+        policy: Policy {
+            media,
+            direction,
+            allowed_callers,
+            window,
+            record: *record,
+        },
+        order_id: "order".into(),
+        consent_ref: "consent".into(),
+        external_ref: String::new(),
+    })
+}
+
+fn valid_policy(p: &Policy, mode: Mode) -> bool {
+    !(p.media.is_empty()
+        || p.window.is_some_and(|w| w.start_minute == w.end_minute)
+        || (!p.allowed_callers.is_empty() && mode != Mode::Axn))
+}
+
+fn distinct(p: &Parties<impl Sized>) -> bool {
+    let all = p.subscribers();
+    all.iter().collect::<BTreeSet<_>>().len() == all.len()
+}
+
+/// Runs one op on both sides; returns whether the two agreed on acceptance (panics otherwise).
+fn step(state: &mut State, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
+    let now = Timestamp::from_unix_secs(model.now);
+    let pick = |p: u64| BindingId::from_raw(p % (model.next_id + 1));
+    let live_owned = |model: &Model, tenant: u32, id: BindingId| -> Option<MBinding> {
+        model.tenant(tenant)?;
+        model
+            .unexpired()
+            .find(|b| b.id == id.raw() && b.tenant == tenant)
+            .cloned()
+    };
+    let (cmd, expect_ok): (Command, bool) = match op {
+        Op::Advance(secs) => {
+            model.now += secs;
+            return;
+        }
+        Op::Bind {
+            tenant, life, x, y, ..
+        } => {
+            let mut req = bind_request(op).unwrap();
+            req.expires_at = Timestamp::from_unix_secs(model.now + life);
+            let t = model.tenant(*tenant).unwrap();
+            let auto = matches!(x, XPick::Auto { .. })
+                || (req.parties.mode() == Mode::Axyb && matches!(y, XPick::Auto { .. }));
+            let basic = t.1 == TenantStatus::Active
+                && valid_policy(&req.policy, req.parties.mode())
+                && distinct(&req.parties);
+            if auto {
+                // Automatic selection has 10,000 fresh numbers per management number: it succeeds
+                // whenever the request is valid, any given number fits, and the tenant holds numbers.
+                let result = state.execute(&Command::Bind(req.clone()), now);
+                let holds = model
+                    .holdings
+                    .iter()
+                    .any(|(_, h)| matches!(h, MHolding::Held(h) if h == tenant));
+                match result {
+                    Ok(events) => {
+                        assert!(
+                            basic && holds,
+                            "auto bind accepted but the model refuses: {req:?}"
+                        );
+                        let Some(Event::Bound { binding }) = events.last() else {
+                            panic!("no Bound event")
+                        };
+                        let cap = t.2;
+                        for (x, keys) in keys_by_number(&binding.parties) {
+                            assert_eq!(
+                                model.holder(x.management()),
+                                Some(*tenant),
+                                "auto-picked {x} is not the tenant's"
+                            );
+                            assert!(
+                                model.fits(x, &keys, cap, None),
+                                "auto-picked {x} breaks a rule"
+                            );
+                        }
+                        assert!(
+                            binding
+                                .parties
+                                .usage_numbers()
+                                .iter()
+                                .collect::<BTreeSet<_>>()
+                                .len()
+                                == binding.parties.usage_numbers().len()
+                        );
+                        apply_bind(model, binding.clone());
+                        log.extend(events);
+                    }
+                    Err(e) => {
+                        let given_ok = match (&req.parties, x, y) {
+                            (Parties::Axyb { .. }, XPick::Given(_), _)
+                            | (Parties::Axyb { .. }, _, XPick::Given(_)) => false,
+                            _ => true,
+                        };
+                        assert!(
+                            !(basic && holds && given_ok),
+                            "auto bind refused ({e}) but the model accepts: {req:?}"
+                        );
+                    }
+                }
+                return;
+            }
+            let parties: Parties = match &req.parties {
+                Parties::Axb { a, x, b } => Parties::Axb {
+                    a: *a,
+                    x: given(x),
+                    b: *b,
+                },
+                Parties::Axn { a, x, n } => Parties::Axn {
+                    a: *a,
+                    x: given(x),
+                    n: *n,
+                },
+                Parties::Axyb { a, x, y, b } => Parties::Axyb {
+                    a: *a,
+                    x: given(x),
+                    y: given(y),
+                    b: *b,
+                },
+                Parties::Gxb { group, x, b } => Parties::Gxb {
+                    group: group.clone(),
+                    x: given(x),
+                    b: *b,
+                },
+            };
+            let numbers = parties.usage_numbers();
+            let ok = basic
+                && numbers.iter().collect::<BTreeSet<_>>().len() == numbers.len()
+                && numbers
+                    .iter()
+                    .all(|x| model.holder(x.management()) == Some(*tenant))
+                && keys_by_number(&parties)
+                    .iter()
+                    .all(|(x, keys)| model.fits(*x, keys, t.2, None));
+            (Command::Bind(req), ok)
+        }
+        Op::Unbind { tenant, pick: p } => {
+            let id = pick(*p);
+            (
+                Command::Unbind {
+                    tenant: TenantId::from_raw(*tenant),
+                    binding: id,
+                },
+                live_owned(model, *tenant, id).is_some(),
+            )
+        }
+        Op::Suspend { tenant, pick: p } => {
+            let id = pick(*p);
+            let ok = live_owned(model, *tenant, id).is_some_and(|b| !b.suspended);
+            (
+                Command::Suspend {
+                    tenant: TenantId::from_raw(*tenant),
+                    binding: id,
+                },
+                ok,
+            )
+        }
+        Op::Resume { tenant, pick: p } => {
+            let id = pick(*p);
+            let ok = live_owned(model, *tenant, id).is_some_and(|b| b.suspended);
+            (
+                Command::Resume {
+                    tenant: TenantId::from_raw(*tenant),
+                    binding: id,
+                },
+                ok,
+            )
+        }
+        Op::UpdateExpiry {
+            tenant,
+            pick: p,
+            life,
+        } => {
+            let id = pick(*p);
+            let ok = live_owned(model, *tenant, id).is_some();
+            let cmd = Command::Update {
+                tenant: TenantId::from_raw(*tenant),
+                binding: id,
+                counterpart: None,
+                expires_at: Some(Timestamp::from_unix_secs(model.now + life)),
+                policy: None,
+            };
+            (cmd, ok)
+        }
+        Op::UpdateCounterpart {
+            tenant,
+            pick: p,
+            person,
+        } => {
+            let id = pick(*p);
+            let new = sub(*person);
+            let found = live_owned(model, *tenant, id);
+            let (counterpart, ok) = match &found {
+                Some(b) => {
+                    let (c, parties) = match &b.parties {
+                        Parties::Axb { a, x, .. } => (
+                            Counterpart::B(new),
+                            Parties::Axb {
+                                a: *a,
+                                x: *x,
+                                b: new,
+                            },
+                        ),
+                        Parties::Axyb { a, x, y, .. } => (
+                            Counterpart::B(new),
+                            Parties::Axyb {
+                                a: *a,
+                                x: *x,
+                                y: *y,
+                                b: new,
+                            },
+                        ),
+                        Parties::Gxb { group, x, .. } => (
+                            Counterpart::B(new),
+                            Parties::Gxb {
+                                group: group.clone(),
+                                x: *x,
+                                b: new,
+                            },
+                        ),
+                        Parties::Axn { a, x, .. } => (
+                            Counterpart::N(Some(new)),
+                            Parties::Axn {
+                                a: *a,
+                                x: *x,
+                                n: Some(new),
+                            },
+                        ),
+                    };
+                    let cap = model.tenant(*tenant).unwrap().2;
+                    let ok = distinct(&parties)
+                        && keys_by_number(&parties)
+                            .iter()
+                            .all(|(x, keys)| model.fits(*x, keys, cap, Some(b.id)));
+                    (c, ok)
+                }
+                None => (Counterpart::B(new), false),
+            };
+            let cmd = Command::Update {
+                tenant: TenantId::from_raw(*tenant),
+                binding: id,
+                counterpart: Some(counterpart),
+                expires_at: None,
+                policy: None,
+            };
+            (cmd, ok)
+        }
+        Op::Sweep => (Command::Sweep, true),
+        Op::Assign { tenant, m } => {
+            let number = mgmt(*m);
+            let t = model.tenant(*tenant).unwrap();
+            let ok = t.1 != TenantStatus::Exited
+                && match model
+                    .holdings
+                    .iter()
+                    .find(|(n, _)| *n == number)
+                    .map(|(_, h)| h)
+                {
+                    None => true,
+                    Some(MHolding::Held(_)) => false,
+                    Some(MHolding::Quarantined { former, until }) => {
+                        *former == *tenant || *until <= model.now
+                    }
+                };
+            (
+                Command::AssignNumber {
+                    tenant: TenantId::from_raw(*tenant),
+                    number,
+                    tags: vec![],
+                },
+                ok,
+            )
+        }
+        Op::Reclaim { tenant, m } => {
+            let number = mgmt(*m);
+            let ok = model.holder(number) == Some(*tenant)
+                && !model.unexpired().any(|b| {
+                    b.parties
+                        .usage_numbers()
+                        .iter()
+                        .any(|x| x.management() == number)
+                });
+            (
+                Command::ReclaimNumber {
+                    tenant: TenantId::from_raw(*tenant),
+                    number,
+                },
+                ok,
+            )
+        }
+        Op::TenantStatus { tenant, status } => {
+            let status = [
+                TenantStatus::Active,
+                TenantStatus::Suspended,
+                TenantStatus::Exited,
+            ][*status as usize];
+            let ok = model.tenant(*tenant).unwrap().1 != status;
+            (
+                Command::SetTenantStatus {
+                    tenant: TenantId::from_raw(*tenant),
+                    status,
+                },
+                ok,
+            )
+        }
+    };
+
+    let before = state.clone();
+    match state.execute(&cmd, now) {
+        Ok(events) => {
+            assert!(expect_ok, "state accepted what the model refuses: {cmd:?}");
+            model_apply(model, &cmd, &events);
+            log.extend(events);
+        }
+        Err(e) => {
+            assert!(
+                !expect_ok,
+                "state refused ({e}) what the model accepts: {cmd:?}"
+            );
+            assert_eq!(*state, before, "a refused command changed the state");
+        }
+    }
+}
+
+fn given(c: &NumberChoice) -> UsageNumber {
+    match c {
+        NumberChoice::Given(x) => *x,
+        NumberChoice::Auto(_) => unreachable!(),
+    }
+}
+
+fn apply_bind(model: &mut Model, b: np700::Binding) {
+    // Expired bindings whose entries the new binding takes are swept first (as the state does);
+    // the model derives their quarantine from time, so nothing to do but keep them ended.
+    let now = model.now;
+    let expired: Vec<u64> = model
+        .live
+        .iter()
+        .filter(|x| x.expires <= now)
+        .map(|x| x.id)
+        .collect();
+    for id in expired {
+        let e = model.live.iter().find(|x| x.id == id).unwrap().expires;
+        model.end(id, e, true, &[]);
+        model.live.retain(|x| x.id != id);
+    }
+    assert_eq!(
+        b.id.raw(),
+        model.next_id + 1,
+        "binding ids are given in order and never reused"
+    );
+    model.next_id = b.id.raw();
+    model.live.push(MBinding {
+        id: b.id.raw(),
+        tenant: b.tenant.raw(),
+        parties: b.parties,
+        expires: b.expires_at.unix_secs(),
+        suspended: false,
+        policy: b.policy,
+    });
+}
+
+fn model_apply(model: &mut Model, cmd: &Command, events: &[Event]) {
+    let now = model.now;
+    match cmd {
+        Command::Bind(_) => {
+            let Some(Event::Bound { binding }) = events.last() else {
+                panic!("no Bound event")
+            };
+            apply_bind(model, binding.clone());
+        }
+        Command::Unbind { binding, .. } => {
+            model.end(binding.raw(), now, false, &[]);
+            model.live.retain(|b| b.id != binding.raw());
+        }
+        Command::Suspend { binding, .. } | Command::Resume { binding, .. } => {
+            let b = model
+                .live
+                .iter_mut()
+                .find(|b| b.id == binding.raw())
+                .unwrap();
+            b.suspended = matches!(cmd, Command::Suspend { .. });
+        }
+        Command::Update {
+            binding,
+            counterpart,
+            expires_at,
+            ..
+        } => {
+            let Some(Event::Updated { binding: new, .. }) = events.last() else {
+                panic!("no Updated event")
+            };
+            if counterpart.is_some() {
+                let keep: Vec<_> = entries(&new.parties).iter().map(|e| (e.x, e.who)).collect();
+                model.end(binding.raw(), now, false, &keep);
+            }
+            let b = model
+                .live
+                .iter_mut()
+                .find(|b| b.id == binding.raw())
+                .unwrap();
+            b.parties = new.parties.clone();
+            if let Some(e) = expires_at {
+                b.expires = e.unix_secs();
+            }
+        }
+        Command::Sweep => {
+            let expired: Vec<(u64, u64)> = model
+                .live
+                .iter()
+                .filter(|b| b.expires <= now)
+                .map(|b| (b.id, b.expires))
+                .collect();
+            for (id, at) in expired {
+                model.end(id, at, true, &[]);
+                model.live.retain(|b| b.id != id);
+            }
+        }
+        Command::AssignNumber { tenant, number, .. } => {
+            model.holdings.retain(|(n, _)| n != number);
+            model.holdings.push((*number, MHolding::Held(tenant.raw())));
+        }
+        Command::ReclaimNumber { tenant, number } => {
+            model.holdings.retain(|(n, _)| n != number);
+            model.holdings.push((
+                *number,
+                MHolding::Quarantined {
+                    former: tenant.raw(),
+                    until: now + NUMBER_Q,
+                },
+            ));
+        }
+        Command::SetTenantStatus { tenant, status } => {
+            model
+                .tenants
+                .iter_mut()
+                .find(|t| t.0 == tenant.raw())
+                .unwrap()
+                .1 = *status;
+        }
+        _ => unreachable!(),
+    }
+}
+
+/// Compares every route answer and checks the invariants.
+fn check(state: &State, model: &Model, log: &[Event], config: &Config) {
+    let now = Timestamp::from_unix_secs(model.now);
+    let mut numbers: BTreeSet<UsageNumber> = (0..8).map(usage).collect();
+    numbers.insert(mgmt(9).usage(0).unwrap()); // not licensed
+    for b in &model.live {
+        numbers.extend(b.parties.usage_numbers());
+    }
+    for q in &model.ended {
+        numbers.insert(q.x);
+    }
+    let callers: Vec<Option<SubscriberNumber>> = (0..8)
+        .map(|i| Some(sub(i)))
+        .chain([Some(stranger()), None])
+        .collect();
+    for x in &numbers {
+        for caller in &callers {
+            for media in [Media::Voice, Media::Sms] {
+                let got = state.route_usage(*caller, *x, media, now);
+                let want = model.route(*caller, *x, media);
+                assert_eq!(
+                    got,
+                    want,
+                    "route({caller:?} → {x}, {media:?}) at +{}s",
+                    model.now - T0
+                );
+                if let Decision::Route(r) = got {
+                    // An ended or expired binding never routes.
+                    assert!(
+                        model.unexpired().any(|b| b.id == r.binding.raw()),
+                        "ended binding routed"
+                    );
+                    // Tenants never mix: the binding's tenant holds the number dialled.
+                    assert_eq!(Some(r.tenant.raw()), model.holder(x.management()));
+                    // A quarantined pair never reaches a new party.
+                    if let Some(c) = caller {
+                        let held_by_live = model.unexpired().any(|b| {
+                            entries(&b.parties)
+                                .iter()
+                                .any(|e| e.x == *x && e.who == Some(*c))
+                        });
+                        if let (false, Some(q)) = (held_by_live, model.quarantine(*x, Some(*c))) {
+                            assert_eq!(
+                                r.to.first(),
+                                q.reached,
+                                "a quarantined caller reached someone new"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // (X, caller) resolves to at most one live binding; an exclusive binding is alone.
+        let on_x: Vec<&np700::Binding> = state
+            .bindings()
+            .filter(|b| !b.is_expired(now) && b.parties.usage_numbers().contains(x))
+            .collect();
+        let mut seen = BTreeSet::new();
+        for b in &on_x {
+            for (lx, p, _) in b.legs() {
+                if lx == *x {
+                    assert!(seen.insert(p), "{x}: {p:?} resolves to two bindings");
+                    if p == Party::Anyone {
+                        assert_eq!(on_x.len(), 1, "{x}: an exclusive binding is not alone");
+                    }
+                }
+            }
+        }
+    }
+    // An 11-digit management number asks for the rest; others are refused.
+    for i in 0..4 {
+        let got = state.route_dialed(
+            Some(sub(0)),
+            np700::DialedNumber::Management(mgmt(i)),
+            Media::Voice,
+            now,
+        );
+        let want = match model.holder(mgmt(i)) {
+            Some(_) => Decision::CollectDigits { needed: 4 },
+            None => Decision::Reject {
+                reason: RejectReason::Unassigned,
+            },
+        };
+        assert_eq!(got, want);
+    }
+    // No management number in two tenants, and holdings agree with the model.
+    for i in 0..4 {
+        let holders: Vec<TenantId> = state
+            .tenants()
+            .filter(|t| state.pool().held_by(t.id).any(|m| m == mgmt(i)))
+            .map(|t| t.id)
+            .collect();
+        assert!(holders.len() <= 1, "{} held by {holders:?}", mgmt(i));
+        assert_eq!(holders.first().map(|t| t.raw()), model.holder(mgmt(i)));
+    }
+    // Replaying the events rebuilds the same state.
+    assert_eq!(
+        State::replay(config.clone(), log),
+        *state,
+        "replayed state differs"
+    );
+}
+
+fn setup(config: &Config) -> (State, Model, Vec<Event>) {
+    let mut state = State::new(config.clone());
+    let now = Timestamp::from_unix_secs(T0);
+    let mut log = Vec::new();
+    let mut run =
+        |state: &mut State, c: Command| log.extend(state.execute(&c, now).expect("setup"));
+    run(
+        &mut state,
+        Command::RegisterTenant {
+            name: "parcels".into(),
+            scenarios: vec![],
+            pair_cap: Some(2),
+        },
+    );
+    run(
+        &mut state,
+        Command::RegisterTenant {
+            name: "food".into(),
+            scenarios: vec![],
+            pair_cap: Some(3),
+        },
+    );
+    run(
+        &mut state,
+        Command::LicenseBlock(LicensedBlock {
+            first: mgmt(0),
+            count: 4,
+        }),
+    );
+    for (m, t) in [(0, 1), (1, 1), (2, 2)] {
+        run(
+            &mut state,
+            Command::AssignNumber {
+                tenant: TenantId::from_raw(t),
+                number: mgmt(m),
+                tags: vec![],
+            },
+        );
+    }
+    let model = Model {
+        now: T0,
+        tenants: vec![(1, TenantStatus::Active, 2), (2, TenantStatus::Active, 3)],
+        licensed: (0..4).map(mgmt).collect(),
+        holdings: vec![
+            (mgmt(0), MHolding::Held(1)),
+            (mgmt(1), MHolding::Held(1)),
+            (mgmt(2), MHolding::Held(2)),
+        ],
+        live: vec![],
+        ended: vec![],
+        next_id: 0,
+    };
+    (state, model, log)
+}
+
+fn cases() -> u32 {
+    std::env::var("NP700_MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 20_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn state_matches_the_reference_model(ops in proptest::collection::vec(op(), 1..40)) {
+        let config = Config { binding_quarantine_secs: BINDING_Q, number_quarantine_secs: NUMBER_Q, default_pair_cap: 200 };
+        let (mut state, mut model, mut log) = setup(&config);
+        check(&state, &model, &log, &config);
+        for op in &ops {
+            step(&mut state, &mut model, &mut log, op);
+            check(&state, &model, &log, &config);
+        }
+    }
+}
