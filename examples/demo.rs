@@ -246,26 +246,24 @@ fn main() {
     let (a, x, b) = (sub(staff[0]), NumberChoice::Given(x1), sub(customer3));
     let req = day.request(food, Parties::Axb { a, x, b }, 1);
     day.attempt(format!("Hungry Panda binds on {x1}"), Command::Bind(req));
-    let (tenant, number, tags) = (food, x1.management(), vec![]);
+    let number = x1.management();
     let cmd = Command::AssignNumber {
-        tenant,
+        tenant: food,
         number,
-        tags,
+        tags: vec![],
     };
     day.attempt(format!("Hungry Panda asks for {number}"), cmd);
-    let binding = axb;
+    let (tenant, binding) = (food, axb);
     let cmd = Command::Unbind { tenant, binding };
     day.attempt(format!("Hungry Panda unbinds {axb}"), cmd);
 
     day.section(10, 30, "The courier's next customer (update)");
-    let (tenant, counterpart) = (parcel, Some(Counterpart::B(sub(customer2))));
-    let (expires_at, policy) = (None, None);
     let cmd = Command::Update {
-        tenant,
-        binding,
-        counterpart,
-        expires_at,
-        policy,
+        tenant: parcel,
+        binding: axb,
+        counterpart: Some(Counterpart::B(sub(customer2))),
+        expires_at: None,
+        policy: None,
     };
     day.attempt(format!("Swift Parcel: {axb}'s B becomes {customer2}"), cmd);
     day.call("new customer", customer2, x1, Voice);

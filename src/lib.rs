@@ -57,3 +57,8 @@ pub use route::{AnnounceReason, Decision, RejectReason, Route};
 pub use state::State;
 pub use tenant::{Tenant, TenantId, TenantStatus};
 pub use time::Timestamp;
+
+/// The README's examples, compiled and run as doctests so the README stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
