@@ -10,6 +10,7 @@ use crate::number::{DialedNumber, SubscriberNumber, UsageNumber, parse_dialed};
 use crate::state::State;
 use crate::tenant::{TenantId, TenantStatus};
 use crate::time::Timestamp;
+use std::fmt;
 
 /// A routed call or SMS.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -105,6 +106,55 @@ pub enum Decision {
         /// Why.
         reason: RejectReason,
     },
+}
+
+impl fmt::Display for AnnounceReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AnnounceReason::ServiceEnded => "service ended",
+            AnnounceReason::Expired => "binding expired",
+        })
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RejectReason::MalformedNumber => "malformed number",
+            RejectReason::NotOurs => "not our number",
+            RejectReason::Unassigned => "number unassigned",
+            RejectReason::NoBinding => "no binding",
+            RejectReason::CallerNotPermitted => "caller not permitted",
+            RejectReason::CallerUnidentified => "caller unidentified",
+            RejectReason::MediaNotPermitted => "media not permitted",
+            RejectReason::DirectionBarred => "direction barred",
+            RejectReason::OutsideTimeWindow => "outside time window",
+            RejectReason::BindingSuspended => "binding suspended",
+            RejectReason::TenantSuspended => "tenant suspended",
+            RejectReason::NoDestination => "no destination",
+        })
+    }
+}
+
+impl fmt::Display for Decision {
+    /// One line for logs, e.g. `route to +8613800000001 shown 700123456780001 (binding#3)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::Route(r) => {
+                f.write_str("route to")?;
+                for (i, to) in r.to.iter().enumerate() {
+                    write!(f, "{}{to}", if i == 0 { " " } else { ", " })?;
+                }
+                write!(f, " shown {} ({}, {:?}", r.display, r.binding, r.mode)?;
+                f.write_str(if r.record { ", recorded)" } else { ")" })
+            }
+            Decision::CollectDigits { needed } => write!(f, "collect {needed} more digits"),
+            Decision::Announce { reason } => write!(f, "announce: {reason}"),
+            Decision::Reject { reason } => {
+                write!(f, "reject: {reason} (SIP {})", reason.sip_status())
+            }
+        }
+    }
 }
 
 const fn reject(reason: RejectReason) -> Decision {

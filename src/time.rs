@@ -45,9 +45,36 @@ impl Timestamp {
     }
 }
 
+/// The civil (proleptic Gregorian) date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+const fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month, day)
+}
+
 impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC, e.g. `2026-01-01T00:00:00Z`, as logs and reports want it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "@{}", self.0)
+        let (days, secs) = (self.0 / 86_400, self.0 % 86_400);
+        if days > 100_000_000 {
+            // Far beyond any real date (e.g. Timestamp::MAX, "never"): print the raw seconds.
+            return write!(f, "@{}", self.0);
+        }
+        let (y, mo, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
     }
 }
 
@@ -65,6 +92,24 @@ mod tests {
         // 16:30Z is 00:30 the next day in Beijing.
         let t = Timestamp::from_unix_secs(1_767_225_600 + 16 * 3600 + 30 * 60);
         assert_eq!(t.beijing_minute_of_day(), 30);
+    }
+
+    #[test]
+    fn displays_as_rfc3339_utc() {
+        assert_eq!(
+            Timestamp::from_unix_secs(0).to_string(),
+            "1970-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_secs(1_767_225_600).to_string(),
+            "2026-01-01T00:00:00Z"
+        );
+        // A leap day.
+        assert_eq!(
+            Timestamp::from_unix_secs(1_709_210_096).to_string(),
+            "2024-02-29T12:34:56Z"
+        );
+        assert_eq!(Timestamp::MAX.to_string(), format!("@{}", u64::MAX));
     }
 
     #[test]

@@ -48,10 +48,10 @@ fn check_policy(policy: &Policy, mode: Mode) -> Result<Policy, Error> {
 }
 
 fn check_parties<X>(parties: &Parties<X>) -> Result<(), Error> {
-    if let Parties::Gxb { group, .. } = parties {
-        if group.is_empty() || group.len() > MAX_GROUP_MEMBERS {
-            return Err(Error::InvalidParties("a group has 1 to 8 members"));
-        }
+    if let Parties::Gxb { group, .. } = parties
+        && (group.is_empty() || group.len() > MAX_GROUP_MEMBERS)
+    {
+        return Err(Error::InvalidParties("a group has 1 to 8 members"));
     }
     let all = parties.subscribers();
     let distinct: BTreeSet<_> = all.iter().collect();
