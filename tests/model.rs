@@ -696,7 +696,9 @@ fn step(state: &mut State, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
             life,
         } => {
             let id = pick(*p);
-            let ok = live_owned(model, *tenant, id).is_some();
+            // Only an active tenant changes its bindings.
+            let active = model.tenant(*tenant).unwrap().1 == TenantStatus::Active;
+            let ok = active && live_owned(model, *tenant, id).is_some();
             let cmd = Command::Update {
                 tenant: TenantId::from_raw(*tenant),
                 binding: id,
@@ -713,7 +715,8 @@ fn step(state: &mut State, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
         } => {
             let id = pick(*p);
             let new = sub(*person);
-            let found = live_owned(model, *tenant, id);
+            let active = model.tenant(*tenant).unwrap().1 == TenantStatus::Active;
+            let found = live_owned(model, *tenant, id).filter(|_| active);
             let (counterpart, ok) = match &found {
                 Some(b) => {
                     let (c, parties) = match &b.parties {

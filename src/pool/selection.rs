@@ -70,9 +70,11 @@ pub struct TagMatch {
 /// How to pick a usage number automatically.
 ///
 /// Candidates are the tenant's own usage numbers (never another tenant's). Order: first a number
-/// the `sticky_for` party already had on this tenant's numbers (so a customer who orders again
-/// sees the same number), then the least-loaded numbers — fresh ones first — under the
-/// management numbers matching the tag.
+/// the `sticky_for` party still has an entry on — live, or in quarantine after a binding ended —
+/// where the new binding fits (so a customer who orders again from the same shop or courier
+/// while the quarantine runs sees the same number again), then the least-loaded numbers — fresh
+/// ones first — under the management numbers matching the tag. Once a quarantine is over the
+/// number is forgotten for the party and is as fresh as any other.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Selection {
     /// Tag matching, if any.

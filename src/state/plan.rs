@@ -231,13 +231,17 @@ impl State {
                 }])
             }
             Command::Sweep => {
-                let due = self
+                let due: Vec<(Timestamp, BindingId)> = self
                     .expiries
                     .iter()
                     .take_while(|(t, _)| *t <= now)
-                    .map(|(_, id)| *id);
-                let mut events = self.expire_events(due);
-                if self.has_prunable(now) {
+                    .copied()
+                    .collect();
+                // Expiries this sweep applies may start quarantines that are already over.
+                let q = self.config.binding_quarantine_secs;
+                let ended_already = due.iter().any(|(t, _)| t.plus_secs(q) <= now);
+                let mut events = self.expire_events(due.iter().map(|(_, id)| *id));
+                if ended_already || self.has_prunable(now) {
                     events.push(Event::QuarantinesPruned { at: now });
                 }
                 Ok(events)
@@ -411,6 +415,12 @@ impl State {
         now: Timestamp,
     ) -> Result<Vec<Event>, Error> {
         let old = self.owned_live(tenant, id, now)?;
+        // A suspended tenant changes nothing; an exited one keeps its bindings only as they are,
+        // until they expire. Both may still unbind.
+        let status = self.tenants[&tenant].status;
+        if status != TenantStatus::Active {
+            return Err(Error::TenantNotActive { tenant, status });
+        }
         if counterpart.is_none() && expires_at.is_none() && policy.is_none() {
             return Err(Error::EmptyUpdate);
         }

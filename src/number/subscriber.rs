@@ -1,0 +1,532 @@
+//! Real parties' numbers (the A and B numbers a 700 number is bound to), normalised to E.164.
+
+use core::fmt;
+use core::num::NonZeroU64;
+use core::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::dial::{MAX_DIAL_DIGITS, digits_value, scan};
+use super::error::NumberError;
+
+/// Digits in a Chinese mobile national significant number (`1[3-9]` + 9 digits).
+const MOBILE_NSN_LEN: usize = 11;
+/// E.164's limit on the digits of an international number.
+const E164_MAX_LEN: usize = 15;
+/// Shortest international number accepted; shorter strings are short codes, not parties.
+const INTERNATIONAL_MIN_LEN: usize = 7;
+
+/// What kind of line a [`SubscriberNumber`] reaches, as far as the number shows it.
+///
+/// Serialises as `"chinese_mobile"`, `"chinese_fixed_line"` or `"international"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriberKind {
+    /// `+86 1[3-9]…`, 11-digit NSN.
+    ChineseMobile,
+    /// `+86` + area code + local number (includes 400/800 numbers, which share the shape).
+    ChineseFixedLine,
+    /// Any other country code; only the E.164 length rules are checked.
+    International,
+}
+
+/// A real party's number in canonical E.164 form, stored as its digits without `+`
+/// (e.g. `8613812345678`).
+///
+/// Every accepted shape of the same line (national, trunk `0`, `+86`, `0086`, bare `86`,
+/// tel/sip URI, with separators) normalises to one value, so equality is line identity.
+/// Displays as `+8613812345678`; serialises as the integer, validated on the way back in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u64", into = "u64")]
+pub struct SubscriberNumber(NonZeroU64);
+
+impl SubscriberNumber {
+    /// Parses a caller ID or called number; see the [module docs](super) for the shapes.
+    pub fn parse(input: &str) -> Result<Self, NumberError> {
+        Self::parse_bytes(input.as_bytes())
+    }
+
+    /// Parses raw bytes, e.g. straight from a SIP header; non-ASCII is an invalid character.
+    pub fn parse_bytes(input: &[u8]) -> Result<Self, NumberError> {
+        let scanned = scan(input)?;
+        classify(scanned.digits(), scanned.plus())
+    }
+
+    /// Validates stored E.164 digits exactly as [`parse`](Self::parse) would `"+<digits>"`.
+    pub fn from_e164(digits: u64) -> Result<Self, NumberError> {
+        let (buf, len) = decimal_digits(digits);
+        // The scanner would stop at this many digits; keep the two paths identical.
+        if len > MAX_DIAL_DIGITS {
+            return Err(NumberError::TooLong);
+        }
+        classify(buf.get(..len).unwrap_or(&[]), true)
+    }
+
+    /// The E.164 digits as an integer, without `+`.
+    pub const fn e164(self) -> u64 {
+        self.0.get()
+    }
+
+    /// Mobile, fixed line or international, derived from the digits.
+    pub fn kind(self) -> SubscriberKind {
+        let (buf, len) = decimal_digits(self.0.get());
+        match buf.get(..len).unwrap_or(&[]) {
+            [8, 6, nsn @ ..] if is_mobile_nsn(nsn) => SubscriberKind::ChineseMobile,
+            [8, 6, ..] => SubscriberKind::ChineseFixedLine,
+            _ => SubscriberKind::International,
+        }
+    }
+
+    /// `+` and the digits in a stack buffer, for logs and SIP headers without allocating.
+    pub fn to_digits(self) -> E164Digits {
+        let (digits, len) = decimal_digits(self.0.get());
+        let mut out = E164Digits {
+            buf: [0; E164_BUF_LEN],
+            len: 1,
+        };
+        out.buf[0] = b'+';
+        for (slot, &d) in out.buf.iter_mut().skip(1).zip(digits.iter().take(len)) {
+            *slot = b'0' + d;
+            out.len += 1;
+        }
+        out
+    }
+}
+
+impl fmt::Display for SubscriberNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "+{}", self.0)
+    }
+}
+
+impl FromStr for SubscriberNumber {
+    type Err = NumberError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<u64> for SubscriberNumber {
+    type Error = NumberError;
+
+    fn try_from(value: u64) -> Result<Self, Self::Error> {
+        Self::from_e164(value)
+    }
+}
+
+impl From<SubscriberNumber> for u64 {
+    fn from(number: SubscriberNumber) -> Self {
+        number.e164()
+    }
+}
+
+/// `+` plus at most 15 E.164 digits.
+const E164_BUF_LEN: usize = 1 + E164_MAX_LEN;
+
+/// A formatted E.164 number (`+8613812345678`) held on the stack.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct E164Digits {
+    buf: [u8; E164_BUF_LEN],
+    len: u8,
+}
+
+impl E164Digits {
+    /// The text, e.g. `+8613812345678`.
+    pub fn as_str(&self) -> &str {
+        let bytes = self.buf.get(..usize::from(self.len)).unwrap_or(&[]);
+        // Only ASCII digits and '+' are ever written, so this cannot fail.
+        core::str::from_utf8(bytes).unwrap_or("")
+    }
+}
+
+impl AsRef<str> for E164Digits {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for E164Digits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for E164Digits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("E164Digits").field(&self.as_str()).finish()
+    }
+}
+
+/// Decimal digit values of `value`, most significant first, and how many there are.
+fn decimal_digits(mut value: u64) -> ([u8; 20], usize) {
+    let mut buf = [0u8; 20];
+    let mut len = 0;
+    for slot in buf.iter_mut().rev() {
+        // A digit value always fits u8.
+        *slot = (value % 10) as u8;
+        value /= 10;
+        len += 1;
+        if value == 0 {
+            break;
+        }
+    }
+    let start = buf.len() - len;
+    buf.copy_within(start.., 0);
+    (buf, len)
+}
+
+fn is_mobile_nsn(nsn: &[u8]) -> bool {
+    matches!(nsn, [1, 3..=9, ..]) && nsn.len() == MOBILE_NSN_LEN
+}
+
+/// Picks the reading of a scanned dial string: international, trunk-prefixed national,
+/// bare `86` + NSN, or plain national.
+fn classify(digits: &[u8], plus: bool) -> Result<SubscriberNumber, NumberError> {
+    if plus {
+        return international(digits);
+    }
+    match digits {
+        [0, 0, rest @ ..] => international(rest),
+        [0, nsn @ ..] => chinese(nsn),
+        // Country code + NSN. The national reading never applies: no area code starts
+        // with 86 (see `chinese_nsn_shape`), so this is the only valid one.
+        [8, 6, rest @ ..] => after_country_code(rest),
+        _ => chinese(digits),
+    }
+}
+
+/// Digits after `+` or the `00` international prefix.
+fn international(rest: &[u8]) -> Result<SubscriberNumber, NumberError> {
+    match rest {
+        [] => Err(NumberError::TooShort),
+        [0, ..] => Err(NumberError::InvalidCountryCode),
+        [8, 6, nsn @ ..] => after_country_code(nsn),
+        _ if rest.len() < INTERNATIONAL_MIN_LEN => Err(NumberError::TooShort),
+        _ if rest.len() > E164_MAX_LEN => Err(NumberError::TooLong),
+        _ => NonZeroU64::new(digits_value(rest))
+            .map(SubscriberNumber)
+            .ok_or(NumberError::InvalidCountryCode),
+    }
+}
+
+/// Digits after country code 86; a redundant trunk `0` (`+86 010…`) is common in caller
+/// IDs and dropped, as libphonenumber does.
+fn after_country_code(rest: &[u8]) -> Result<SubscriberNumber, NumberError> {
+    match rest {
+        [0, nsn @ ..] => chinese(nsn),
+        nsn => chinese(nsn),
+    }
+}
+
+/// A Chinese national significant number (no trunk prefix) to `86` + NSN.
+fn chinese(nsn: &[u8]) -> Result<SubscriberNumber, NumberError> {
+    chinese_nsn_shape(nsn)?;
+    let value = nsn.iter().fold(86u64, |acc, &d| {
+        acc.saturating_mul(10).saturating_add(u64::from(d))
+    });
+    NonZeroU64::new(value)
+        .map(SubscriberNumber)
+        .ok_or(NumberError::InvalidSubscriber)
+}
+
+/// Checks the NSN against the mobile and fixed-line shapes; see the module docs for why
+/// the rules are deliberately looser than libphonenumber's per-range metadata.
+fn chinese_nsn_shape(nsn: &[u8]) -> Result<(), NumberError> {
+    let (min, max) = match nsn {
+        // Checked first: a 700 number must never be bound as a party, whatever its length.
+        [7, 0, 0, ..] => return Err(NumberError::PrivacySegment),
+        [1, 3..=9, ..] => (MOBILE_NSN_LEN, MOBILE_NSN_LEN),
+        // Beijing (10) and the 2x metropolitan areas: 8-digit local numbers.
+        [1, 0, ..] | [2, ..] => (10, 10),
+        // No area code starts with 86: it would collide with the country code, and
+        // libphonenumber reads `86…` as +86 too. Excluding it keeps bare `86…` unambiguous.
+        [8, 6, ..] => return Err(NumberError::InvalidSubscriber),
+        // 3-digit area codes: 7- or 8-digit local numbers.
+        [3..=9, ..] => (10, 11),
+        [] | [1] => return Err(NumberError::TooShort),
+        // 0 (a second trunk prefix), 11x/12x (service codes like 110, 12345).
+        _ => return Err(NumberError::InvalidSubscriber),
+    };
+    if nsn.len() < min {
+        Err(NumberError::TooShort)
+    } else if nsn.len() > max {
+        Err(NumberError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<u64, NumberError> {
+        SubscriberNumber::parse(s).map(SubscriberNumber::e164)
+    }
+
+    #[test]
+    fn mobile_shapes_normalise_together() {
+        for s in [
+            "13812345678",
+            "+8613812345678",
+            "8613812345678",
+            "008613812345678",
+            "+86 138-1234-5678",
+            "tel:+8613812345678",
+            "sip:13812345678@host;user=phone",
+            "SIP:+8613812345678@10.1.1.1:5060;transport=udp",
+            "sips:0086-138-1234-5678@h",
+            "(+86) 138.1234.5678",
+            "013812345678",
+            "+86 0138 1234 5678",
+            "86 0 13812345678",
+            "tel:13812345678;phone-context=+86",
+        ] {
+            assert_eq!(p(s), Ok(8_613_812_345_678), "{s}");
+        }
+        let n = SubscriberNumber::parse("13812345678").unwrap();
+        assert_eq!(n.kind(), SubscriberKind::ChineseMobile);
+    }
+
+    #[test]
+    fn fixed_line_shapes_normalise_together() {
+        for s in [
+            "01012345678",
+            "1012345678",
+            "+861012345678",
+            "861012345678",
+            "00861012345678",
+            "+86 010 1234 5678",
+            "(010) 1234-5678",
+            "tel:+86-10-1234-5678",
+        ] {
+            assert_eq!(p(s), Ok(861_012_345_678), "{s}");
+        }
+        for s in [
+            "0755 1234 5678",
+            "75512345678",
+            "+86 755 1234 5678",
+            "8675512345678",
+        ] {
+            assert_eq!(p(s), Ok(8_675_512_345_678), "{s}");
+        }
+        // 3-digit area code with a 7-digit local number.
+        assert_eq!(p("0871 234 5678"), Ok(868_712_345_678));
+        // 2x area code.
+        assert_eq!(p("021-6123-4567"), Ok(862_161_234_567));
+        let n = SubscriberNumber::parse("01012345678").unwrap();
+        assert_eq!(n.kind(), SubscriberKind::ChineseFixedLine);
+    }
+
+    #[test]
+    fn local_number_may_start_with_any_digit() {
+        // libphonenumber accepts these (e.g. 010 0xxx xxxx); we must not be stricter.
+        assert_eq!(p("010 0123 4567"), Ok(861_001_234_567));
+        assert_eq!(p("0311 1234567"), Ok(863_111_234_567));
+        assert_eq!(p("0311 01234567"), Ok(8_631_101_234_567));
+    }
+
+    #[test]
+    fn bare_86_is_the_country_code() {
+        assert_eq!(p("8613812345678"), Ok(8_613_812_345_678));
+        assert_eq!(p("860755 1234 5678"), Ok(8_675_512_345_678));
+        // No national reading in an "area 861/868": libphonenumber reads these as
+        // +86 + a short NSN, so accepting them nationally would normalise differently.
+        assert_eq!(p("8612345678"), Err(NumberError::InvalidSubscriber));
+        assert_eq!(p("86851951234"), Err(NumberError::TooShort));
+        assert_eq!(p("0861 2345678"), Err(NumberError::InvalidSubscriber));
+        assert_eq!(p("+86 861 2345 6789"), Err(NumberError::InvalidSubscriber));
+        assert_eq!(p("861381234567"), Err(NumberError::TooShort));
+        assert_eq!(p("867001234567"), Err(NumberError::PrivacySegment));
+    }
+
+    #[test]
+    fn international_numbers() {
+        for (s, v) in [
+            ("+1 202 555 0123", 12_025_550_123),
+            ("0012025550123", 12_025_550_123),
+            ("+44 7911 123456", 447_911_123_456),
+            ("tel:+77001234567", 77_001_234_567),
+            ("+1234567", 1_234_567),
+            ("+123456789012345", 123_456_789_012_345),
+        ] {
+            let n = SubscriberNumber::parse(s).unwrap();
+            assert_eq!(n.e164(), v, "{s}");
+            assert_eq!(n.kind(), SubscriberKind::International);
+        }
+        assert_eq!(p("+123456"), Err(NumberError::TooShort));
+        assert_eq!(p("+1234567890123456"), Err(NumberError::TooLong));
+        assert_eq!(p("+0123456789"), Err(NumberError::InvalidCountryCode));
+        assert_eq!(p("000123456789"), Err(NumberError::InvalidCountryCode));
+        assert_eq!(p("00"), Err(NumberError::TooShort));
+        // +86 is held to the Chinese rules, not the generic ones.
+        assert_eq!(p("+86123456789"), Err(NumberError::InvalidSubscriber));
+        assert_eq!(p("+861381234567"), Err(NumberError::TooShort));
+    }
+
+    #[test]
+    fn privacy_segment_refused() {
+        for s in [
+            "700123456789012",
+            "70012345678",
+            "+86 700 1234 5678 9012",
+            "0086700123456789012",
+            "0700123456789012",
+            "tel:+86-700",
+            "700",
+        ] {
+            assert_eq!(p(s), Err(NumberError::PrivacySegment), "{s}");
+        }
+    }
+
+    #[test]
+    fn chinese_errors() {
+        assert_eq!(p("1381234567"), Err(NumberError::TooShort));
+        assert_eq!(p("138123456789"), Err(NumberError::TooLong));
+        assert_eq!(p("101234567"), Err(NumberError::TooShort));
+        assert_eq!(p("10123456789"), Err(NumberError::TooLong));
+        assert_eq!(p("2112345678901"), Err(NumberError::TooLong));
+        assert_eq!(p("755123456"), Err(NumberError::TooShort));
+        assert_eq!(p("755123456789"), Err(NumberError::TooLong));
+        assert_eq!(p("11012345678"), Err(NumberError::InvalidSubscriber));
+        assert_eq!(p("12345678901"), Err(NumberError::InvalidSubscriber));
+        assert_eq!(p("0"), Err(NumberError::TooShort));
+        assert_eq!(p("1"), Err(NumberError::TooShort));
+        assert_eq!(p("+86"), Err(NumberError::TooShort));
+        assert_eq!(p("+86 00 1012345678"), Err(NumberError::InvalidSubscriber));
+        // Area-code service numbers (95xxx) are not subscriber lines.
+        assert_eq!(p("010 95588"), Err(NumberError::TooShort));
+    }
+
+    #[test]
+    fn scan_errors_surface() {
+        assert_eq!(p(""), Err(NumberError::Empty));
+        assert_eq!(p(" - "), Err(NumberError::Empty));
+        assert_eq!(p("+"), Err(NumberError::Empty));
+        assert_eq!(
+            p("138 1234 5678 x"),
+            Err(NumberError::InvalidCharacter { at: 14 })
+        );
+        assert_eq!(
+            p("138+12345678"),
+            Err(NumberError::InvalidCharacter { at: 3 })
+        );
+        assert_eq!(
+            SubscriberNumber::parse_bytes(b"138\xe4\xb8\xad12345678"),
+            Err(NumberError::InvalidCharacter { at: 3 })
+        );
+        assert_eq!(
+            SubscriberNumber::parse_bytes(b"13812345678").map(SubscriberNumber::e164),
+            Ok(8_613_812_345_678)
+        );
+    }
+
+    #[test]
+    fn huge_inputs() {
+        assert_eq!(p(&"1".repeat(4096)), Err(NumberError::TooLong));
+        assert_eq!(p(&"9".repeat(1 << 20)), Err(NumberError::TooLong));
+        let mut s = "+86".to_string();
+        s.push_str(&"-".repeat(1 << 20));
+        assert_eq!(p(&s), Err(NumberError::TooShort));
+        assert_eq!(
+            SubscriberNumber::parse_bytes(&vec![0xFF; 1 << 20]),
+            Err(NumberError::InvalidCharacter { at: 0 })
+        );
+    }
+
+    #[test]
+    fn from_e164_matches_parse() {
+        for v in [
+            0,
+            1,
+            86,
+            8_613_812_345_678,
+            861_012_345_678,
+            86_700_123_456_789_012,
+            12_025_550_123,
+            13_812_345_678,
+            u64::MAX,
+            10_000_000_000_000_000_000,
+        ] {
+            assert_eq!(
+                SubscriberNumber::from_e164(v),
+                SubscriberNumber::parse(&format!("+{v}")),
+                "{v}"
+            );
+        }
+        assert_eq!(
+            SubscriberNumber::from_e164(8_613_812_345_678).map(SubscriberNumber::e164),
+            Ok(8_613_812_345_678)
+        );
+        assert_eq!(
+            SubscriberNumber::from_e164(0),
+            Err(NumberError::InvalidCountryCode)
+        );
+        assert_eq!(
+            SubscriberNumber::from_e164(u64::MAX),
+            Err(NumberError::TooLong)
+        );
+        // Trunk 0 after 86 is tolerated here too, and normalised away.
+        assert_eq!(
+            SubscriberNumber::from_e164(86_013_812_345_678).map(SubscriberNumber::e164),
+            Ok(8_613_812_345_678)
+        );
+    }
+
+    #[test]
+    fn display_digits_round_trip() {
+        for s in [
+            "+8613812345678",
+            "+861012345678",
+            "+12025550123",
+            "+123456789012345",
+        ] {
+            let n = SubscriberNumber::parse(s).unwrap();
+            assert_eq!(n.to_string(), s);
+            assert_eq!(n.to_digits().as_str(), s);
+            assert_eq!(n.to_digits().to_string(), s);
+            assert_eq!(format!("{:?}", n.to_digits()), format!("E164Digits({s:?})"));
+            assert_eq!(SubscriberNumber::parse(n.to_digits().as_ref()), Ok(n));
+        }
+    }
+
+    #[test]
+    fn serde() {
+        let n = SubscriberNumber::parse("+86 138 1234 5678").unwrap();
+        assert_eq!(serde_json::to_string(&n).unwrap(), "8613812345678");
+        assert_eq!(
+            serde_json::from_str::<SubscriberNumber>("8613812345678").unwrap(),
+            n
+        );
+        for bad in [
+            "0",
+            "86700123456789012",
+            "8612",
+            "123",
+            "18446744073709551615",
+            "\"+86\"",
+        ] {
+            assert!(
+                serde_json::from_str::<SubscriberNumber>(bad).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&SubscriberKind::ChineseFixedLine).unwrap(),
+            "\"chinese_fixed_line\""
+        );
+        assert_eq!(
+            serde_json::from_str::<SubscriberKind>("\"international\"").unwrap(),
+            SubscriberKind::International
+        );
+    }
+
+    #[test]
+    fn decimal_digits_extremes() {
+        assert_eq!(decimal_digits(0), ([0; 20], 1));
+        let (buf, len) = decimal_digits(u64::MAX);
+        assert_eq!(len, 20);
+        assert_eq!(digits_value(&buf[..19]), u64::MAX / 10);
+    }
+}
