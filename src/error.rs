@@ -87,6 +87,9 @@ pub enum Error {
     /// The update does not fit the binding's mode.
     #[error("update does not apply to a {0:?} binding")]
     UpdateNotApplicable(Mode),
+    /// The routing index cannot grow to hold the change (directory or id limits reached).
+    #[error("the routing index is full")]
+    IndexFull,
     /// An update that changes nothing.
     #[error("an update must change the counterpart, the expiry or the policy")]
     EmptyUpdate,

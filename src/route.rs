@@ -66,6 +66,9 @@ pub enum RejectReason {
     TenantSuspended,
     /// AXN: A called its own X and the binding has no default destination N.
     NoDestination,
+    /// The routing index could not be read consistently (its writer died halfway through a
+    /// change, or kept changing the entry); retry or fail over.
+    Unavailable,
 }
 
 impl RejectReason {
@@ -80,7 +83,7 @@ impl RejectReason {
             RejectReason::MediaNotPermitted => 488,
             RejectReason::OutsideTimeWindow | RejectReason::NoDestination => 480,
             RejectReason::BindingSuspended => 480,
-            RejectReason::TenantSuspended => 503,
+            RejectReason::TenantSuspended | RejectReason::Unavailable => 503,
         }
     }
 }
@@ -132,6 +135,7 @@ impl fmt::Display for RejectReason {
             RejectReason::BindingSuspended => "binding suspended",
             RejectReason::TenantSuspended => "tenant suspended",
             RejectReason::NoDestination => "no destination",
+            RejectReason::Unavailable => "routing index unavailable",
         })
     }
 }

@@ -8,7 +8,9 @@
 //!
 //! Cases: `NP700_MODEL_CASES` (default 10,000).
 
+use np700::Registry;
 use np700::binding::{Direction, MediaSet, Party, TimeWindow};
+use np700::index::layout::Capacity;
 use np700::route::{AnnounceReason, RejectReason};
 use np700::{
     BindRequest, BindingId, Command, Config, Counterpart, Decision, Event, LicensedBlock,
@@ -542,7 +544,26 @@ fn distinct(p: &Parties<impl Sized>) -> bool {
 }
 
 /// Runs one op on both sides; returns whether the two agreed on acceptance (panics otherwise).
-fn step(state: &mut State, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
+/// The system under test: the pure state and the registry (lock-free index) fed the same commands.
+struct Sut {
+    state: State,
+    registry: Registry,
+}
+
+impl Sut {
+    /// Runs `cmd` on both; they must agree exactly (events or error).
+    fn execute(&mut self, cmd: &Command, now: Timestamp) -> Result<Vec<Event>, np700::Error> {
+        let from_state = self.state.execute(cmd, now);
+        let from_registry = self.registry.execute(cmd, now);
+        assert_eq!(
+            from_state, from_registry,
+            "state and registry disagree on {cmd:?}"
+        );
+        from_state
+    }
+}
+
+fn step(sut: &mut Sut, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
     let now = Timestamp::from_unix_secs(model.now);
     let pick = |p: u64| BindingId::from_raw(p % (model.next_id + 1));
     let live_owned = |model: &Model, tenant: u32, id: BindingId| -> Option<MBinding> {
@@ -571,7 +592,7 @@ fn step(state: &mut State, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
             if auto {
                 // Automatic selection has 10,000 fresh numbers per management number: it succeeds
                 // whenever the request is valid, any given number fits, and the tenant holds numbers.
-                let result = state.execute(&Command::Bind(req.clone()), now);
+                let result = sut.execute(&Command::Bind(req.clone()), now);
                 let holds = model
                     .holdings
                     .iter()
@@ -832,8 +853,8 @@ fn step(state: &mut State, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
         }
     };
 
-    let before = state.clone();
-    match state.execute(&cmd, now) {
+    let before = sut.state.clone();
+    match sut.execute(&cmd, now) {
         Ok(events) => {
             assert!(expect_ok, "state accepted what the model refuses: {cmd:?}");
             model_apply(model, &cmd, &events);
@@ -844,7 +865,7 @@ fn step(state: &mut State, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
                 !expect_ok,
                 "state refused ({e}) what the model accepts: {cmd:?}"
             );
-            assert_eq!(*state, before, "a refused command changed the state");
+            assert_eq!(sut.state, before, "a refused command changed the state");
         }
     }
 }
@@ -970,7 +991,8 @@ fn model_apply(model: &mut Model, cmd: &Command, events: &[Event]) {
 }
 
 /// Compares every route answer and checks the invariants.
-fn check(state: &State, model: &Model, log: &[Event], config: &Config) {
+fn check(sut: &Sut, model: &Model, log: &[Event], config: &Config) {
+    let state = &sut.state;
     let now = Timestamp::from_unix_secs(model.now);
     let mut numbers: BTreeSet<UsageNumber> = (0..8).map(usage).collect();
     numbers.insert(mgmt(9).usage(0).unwrap()); // not licensed
@@ -995,6 +1017,9 @@ fn check(state: &State, model: &Model, log: &[Event], config: &Config) {
                     "route({caller:?} → {x}, {media:?}) at +{}s",
                     model.now - T0
                 );
+                let dialed = np700::DialedNumber::Usage(*x);
+                let from_index = sut.registry.route_dialed(*caller, dialed, media, now);
+                assert_eq!(from_index, got, "index: route({caller:?} → {x}, {media:?})");
                 if let Decision::Route(r) = got {
                     // An ended or expired binding never routes.
                     assert!(
@@ -1040,12 +1065,12 @@ fn check(state: &State, model: &Model, log: &[Event], config: &Config) {
     }
     // An 11-digit management number asks for the rest; others are refused.
     for i in 0..4 {
-        let got = state.route_dialed(
-            Some(sub(0)),
-            np700::DialedNumber::Management(mgmt(i)),
-            Media::Voice,
-            now,
-        );
+        let dialed = np700::DialedNumber::Management(mgmt(i));
+        let got = state.route_dialed(Some(sub(0)), dialed, Media::Voice, now);
+        let from_index = sut
+            .registry
+            .route_dialed(Some(sub(0)), dialed, Media::Voice, now);
+        assert_eq!(from_index, got);
         let want = match model.holder(mgmt(i)) {
             Some(_) => Decision::CollectDigits { needed: 4 },
             None => Decision::Reject {
@@ -1072,12 +1097,22 @@ fn check(state: &State, model: &Model, log: &[Event], config: &Config) {
     );
 }
 
-fn setup(config: &Config) -> (State, Model, Vec<Event>) {
-    let mut state = State::new(config.clone());
+fn setup(config: &Config) -> (Sut, Model, Vec<Event>) {
+    // The registry starts with a tiny index so that growing it (rebuild and flip) is exercised.
+    let tiny = Capacity {
+        entries: 4,
+        directory: 2,
+        tenants: 1,
+        pages: 1,
+        extras: 1,
+    };
+    let mut state = Sut {
+        state: State::new(config.clone()),
+        registry: Registry::new(config.clone(), tiny),
+    };
     let now = Timestamp::from_unix_secs(T0);
     let mut log = Vec::new();
-    let mut run =
-        |state: &mut State, c: Command| log.extend(state.execute(&c, now).expect("setup"));
+    let mut run = |state: &mut Sut, c: Command| log.extend(state.execute(&c, now).expect("setup"));
     run(
         &mut state,
         Command::RegisterTenant {
@@ -1140,11 +1175,11 @@ proptest! {
     #[test]
     fn state_matches_the_reference_model(ops in proptest::collection::vec(op(), 1..40)) {
         let config = Config { binding_quarantine_secs: BINDING_Q, number_quarantine_secs: NUMBER_Q, default_pair_cap: 200 };
-        let (mut state, mut model, mut log) = setup(&config);
-        check(&state, &model, &log, &config);
+        let (mut sut, mut model, mut log) = setup(&config);
+        check(&sut, &model, &log, &config);
         for op in &ops {
-            step(&mut state, &mut model, &mut log, op);
-            check(&state, &model, &log, &config);
+            step(&mut sut, &mut model, &mut log, op);
+            check(&sut, &model, &log, &config);
         }
     }
 }

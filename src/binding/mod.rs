@@ -175,6 +175,17 @@ impl Targets {
         t
     }
 
+    /// Destinations already in an array (the index reads groups this way, without allocating).
+    pub(crate) fn from_array(
+        members: [Option<SubscriberNumber>; MAX_GROUP_MEMBERS],
+        len: usize,
+    ) -> Self {
+        Targets {
+            members,
+            len: len.min(MAX_GROUP_MEMBERS) as u8,
+        }
+    }
+
     /// How many destinations.
     pub fn len(&self) -> usize {
         self.len as usize

@@ -62,6 +62,15 @@ impl SubscriberNumber {
         classify(buf.get(..len).unwrap_or(&[]), true)
     }
 
+    /// A number the crate itself validated and stored (the routing index), without validating
+    /// it again on the hot path; `None` only for 0. Never used on outside input.
+    pub(crate) const fn from_stored(digits: u64) -> Option<Self> {
+        match NonZeroU64::new(digits) {
+            Some(n) => Some(SubscriberNumber(n)),
+            None => None,
+        }
+    }
+
     /// The E.164 digits as an integer, without `+`.
     pub const fn e164(self) -> u64 {
         self.0.get()

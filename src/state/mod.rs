@@ -327,6 +327,15 @@ impl State {
         }
     }
 
+    /// The route entries whose quarantine ends by `at` (what a prune at `at` removes).
+    pub fn quarantines_ending_by(&self, at: Timestamp) -> Vec<(UsageNumber, Party)> {
+        self.quarantine_ends
+            .iter()
+            .take_while(|(until, _, _)| *until <= at)
+            .map(|(_, x, p)| (*x, *p))
+            .collect()
+    }
+
     /// Whether any quarantine (route entry or management number) has ended by `now`.
     fn has_prunable(&self, now: Timestamp) -> bool {
         self.quarantine_ends.first().is_some_and(|(until, _, _)| *until <= now)

@@ -1,0 +1,108 @@
+//! Where each part of the index lives in its block of words, and its sizes.
+//!
+//! The index is one contiguous block of 64-bit atomic words holding no pointers, so the same
+//! bytes work on the heap and, later, in a shared mapping attached by other processes:
+//!
+//! ```text
+//! header | directory | tenant statuses | pages (5,000 words each) | entries (5 words each) | extras (10 words each)
+//! ```
+#![forbid(unsafe_code)]
+
+/// Identifies an np700 index ("NP700IDX").
+pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"NP700IDX");
+/// Bumped whenever the layout changes incompatibly.
+pub(crate) const LAYOUT_VERSION: u64 = 1;
+/// Header words.
+pub(crate) const HEADER_WORDS: usize = 16;
+
+/// Header word positions.
+pub(crate) mod header {
+    pub const MAGIC: usize = 0;
+    pub const VERSION: usize = 1;
+    pub const GENERATION: usize = 2;
+    pub const ENTRIES: usize = 3;
+    pub const DIRECTORY: usize = 4;
+    pub const TENANTS: usize = 5;
+    pub const EXTRAS: usize = 6;
+    pub const QUARANTINE_SECS: usize = 7;
+    pub const PAGES: usize = 8;
+}
+
+/// Words per extras record: version|count, next record, eight numbers.
+pub(crate) const EXTRA_WORDS: usize = 10;
+/// Numbers per extras record.
+pub(crate) const EXTRA_NUMBERS: usize = 8;
+
+/// Words per page: one 32-bit "latest expiry of a keyed binding" per usage number of a
+/// management number, two to a word.
+pub(crate) const PAGE_WORDS: usize = 5_000;
+
+/// Sizes of an index, in elements.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Capacity {
+    /// Entry slots (two per AXB binding, plus one record per usage number in use, plus
+    /// quarantines), kept at most 85 % full.
+    pub entries: usize,
+    /// Management-number directory slots (at most 65,535 numbers, kept at most half full).
+    pub directory: usize,
+    /// Tenant status words (tenant ids below this).
+    pub tenants: usize,
+    /// Pages: one per management number held by a tenant (40 KB each).
+    pub pages: usize,
+    /// Extras records (GXB groups, AXN allow-lists).
+    pub extras: usize,
+}
+
+impl Capacity {
+    /// The capacity for about `bindings` live AXB-like bindings with room to spare.
+    pub fn for_bindings(bindings: usize) -> Capacity {
+        // Two party entries per binding, at most 85 % full.
+        let entries = (bindings.saturating_mul(2) / 85)
+            .saturating_mul(100)
+            .max(1024);
+        Capacity {
+            entries,
+            directory: 4096,
+            tenants: 1024,
+            pages: (bindings / 5_000).clamp(16, 65_535),
+            extras: (bindings / 64).max(256),
+        }
+    }
+
+    /// Total words of an index with this capacity.
+    pub(crate) fn words(&self) -> usize {
+        HEADER_WORDS
+            + self.directory
+            + self.tenants
+            + self.pages * PAGE_WORDS
+            + self.entries * super::slot::WORDS
+            + self.extras * EXTRA_WORDS
+    }
+}
+
+/// Offsets (in words) of each part.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Offsets {
+    pub directory: usize,
+    pub tenants: usize,
+    pub pages: usize,
+    pub entries: usize,
+    pub extras: usize,
+}
+
+impl Offsets {
+    pub(crate) fn of(c: &Capacity) -> Offsets {
+        let directory = HEADER_WORDS;
+        let tenants = directory + c.directory;
+        let pages = tenants + c.tenants;
+        let entries = pages + c.pages * PAGE_WORDS;
+        let extras = entries + c.entries * super::slot::WORDS;
+        Offsets {
+            directory,
+            tenants,
+            pages,
+            entries,
+            extras,
+        }
+    }
+}

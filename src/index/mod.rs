@@ -1,0 +1,477 @@
+//! The lock-free routing index: what switches read on every call.
+//!
+//! One block of atomic words (see [`layout`]) holds everything a route decision needs, with no
+//! pointers: a directory of management numbers (holder, page), tenant statuses, per-number pages
+//! ("does this usage number carry a live keyed binding?"), the entries keyed by
+//! (usage number, caller) — one per party of each binding, plus a number's own record for AXN —
+//! and extras (GXB groups, AXN allow-lists).
+//!
+//! Readers never write, lock, allocate or make a system call: each entry is read under its own
+//! version (see the `slot` module), a lookup costs about one memory miss, and a reader that keeps
+//! seeing an entry change gives up with [`RejectReason::Unavailable`] instead of waiting. The
+//! single writer (`writer::IndexWriter`, driven by [`crate::Registry`]) changes one or two entries per change of state.
+#![forbid(unsafe_code)]
+
+pub mod layout;
+pub(crate) mod slot;
+pub(crate) mod writer;
+
+use crate::BindingId;
+use crate::binding::{Media, Mode, Targets};
+use crate::number::{DialedNumber, ManagementNumber, SubscriberNumber, UsageNumber};
+use crate::route::{AnnounceReason, Decision, RejectReason, Route};
+use crate::sync::{AtomicU64, Ordering};
+use crate::tenant::TenantId;
+use crate::time::Timestamp;
+use layout::{
+    Capacity, EXTRA_NUMBERS, EXTRA_WORDS, HEADER_WORDS, LAYOUT_VERSION, MAGIC, Offsets, PAGE_WORDS,
+};
+use slot::{Image, Kind, flag};
+
+/// The first usage number, subtracted to keep entries' keys in 40 bits.
+pub(crate) const USAGE_BASE: u64 = 700_000_000_000_000;
+/// The first management number, subtracted to keep directory keys in 27 bits.
+pub(crate) const MANAGEMENT_BASE: u64 = 70_000_000_000;
+
+/// Tenant status codes in the tenant words.
+pub(crate) mod tenant_code {
+    pub const UNKNOWN: u64 = 0;
+    pub const ACTIVE: u64 = 1;
+    pub const SUSPENDED: u64 = 2;
+    pub const EXITED: u64 = 3;
+}
+
+/// Directory word: `key+1` (27 bits) | held (1) | page (16) | tenant (20).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DirEntry {
+    pub key: u64,
+    pub held: bool,
+    pub page: u16,
+    pub tenant: u32,
+}
+
+impl DirEntry {
+    pub(crate) fn encode(&self) -> u64 {
+        (self.key + 1)
+            | u64::from(self.held) << 27
+            | u64::from(self.page) << 28
+            | u64::from(self.tenant) << 44
+    }
+    pub(crate) fn decode(w: u64) -> Option<DirEntry> {
+        let key1 = w & ((1 << 27) - 1);
+        (key1 != 0).then(|| DirEntry {
+            key: key1 - 1,
+            held: (w >> 27) & 1 == 1,
+            page: ((w >> 28) & 0xFFFF) as u16,
+            tenant: (w >> 44) as u32,
+        })
+    }
+}
+
+/// A strong 64-bit mix (splitmix64's finaliser), so sequential numbers spread over the table.
+pub(crate) const fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Maps a hash onto `0..n` without division (Lemire's multiply-shift).
+pub(crate) const fn reduce(h: u64, n: usize) -> usize {
+    ((h as u128 * n as u128) >> 64) as usize
+}
+
+pub(crate) fn entry_hash(x: u64, caller: u64) -> u64 {
+    mix(x ^ mix(caller.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+}
+
+/// The memory an index lives in.
+pub(crate) enum Memory {
+    /// A private block on the heap (threads of one process).
+    Heap(Box<[AtomicU64]>),
+}
+
+impl Memory {
+    fn words(&self) -> &[AtomicU64] {
+        match self {
+            Memory::Heap(w) => w,
+        }
+    }
+}
+
+/// A read-only view of the routing index: answers route lookups from any number of threads.
+pub struct Index {
+    memory: Memory,
+    cap: Capacity,
+    off: Offsets,
+    quarantine_secs: u64,
+}
+
+/// Why a lookup attempt must start over (an entry or extras changed under it).
+pub(crate) struct Retry;
+
+impl Index {
+    /// A new, empty index in private memory.
+    pub(crate) fn new_heap(cap: Capacity, quarantine_secs: u64, generation: u64) -> Index {
+        let words: Box<[AtomicU64]> = (0..cap.words()).map(|_| AtomicU64::new(0)).collect();
+        let index = Index {
+            memory: Memory::Heap(words),
+            cap,
+            off: Offsets::of(&cap),
+            quarantine_secs,
+        };
+        let w = index.words();
+        let h = |i: usize, v: u64| w[i].store(v, Ordering::Relaxed);
+        h(layout::header::MAGIC, MAGIC);
+        h(layout::header::VERSION, LAYOUT_VERSION);
+        h(layout::header::GENERATION, generation);
+        h(layout::header::ENTRIES, cap.entries as u64);
+        h(layout::header::DIRECTORY, cap.directory as u64);
+        h(layout::header::TENANTS, cap.tenants as u64);
+        h(layout::header::EXTRAS, cap.extras as u64);
+        h(layout::header::QUARANTINE_SECS, quarantine_secs);
+        h(layout::header::PAGES, cap.pages as u64);
+        const { assert!(HEADER_WORDS > layout::header::PAGES) };
+        index
+    }
+
+    pub(crate) fn words(&self) -> &[AtomicU64] {
+        self.memory.words()
+    }
+
+    /// The sizes this index was made with.
+    pub fn capacity(&self) -> Capacity {
+        self.cap
+    }
+
+    /// Bytes of memory the index occupies.
+    pub fn bytes(&self) -> usize {
+        self.cap.words() * 8
+    }
+
+    pub(crate) fn entry(&self, i: usize) -> &[AtomicU64] {
+        let start = self.off.entries + i * slot::WORDS;
+        &self.words()[start..start + slot::WORDS]
+    }
+
+    pub(crate) fn extra(&self, i: usize) -> &[AtomicU64] {
+        let start = self.off.extras + i * EXTRA_WORDS;
+        &self.words()[start..start + EXTRA_WORDS]
+    }
+
+    pub(crate) fn dir_word(&self, i: usize) -> &AtomicU64 {
+        &self.words()[self.off.directory + i]
+    }
+
+    pub(crate) fn tenant_word(&self, t: u32) -> Option<&AtomicU64> {
+        ((t as usize) < self.cap.tenants).then(|| &self.words()[self.off.tenants + t as usize])
+    }
+
+    pub(crate) fn page_word(&self, page: u16, sub: u16) -> &AtomicU64 {
+        &self.words()[self.off.pages + page as usize * PAGE_WORDS + sub as usize / 2]
+    }
+
+    /// The directory slot of management number `key` (offset from 700·10⁸), and its entry.
+    pub(crate) fn dir_find(&self, key: u64) -> Option<(usize, DirEntry)> {
+        let n = self.cap.directory;
+        let start = reduce(mix(key), n);
+        for i in 0..n {
+            let at = (start + i) % n;
+            match DirEntry::decode(self.dir_word(at).load(Ordering::Acquire)) {
+                None => return None,
+                Some(d) if d.key == key => return Some((at, d)),
+                Some(_) => {}
+            }
+        }
+        None
+    }
+
+    /// The entry slot of (usage number, caller) and its image, if present.
+    pub(crate) fn find(&self, x: u64, caller: u64) -> Result<Option<(usize, Image)>, Retry> {
+        let n = self.cap.entries;
+        let start = reduce(entry_hash(x, caller), n);
+        for i in 0..n {
+            let at = if start + i >= n {
+                start + i - n
+            } else {
+                start + i
+            };
+            let image = slot::read(self.entry(at)).ok_or(Retry)?;
+            match image.kind() {
+                Kind::Empty => return Ok(None),
+                Kind::Tombstone => {}
+                _ if image.x == x && image.caller == caller => return Ok(Some((at, image))),
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// Routes a parsed request, exactly as [`crate::State::route_dialed`] does.
+    pub fn route_dialed(
+        &self,
+        caller: Option<SubscriberNumber>,
+        dialed: DialedNumber,
+        media: Media,
+        now: Timestamp,
+    ) -> Decision {
+        match dialed {
+            DialedNumber::Usage(x) => self.route_usage(caller, x, media, now),
+            DialedNumber::Management(m) => match self.dir_find(m.value() - MANAGEMENT_BASE) {
+                None => Decision::Reject {
+                    reason: RejectReason::NotOurs,
+                },
+                Some((_, d)) if !d.held => Decision::Reject {
+                    reason: RejectReason::Unassigned,
+                },
+                Some(_) => Decision::CollectDigits {
+                    needed: dialed.digits_needed(),
+                },
+            },
+            DialedNumber::Incomplete { .. } => Decision::CollectDigits {
+                needed: dialed.digits_needed(),
+            },
+        }
+    }
+
+    /// Routes a call from `caller` to usage number `x`, exactly as [`crate::State::route_usage`].
+    pub fn route_usage(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: UsageNumber,
+        media: Media,
+        now: Timestamp,
+    ) -> Decision {
+        for _ in 0..slot::MAX_RETRIES {
+            if let Ok(d) = self.try_route(caller, x, media, now) {
+                return d;
+            }
+            crate::sync::spin_loop();
+        }
+        Decision::Reject {
+            reason: RejectReason::Unavailable,
+        }
+    }
+
+    fn try_route(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: UsageNumber,
+        media: Media,
+        now: Timestamp,
+    ) -> Result<Decision, Retry> {
+        let reject = |reason| Ok(Decision::Reject { reason });
+        let m = x.management();
+        let Some((dir_at, d)) = self.dir_find(m.value() - MANAGEMENT_BASE) else {
+            return reject(RejectReason::NotOurs);
+        };
+        if !d.held {
+            return reject(RejectReason::Unassigned);
+        }
+        let status = self
+            .tenant_word(d.tenant)
+            .map_or(tenant_code::UNKNOWN, |w| w.load(Ordering::Acquire));
+        if status == tenant_code::SUSPENDED {
+            return reject(RejectReason::TenantSuspended);
+        }
+        let now_s = now.unix_secs();
+        let q = self.quarantine_secs;
+        let xo = x.value() - USAGE_BASE;
+        let tenant = TenantId::from_raw(d.tenant);
+        let record = self.find(xo, 0)?;
+        let mine = match caller {
+            Some(c) => self.find(xo, c.e164())?,
+            None => None,
+        };
+        if let Some(c) = caller {
+            // A live entry for the caller, then the number's own (AXN) entry for anyone.
+            for (found, anyone) in [(mine, false), (record, true)] {
+                if let Some((at, e)) = found
+                    && e.kind() == Kind::Live
+                    && now_s < u64::from(e.expires)
+                {
+                    return self.leg(at, &e, anyone, c, media, now, tenant, x);
+                }
+            }
+            // Then quarantines, and live entries past their expiry not yet swept.
+            for (_, e) in [mine, record].into_iter().flatten() {
+                let until = match e.kind() {
+                    Kind::Live => u64::from(e.expires).saturating_add(q),
+                    Kind::QuarantineReleased | Kind::QuarantineExpired => u64::from(e.expires),
+                    _ => continue,
+                };
+                if now_s < until {
+                    let reason = if e.kind() == Kind::QuarantineReleased {
+                        AnnounceReason::ServiceEnded
+                    } else {
+                        AnnounceReason::Expired
+                    };
+                    return Ok(Decision::Announce { reason });
+                }
+            }
+        }
+        let keyed_live = d.held && {
+            let w = self
+                .page_word(d.page, x.sub_number())
+                .load(Ordering::Acquire);
+            let latest = if x.sub_number().is_multiple_of(2) {
+                w as u32
+            } else {
+                (w >> 32) as u32
+            };
+            // The page belongs to this number only while its directory word is unchanged.
+            if self.dir_word(dir_at).load(Ordering::Acquire) != d.encode() {
+                return Err(Retry);
+            }
+            now_s < u64::from(latest)
+        };
+        let exclusive_live =
+            record.is_some_and(|(_, e)| e.kind() == Kind::Live && now_s < u64::from(e.expires));
+        reject(match (keyed_live || exclusive_live, caller) {
+            (false, _) => RejectReason::NoBinding,
+            (true, None) => RejectReason::CallerUnidentified,
+            (true, Some(_)) => RejectReason::CallerNotPermitted,
+        })
+    }
+
+    /// Applies a live entry's policy to a call and builds the decision.
+    #[allow(clippy::too_many_arguments)]
+    fn leg(
+        &self,
+        at: usize,
+        e: &Image,
+        anyone: bool,
+        caller: SubscriberNumber,
+        media: Media,
+        now: Timestamp,
+        tenant: TenantId,
+        x: UsageNumber,
+    ) -> Result<Decision, Retry> {
+        let reject = |reason| Ok(Decision::Reject { reason });
+        if e.has(flag::SUSPENDED) {
+            return reject(RejectReason::BindingSuspended);
+        }
+        let media_ok = match media {
+            Media::Voice => e.has(flag::VOICE),
+            Media::Sms => e.has(flag::SMS),
+        };
+        if !media_ok {
+            return reject(RejectReason::MediaNotPermitted);
+        }
+        let from_a = e.has(flag::FROM_A_SIDE);
+        if (e.has(flag::A_TO_B_ONLY) && !from_a) || (e.has(flag::B_TO_A_ONLY) && from_a) {
+            return reject(RejectReason::DirectionBarred);
+        }
+        if anyone && e.has(flag::ALLOW_LIST) {
+            let list = (u64::from(e.display_dir) << 14 | u64::from(e.display_sub)) as usize;
+            if !self.extras_contain(at, list, caller.e164())? {
+                return reject(RejectReason::CallerNotPermitted);
+            }
+        }
+        let (start, end) = e.window;
+        if start != end {
+            let w = crate::binding::TimeWindow {
+                start_minute: start,
+                end_minute: end,
+            };
+            if !w.contains(now) {
+                return reject(RejectReason::OutsideTimeWindow);
+            }
+        }
+        let to = if e.has(flag::GROUP) {
+            self.group(at, e.target as usize)?
+        } else if e.target == 0 {
+            return reject(RejectReason::NoDestination);
+        } else {
+            Targets::one(SubscriberNumber::from_stored(e.target).ok_or(Retry)?)
+        };
+        let display = if e.has(flag::DISPLAY_OTHER) {
+            let d = DirEntry::decode(
+                self.dir_word(e.display_dir as usize)
+                    .load(Ordering::Acquire),
+            )
+            .ok_or(Retry)?;
+            let m = ManagementNumber::new(MANAGEMENT_BASE + d.key).map_err(|_| Retry)?;
+            m.usage(e.display_sub).map_err(|_| Retry)?
+        } else {
+            x
+        };
+        let mode = match e.mode {
+            0 => Mode::Axb,
+            1 => Mode::Axn,
+            2 => Mode::Axyb,
+            _ => Mode::Gxb,
+        };
+        Ok(Decision::Route(Route {
+            to,
+            display,
+            binding: BindingId::from_raw(e.binding),
+            tenant,
+            mode,
+            record: e.has(flag::RECORD),
+        }))
+    }
+
+    /// Reads the numbers of the extras chain starting at `first`, calling `f` on each; checks
+    /// afterwards that entry `owner` did not change meanwhile (the chain may be reused after).
+    fn extras_each(
+        &self,
+        owner: usize,
+        first: usize,
+        mut f: impl FnMut(u64) -> bool,
+    ) -> Result<(), Retry> {
+        let before = slot::version(self.entry(owner));
+        let mut at = first;
+        for _ in 0..64 {
+            if at >= self.cap.extras {
+                return Err(Retry);
+            }
+            let r = self.extra(at);
+            let v1 = r[0].load(Ordering::Acquire);
+            if v1 & 1 == 1 {
+                return Err(Retry);
+            }
+            let count = ((v1 >> 32) & 0xFF) as usize;
+            let next = r[1].load(Ordering::Relaxed) as usize;
+            let mut numbers = [0u64; EXTRA_NUMBERS];
+            for (n, w) in numbers.iter_mut().zip(&r[2..]) {
+                *n = w.load(Ordering::Relaxed);
+            }
+            crate::sync::fence(Ordering::Acquire);
+            if r[0].load(Ordering::Relaxed) != v1 {
+                return Err(Retry);
+            }
+            let stop = numbers.iter().take(count.min(EXTRA_NUMBERS)).any(|n| f(*n));
+            if stop || next == 0 {
+                break;
+            }
+            at = next;
+        }
+        if slot::version(self.entry(owner)) != before {
+            return Err(Retry);
+        }
+        Ok(())
+    }
+
+    fn group(&self, owner: usize, first: usize) -> Result<Targets, Retry> {
+        let mut members = [None; crate::binding::MAX_GROUP_MEMBERS];
+        let mut len = 0;
+        self.extras_each(owner, first, |n| {
+            if let (Some(slot), Some(s)) = (members.get_mut(len), SubscriberNumber::from_stored(n))
+            {
+                *slot = Some(s);
+                len += 1;
+            }
+            false
+        })?;
+        Ok(Targets::from_array(members, len))
+    }
+
+    fn extras_contain(&self, owner: usize, first: usize, caller: u64) -> Result<bool, Retry> {
+        let mut found = false;
+        self.extras_each(owner, first, |n| {
+            found = n == caller;
+            found
+        })?;
+        Ok(found)
+    }
+}

@@ -1,0 +1,540 @@
+//! The single writer of an index: turns changes of the state into entry writes.
+//!
+//! After a command's events are applied to the [`State`], the writer rewrites exactly the index
+//! words those events touched, deriving each from the state (so the index can never drift from
+//! it): the entries of each (usage number, party) of the bindings involved, their numbers'
+//! pages, directory words and tenant statuses. Entries are never moved while readers may look
+//! for them; deleted entries become tombstones, and when the table gets too full the registry
+//! builds a bigger index from the state and flips to it.
+#![forbid(unsafe_code)]
+
+use super::layout::{Capacity, EXTRA_NUMBERS, PAGE_WORDS};
+use super::slot::{self, Image, Kind, flag};
+use super::{DirEntry, Index, MANAGEMENT_BASE, USAGE_BASE, entry_hash, mix, reduce, tenant_code};
+use crate::binding::{Binding, Direction, Mode, Party};
+use crate::event::Event;
+use crate::number::{ManagementNumber, SubscriberNumber, UsageNumber};
+use crate::state::State;
+use crate::sync::{Ordering, fence};
+use crate::tenant::{TenantId, TenantStatus};
+use crate::time::Timestamp;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The most entries in use (live, quarantined or tombstones) per 100 slots.
+const MAX_LOAD_PERCENT: usize = 85;
+
+/// What a batch of events touches, computed before they are applied (ended bindings are gone
+/// afterwards).
+#[derive(Debug, Default)]
+pub(crate) struct Touched {
+    keys: BTreeSet<(UsageNumber, Party)>,
+    managements: BTreeSet<ManagementNumber>,
+    tenants: BTreeSet<TenantId>,
+    groups: usize,
+}
+
+impl Touched {
+    /// What `events` will touch when applied to `state`.
+    pub(crate) fn of(state: &State, events: &[Event]) -> Touched {
+        let mut t = Touched::default();
+        let add_binding = |t: &mut Touched, b: &Binding| {
+            for (x, p, _) in b.legs() {
+                t.keys.insert((x, p));
+            }
+            t.groups += 2 + b.policy.allowed_callers.len() / EXTRA_NUMBERS;
+        };
+        for e in events {
+            match e {
+                Event::TenantRegistered { tenant } => {
+                    t.tenants.insert(tenant.id);
+                }
+                Event::TenantStatusChanged { tenant, .. } => {
+                    t.tenants.insert(*tenant);
+                }
+                Event::ViolationRecorded { .. } => {}
+                Event::BlockLicensed { block, .. } => {
+                    t.managements.extend(
+                        (0..block.count).filter_map(|i| block.first.checked_add(u64::from(i))),
+                    );
+                }
+                Event::NumberAssigned { number, .. } | Event::NumberReclaimed { number, .. } => {
+                    t.managements.insert(*number);
+                }
+                Event::Bound { binding } => add_binding(&mut t, binding),
+                Event::Updated { binding, .. } => {
+                    if let Some(old) = state.binding(binding.id) {
+                        add_binding(&mut t, old);
+                    }
+                    add_binding(&mut t, binding);
+                }
+                Event::Suspended { binding, .. }
+                | Event::Resumed { binding, .. }
+                | Event::Released { binding, .. }
+                | Event::Expired { binding, .. } => {
+                    if let Some(b) = state.binding(*binding) {
+                        add_binding(&mut t, b);
+                    }
+                }
+                Event::QuarantinesPruned { at } => t.keys.extend(state.quarantines_ending_by(*at)),
+            }
+        }
+        t
+    }
+}
+
+/// Seconds as the index stores them (32 bits: until 2106; later times read as 2106).
+fn secs(t: Timestamp) -> u32 {
+    u32::try_from(t.unix_secs()).unwrap_or(u32::MAX)
+}
+
+/// The writer of one index.
+pub(crate) struct IndexWriter {
+    index: Arc<Index>,
+    /// Slots not `Empty` (live, quarantined, tombstones).
+    used: usize,
+    extras_free: Vec<usize>,
+    extras_next: usize,
+    pages_free: Vec<u16>,
+    pages_next: usize,
+    directory_used: usize,
+}
+
+/// The index is too small for a change: build a bigger one.
+#[derive(Debug)]
+pub(crate) struct Full;
+
+impl IndexWriter {
+    /// A writer of a new, empty heap index.
+    pub(crate) fn new(cap: Capacity, quarantine_secs: u64, generation: u64) -> IndexWriter {
+        IndexWriter {
+            index: Arc::new(Index::new_heap(cap, quarantine_secs, generation)),
+            used: 0,
+            extras_free: Vec::new(),
+            extras_next: 1, // 0 means "none"
+            pages_free: Vec::new(),
+            pages_next: 0,
+            directory_used: 0,
+        }
+    }
+
+    /// A writer of a new index with capacity `cap` holding everything in `state`.
+    pub(crate) fn build(
+        state: &State,
+        cap: Capacity,
+        generation: u64,
+    ) -> Result<IndexWriter, Full> {
+        let mut w = IndexWriter::new(cap, state.config().binding_quarantine_secs, generation);
+        let mut t = Touched::default();
+        t.tenants.extend(state.tenants().map(|t| t.id));
+        for block in state.pool().blocks() {
+            t.managements
+                .extend((0..block.count).filter_map(|i| block.first.checked_add(u64::from(i))));
+        }
+        for (x, e) in state.usage_entries() {
+            t.keys
+                .extend(e.routes.keys().chain(e.quarantine.keys()).map(|p| (x, *p)));
+        }
+        w.sync(state, &t)?;
+        Ok(w)
+    }
+
+    /// The index readers use.
+    pub(crate) fn index(&self) -> &Arc<Index> {
+        &self.index
+    }
+
+    /// A capacity that fits `state` plus a change touching `t`, with room to grow.
+    pub(crate) fn grown_capacity(&self, state: &State, t: &Touched) -> Capacity {
+        let cap = self.index.capacity();
+        let entries: usize = state
+            .usage_entries()
+            .map(|(_, e)| e.routes.len() + e.quarantine.len())
+            .sum();
+        let licensed: usize = state.pool().blocks().iter().map(|b| b.count as usize).sum();
+        let tenants = state.next_tenant_id().raw() as usize + t.tenants.len() + 1;
+        let held: usize = state
+            .tenants()
+            .map(|x| state.pool().count_held_by(x.id))
+            .sum();
+        Capacity {
+            entries: cap
+                .entries
+                .max((entries + t.keys.len()) * 2 * 100 / MAX_LOAD_PERCENT),
+            directory: cap
+                .directory
+                .max(((licensed + t.managements.len()) * 2).next_power_of_two()),
+            tenants: cap.tenants.max(tenants * 2),
+            pages: cap.pages.max((held + t.managements.len()) * 2),
+            extras: cap.extras.max(self.extras_next * 2 + t.groups * 2),
+        }
+    }
+
+    /// Whether a change touching `t` fits without growing.
+    pub(crate) fn has_room(&self, state: &State, t: &Touched) -> bool {
+        let cap = self.index.capacity();
+        let max_tenant = state.next_tenant_id().raw() as usize + t.tenants.len();
+        (self.used + t.keys.len()) * 100 <= cap.entries * MAX_LOAD_PERCENT
+            && (self.directory_used + t.managements.len()) * 2 <= cap.directory
+            && max_tenant < cap.tenants
+            && self.extras_free.len() + (cap.extras - self.extras_next) >= t.groups
+            && self.pages_free.len() + (cap.pages - self.pages_next) >= t.managements.len()
+    }
+
+    /// Rewrites everything `t` touched from `state` (after the events were applied).
+    pub(crate) fn sync(&mut self, state: &State, t: &Touched) -> Result<(), Full> {
+        for tenant in &t.tenants {
+            self.sync_tenant(state, *tenant)?;
+        }
+        for m in &t.managements {
+            self.sync_management(state, *m)?;
+        }
+        let mut numbers = BTreeSet::new();
+        for (x, p) in &t.keys {
+            self.sync_key(state, *x, *p)?;
+            numbers.insert(*x);
+        }
+        for x in numbers {
+            self.sync_page(state, x);
+        }
+        Ok(())
+    }
+
+    fn sync_tenant(&mut self, state: &State, tenant: TenantId) -> Result<(), Full> {
+        let code = match state.tenant(tenant).map(|t| t.status) {
+            None => tenant_code::UNKNOWN,
+            Some(TenantStatus::Active) => tenant_code::ACTIVE,
+            Some(TenantStatus::Suspended) => tenant_code::SUSPENDED,
+            Some(TenantStatus::Exited) => tenant_code::EXITED,
+        };
+        self.index
+            .tenant_word(tenant.raw())
+            .ok_or(Full)?
+            .store(code, Ordering::Release);
+        Ok(())
+    }
+
+    /// The directory slot for `key`: its position and current entry, or the empty slot to use.
+    fn dir_slot(&self, key: u64) -> Result<(usize, Option<DirEntry>), Full> {
+        let n = self.index.capacity().directory;
+        let start = reduce(mix(key), n);
+        for i in 0..n {
+            let at = (start + i) % n;
+            match DirEntry::decode(self.index.dir_word(at).load(Ordering::Relaxed)) {
+                None => return Ok((at, None)),
+                Some(d) if d.key == key => return Ok((at, Some(d))),
+                Some(_) => {}
+            }
+        }
+        Err(Full)
+    }
+
+    fn sync_management(&mut self, state: &State, m: ManagementNumber) -> Result<(), Full> {
+        if !state.pool().is_licensed(m) {
+            return Ok(());
+        }
+        let key = m.value() - MANAGEMENT_BASE;
+        let (at, old) = self.dir_slot(key)?;
+        if old.is_none() {
+            if (self.directory_used + 1) * 2 > self.index.capacity().directory
+                || at > u16::MAX as usize
+            {
+                return Err(Full);
+            }
+            self.directory_used += 1;
+        }
+        let holder = state.pool().holder(m);
+        let old_page = old.filter(|d| d.held).map(|d| d.page);
+        let page = match (holder, old_page) {
+            (Some(_), Some(p)) => p,
+            (Some(_), None) => self.take_page()?,
+            (None, _) => 0,
+        };
+        let entry = DirEntry {
+            key,
+            held: holder.is_some(),
+            page,
+            tenant: holder.map_or(0, |t| t.raw()),
+        };
+        if entry.tenant >= 1 << 20 {
+            return Err(Full);
+        }
+        self.index
+            .dir_word(at)
+            .store(entry.encode(), Ordering::Release);
+        if let (None, Some(p)) = (holder, old_page) {
+            // Readers re-check the directory word after reading a page, so it can be reused now.
+            self.pages_free.push(p);
+        }
+        if holder.is_some() {
+            for x in m
+                .usage_numbers()
+                .filter(|x| state.usage_entry(*x).is_some())
+            {
+                self.sync_page(state, x);
+            }
+        }
+        Ok(())
+    }
+
+    fn take_page(&mut self) -> Result<u16, Full> {
+        let page = match self.pages_free.pop() {
+            Some(p) => p,
+            None if self.pages_next < self.index.capacity().pages
+                && self.pages_next <= u16::MAX as usize =>
+            {
+                self.pages_next += 1;
+                (self.pages_next - 1) as u16
+            }
+            None => return Err(Full),
+        };
+        for sub in (0..PAGE_WORDS as u16 * 2).step_by(2) {
+            self.index.page_word(page, sub).store(0, Ordering::Relaxed);
+        }
+        fence(Ordering::Release);
+        Ok(page)
+    }
+
+    /// Writes the latest expiry among the bindings with entries on `x` into its page.
+    fn sync_page(&mut self, state: &State, x: UsageNumber) {
+        let Some(d) = self
+            .index
+            .dir_find(x.management().value() - MANAGEMENT_BASE)
+            .map(|(_, d)| d)
+        else {
+            return;
+        };
+        if !d.held {
+            return;
+        }
+        let latest = state.usage_entry(x).map_or(0, |e| {
+            e.routes
+                .values()
+                .filter_map(|id| state.binding(*id))
+                .map(|b| secs(b.expires_at))
+                .max()
+                .unwrap_or(0)
+        });
+        let word = self.index.page_word(d.page, x.sub_number());
+        let old = word.load(Ordering::Relaxed);
+        let new = if x.sub_number().is_multiple_of(2) {
+            (old & !0xFFFF_FFFF) | u64::from(latest)
+        } else {
+            (old & 0xFFFF_FFFF) | u64::from(latest) << 32
+        };
+        word.store(new, Ordering::Release);
+    }
+
+    /// The entry slot of `(x, caller)`: where it is, or where to put it (first tombstone or the
+    /// empty slot ending the probe), and whether it exists.
+    fn entry_slot(&self, x: u64, caller: u64) -> Result<(usize, Option<Image>), Full> {
+        let n = self.index.capacity().entries;
+        let start = reduce(entry_hash(x, caller), n);
+        let mut tomb = None;
+        for i in 0..n {
+            let at = (start + i) % n;
+            let e = slot::read_own(self.index.entry(at));
+            match e.kind() {
+                Kind::Empty => return Ok((tomb.unwrap_or(at), None)),
+                Kind::Tombstone => {
+                    tomb.get_or_insert(at);
+                }
+                _ if e.x == x && e.caller == caller => return Ok((at, Some(e))),
+                _ => {}
+            }
+        }
+        tomb.map(|at| (at, None)).ok_or(Full)
+    }
+
+    fn sync_key(&mut self, state: &State, x: UsageNumber, p: Party) -> Result<(), Full> {
+        let xo = x.value() - USAGE_BASE;
+        let caller = match p {
+            Party::Anyone => 0,
+            Party::Caller(s) => s.e164(),
+        };
+        let (at, old) = self.entry_slot(xo, caller)?;
+        let entry = state.usage_entry(x);
+        let image = if let Some(b) = entry
+            .and_then(|e| e.routes.get(&p))
+            .and_then(|id| state.binding(*id))
+        {
+            Some(self.live_image(b, x, p, xo, caller)?)
+        } else if let Some(q) = entry.and_then(|e| e.quarantine.get(&p)) {
+            let kind = match q.ended {
+                crate::binding::EndReason::Released => Kind::QuarantineReleased,
+                crate::binding::EndReason::Expired => Kind::QuarantineExpired,
+            };
+            Some(Image {
+                expires: secs(q.until),
+                x: xo,
+                kind: kind as u8,
+                caller,
+                binding: q.binding.raw(),
+                ..Image::default()
+            })
+        } else {
+            None
+        };
+        let slot_was_empty =
+            old.is_none() && slot::read_own(self.index.entry(at)).kind() == Kind::Empty;
+        match image {
+            Some(image) => {
+                slot::write(self.index.entry(at), &image);
+                if slot_was_empty {
+                    self.used += 1;
+                }
+            }
+            None if old.is_some() => {
+                slot::write(
+                    self.index.entry(at),
+                    &Image {
+                        kind: Kind::Tombstone as u8,
+                        ..Image::default()
+                    },
+                );
+            }
+            None => {}
+        }
+        if let Some(old) = old {
+            self.free_extras_of(&old);
+        }
+        Ok(())
+    }
+
+    fn live_image(
+        &mut self,
+        b: &Binding,
+        x: UsageNumber,
+        p: Party,
+        xo: u64,
+        caller: u64,
+    ) -> Result<Image, Full> {
+        let leg = b.leg(x, p).ok_or(Full)?;
+        let policy = &b.policy;
+        let mut flags = 0u16;
+        let mut set = |cond: bool, f: u16| {
+            if cond {
+                flags |= f;
+            }
+        };
+        set(
+            b.status == crate::binding::BindingStatus::Suspended,
+            flag::SUSPENDED,
+        );
+        set(policy.media.voice, flag::VOICE);
+        set(policy.media.sms, flag::SMS);
+        set(policy.direction == Direction::AToBOnly, flag::A_TO_B_ONLY);
+        set(policy.direction == Direction::BToAOnly, flag::B_TO_A_ONLY);
+        set(leg.from_a_side, flag::FROM_A_SIDE);
+        set(policy.record, flag::RECORD);
+        let mut image = Image {
+            expires: secs(b.expires_at),
+            x: xo,
+            kind: Kind::Live as u8,
+            caller,
+            binding: b.id.raw(),
+            window: policy
+                .window
+                .map_or((0, 0), |w| (w.start_minute, w.end_minute)),
+            mode: match b.mode() {
+                Mode::Axb => 0,
+                Mode::Axn => 1,
+                Mode::Axyb => 2,
+                Mode::Gxb => 3,
+            },
+            ..Image::default()
+        };
+        match leg.to {
+            Some(to) if to.len() > 1 => {
+                let members: Vec<u64> = to.iter().map(SubscriberNumber::e164).collect();
+                image.target = self.write_extras(&members)? as u64;
+                flags |= flag::GROUP;
+            }
+            Some(to) => image.target = to.first().map_or(0, SubscriberNumber::e164),
+            None => image.target = 0,
+        }
+        if p == Party::Anyone && !policy.allowed_callers.is_empty() {
+            let list: Vec<u64> = policy.allowed_callers.iter().map(|s| s.e164()).collect();
+            let first = self.write_extras(&list)?;
+            image.display_sub = (first & 0x3FFF) as u16;
+            image.display_dir = (first >> 14) as u16;
+            flags |= flag::ALLOW_LIST;
+        } else if leg.display != x {
+            let key = leg.display.management().value() - MANAGEMENT_BASE;
+            let (at, d) = self.dir_slot(key)?;
+            if d.is_none() {
+                return Err(Full);
+            }
+            image.display_dir = at as u16;
+            image.display_sub = leg.display.sub_number();
+            flags |= flag::DISPLAY_OTHER;
+        }
+        image.flags = flags;
+        Ok(image)
+    }
+
+    /// Writes `numbers` into a chain of extras records; returns the first record's index.
+    fn write_extras(&mut self, numbers: &[u64]) -> Result<usize, Full> {
+        let chunks: Vec<&[u64]> = numbers.chunks(EXTRA_NUMBERS).collect();
+        let mut records = Vec::with_capacity(chunks.len());
+        for _ in &chunks {
+            let r = match self.extras_free.pop() {
+                Some(r) => r,
+                None if self.extras_next < self.index.capacity().extras
+                    && self.extras_next < 1 << 30 =>
+                {
+                    self.extras_next += 1;
+                    self.extras_next - 1
+                }
+                None => {
+                    self.extras_free.extend(records);
+                    return Err(Full);
+                }
+            };
+            records.push(r);
+        }
+        for (i, chunk) in chunks.iter().enumerate() {
+            let r = self.index.extra(records[i]);
+            let v = r[0].load(Ordering::Relaxed);
+            let seq = (v as u32).wrapping_add(1) | 1;
+            r[0].store(u64::from(seq), Ordering::Relaxed);
+            fence(Ordering::Release);
+            r[1].store(
+                records.get(i + 1).map_or(0, |n| *n as u64),
+                Ordering::Relaxed,
+            );
+            for (w, n) in r[2..]
+                .iter()
+                .zip(chunk.iter().copied().chain(std::iter::repeat(0)))
+            {
+                w.store(n, Ordering::Relaxed);
+            }
+            r[0].store(
+                u64::from(seq.wrapping_add(1)) | (chunk.len() as u64) << 32,
+                Ordering::Release,
+            );
+        }
+        Ok(records[0])
+    }
+
+    fn free_extras_of(&mut self, old: &Image) {
+        let chain = |first: usize, free: &mut Vec<usize>| {
+            let mut at = first;
+            while at != 0 && at < self.index.capacity().extras && free.len() < 1 << 30 {
+                free.push(at);
+                at = self.index.extra(at)[1].load(Ordering::Relaxed) as usize;
+            }
+        };
+        let mut free = std::mem::take(&mut self.extras_free);
+        if old.has(flag::GROUP) {
+            chain(old.target as usize, &mut free);
+        }
+        if old.has(flag::ALLOW_LIST) {
+            chain(
+                (usize::from(old.display_dir) << 14) | usize::from(old.display_sub),
+                &mut free,
+            );
+        }
+        self.extras_free = free;
+    }
+}
