@@ -42,7 +42,11 @@ impl Touched {
             for (x, p, _) in b.legs() {
                 t.keys.insert((x, p));
             }
-            t.groups += 2 + b.policy.allowed_callers.len() / EXTRA_NUMBERS;
+            // Extras records: a group for GXB's B leg, chunks of an AXN allow-list.
+            if b.mode() == Mode::Gxb {
+                t.groups += 1;
+            }
+            t.groups += b.policy.allowed_callers.len().div_ceil(EXTRA_NUMBERS);
         };
         for e in events {
             match e {
