@@ -57,9 +57,7 @@ impl Capacity {
     /// The capacity for about `bindings` live AXB-like bindings with room to spare.
     pub fn for_bindings(bindings: usize) -> Capacity {
         // Two party entries per binding, at most 85 % full.
-        let entries = (bindings.saturating_mul(2) / 85)
-            .saturating_mul(100)
-            .max(1024);
+        let entries = (bindings.saturating_mul(200).div_ceil(85) + 64).max(1024);
         Capacity {
             entries,
             directory: 4096,
