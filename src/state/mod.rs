@@ -5,8 +5,11 @@
 //! plain data in ordered maps, so two states built from the same events compare equal.
 #![forbid(unsafe_code)]
 
+mod entry_map;
 mod plan;
 mod select;
+
+pub use entry_map::EntryMap;
 
 use crate::binding::{Binding, BindingId, BindingStatus, EndReason, Party};
 use crate::config::Config;
@@ -37,9 +40,9 @@ pub struct Quarantine {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageEntry {
     /// Live bindings' entries; [`Party::Anyone`] marks an exclusive (AXN) binding.
-    pub routes: BTreeMap<Party, BindingId>,
+    pub routes: EntryMap<BindingId>,
     /// Quarantined entries.
-    pub quarantine: BTreeMap<Party, Quarantine>,
+    pub quarantine: EntryMap<Quarantine>,
 }
 
 impl UsageEntry {
@@ -61,7 +64,8 @@ pub struct State {
     // Derived indexes, kept in step by `apply`.
     expiries: BTreeSet<(Timestamp, BindingId)>,
     quarantine_ends: BTreeSet<(Timestamp, UsageNumber, Party)>,
-    party_numbers: BTreeMap<SubscriberNumber, BTreeSet<UsageNumber>>,
+    /// (party, usage number) for every caller entry, live or quarantined (for sticky selection).
+    party_numbers: BTreeSet<(SubscriberNumber, UsageNumber)>,
 }
 
 impl State {
@@ -77,7 +81,7 @@ impl State {
             usage: BTreeMap::new(),
             expiries: BTreeSet::new(),
             quarantine_ends: BTreeSet::new(),
-            party_numbers: BTreeMap::new(),
+            party_numbers: BTreeSet::new(),
         }
     }
 
@@ -301,12 +305,9 @@ impl State {
             .get(&x)
             .is_some_and(|e| e.routes.contains_key(&p) || e.quarantine.contains_key(&p));
         if present {
-            self.party_numbers.entry(s).or_default().insert(x);
-        } else if let Some(set) = self.party_numbers.get_mut(&s) {
-            set.remove(&x);
-            if set.is_empty() {
-                self.party_numbers.remove(&s);
-            }
+            self.party_numbers.insert((s, x));
+        } else {
+            self.party_numbers.remove(&(s, x));
         }
     }
 

@@ -66,7 +66,7 @@ impl State {
             return Ok(());
         };
         let mut live = BTreeSet::new();
-        for (p, id) in &entry.routes {
+        for (p, id) in entry.routes.iter() {
             if Some(*id) == ignore || self.bindings[id].is_expired(now) {
                 continue;
             }
@@ -216,7 +216,10 @@ impl State {
         };
         for tier in &tiers {
             if let Some(p) = sel.sticky_for {
-                let earlier = self.party_numbers.get(&p).into_iter().flatten();
+                let earlier = self
+                    .party_numbers
+                    .range((p, UsageNumber::MIN)..=(p, UsageNumber::MAX))
+                    .map(|(_, x)| x);
                 for x in earlier.filter(|x| tier.contains(&x.management())) {
                     if try_x(*x) {
                         return Ok(*x);
