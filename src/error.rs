@@ -90,6 +90,14 @@ pub enum Error {
     /// The routing index cannot grow to hold the change (directory or id limits reached).
     #[error("the routing index is full")]
     IndexFull,
+    /// A file operation failed.
+    #[error("cannot {op}: {kind}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The operating system's error kind.
+        kind: std::io::ErrorKind,
+    },
     /// An update that changes nothing.
     #[error("an update must change the counterpart, the expiry or the policy")]
     EmptyUpdate,

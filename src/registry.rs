@@ -15,19 +15,21 @@ use crate::command::{BindRequest, Command};
 use crate::config::Config;
 use crate::error::Error;
 use crate::event::Event;
-use crate::index::Index;
 use crate::index::layout::Capacity;
-use crate::index::writer::{IndexWriter, Touched};
+use crate::index::writer::{Backing, BuildError, IndexWriter, Touched};
+use crate::index::{Index, SharedIndex};
 use crate::number::{NumberError, SubscriberNumber, parse_dialed};
 use crate::route::{Decision, RejectReason};
 use crate::state::State;
 use crate::time::Timestamp;
 use arc_swap::ArcSwap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What the writer owns.
 struct Writer {
     state: State,
+    backing: Backing,
     index: IndexWriter,
     /// Indexes readers may still hold after a flip; dropped once only this list holds them.
     retired: Vec<Arc<Index>>,
@@ -49,20 +51,58 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// An empty registry whose index starts with `capacity` (it grows as needed).
+    /// An empty registry whose index, in private memory, starts with `capacity` (it grows as
+    /// needed).
     pub fn new(config: Config, capacity: Capacity) -> Registry {
-        let state = State::new(config);
-        let index = IndexWriter::new(capacity, state.config().binding_quarantine_secs, 1);
-        let current = ArcSwap::new(Arc::clone(index.index()));
-        Registry {
-            writer: Mutex::new(Writer {
-                state,
-                index,
-                retired: Vec::new(),
-                generation: 1,
-            }),
-            current,
+        Registry::with_backing(config, capacity, Backing::Heap, 1)
+            .unwrap_or_else(|_| unreachable!("a heap index needs no I/O"))
+    }
+
+    /// An empty registry that publishes its index in a shared mapping at `path` (e.g. a file
+    /// under `/dev/shm`), for reader processes to [attach](crate::index::SharedIndex::attach).
+    /// A previous writer's index at `path` is replaced and marked retired, so its readers move
+    /// to this one.
+    pub fn new_shared(
+        config: Config,
+        capacity: Capacity,
+        path: impl AsRef<Path>,
+    ) -> std::io::Result<Registry> {
+        let path = path.as_ref().to_path_buf();
+        let previous = SharedIndex::attach_writable(&path).ok();
+        let generation = previous.as_ref().map_or(0, Index::generation) + 1;
+        let registry = Registry::with_backing(config, capacity, Backing::Shared(path), generation)?;
+        if let Some(previous) = previous {
+            previous.retire();
         }
+        Ok(registry)
+    }
+
+    fn with_backing(
+        config: Config,
+        capacity: Capacity,
+        backing: Backing,
+        generation: u64,
+    ) -> std::io::Result<Registry> {
+        let state = State::new(config);
+        let index = IndexWriter::new(
+            &backing,
+            capacity,
+            state.config().binding_quarantine_secs,
+            generation,
+        )?;
+        index.publish(&backing)?;
+        let current = ArcSwap::new(Arc::clone(index.index()));
+        let writer = Writer {
+            state,
+            backing,
+            index,
+            retired: Vec::new(),
+            generation,
+        };
+        Ok(Registry {
+            writer: Mutex::new(writer),
+            current,
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Writer> {
@@ -100,9 +140,23 @@ impl Registry {
     /// Builds a bigger index from the state and flips readers to it.
     fn grow(&self, w: &mut Writer, touched: &Touched) -> Result<(), Error> {
         let cap = w.index.grown_capacity(&w.state, touched);
+        let next = IndexWriter::build(&w.backing, &w.state, cap, w.generation + 1).map_err(
+            |e| match e {
+                BuildError::Full => Error::IndexFull,
+                BuildError::Io(kind) => Error::Io {
+                    op: "create the shared index",
+                    kind,
+                },
+            },
+        )?;
+        next.publish(&w.backing).map_err(|e| Error::Io {
+            op: "publish the shared index",
+            kind: e.kind(),
+        })?;
         w.generation += 1;
-        let next = IndexWriter::build(&w.state, cap, w.generation).map_err(|_| Error::IndexFull)?;
         let old = self.current.swap(Arc::clone(next.index()));
+        // Readers in other processes see this and attach to the new index.
+        old.retire();
         w.retired.push(old);
         w.index = next;
         Ok(())
@@ -135,21 +189,9 @@ impl Registry {
 
     /// Routes a call or SMS from the strings a switch sees. Lock-free; allocates nothing.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
-        let dialed = match parse_dialed(dialed) {
-            Ok(d) => d,
-            Err(NumberError::NotSegment700) => {
-                return Decision::Reject {
-                    reason: RejectReason::NotOurs,
-                };
-            }
-            Err(_) => {
-                return Decision::Reject {
-                    reason: RejectReason::MalformedNumber,
-                };
-            }
-        };
-        let caller = SubscriberNumber::parse(caller).ok();
-        self.current.load().route_dialed(caller, dialed, media, now)
+        route_strings(caller, dialed, |caller, dialed| {
+            self.current.load().route_dialed(caller, dialed, media, now)
+        })
     }
 
     /// Routes a parsed request. Lock-free; allocates nothing.
@@ -166,5 +208,23 @@ impl Registry {
     /// The index readers currently use (for statistics).
     pub fn index(&self) -> Arc<Index> {
         self.current.load_full()
+    }
+}
+
+/// Parses the strings a switch hands over and routes them with `route`: a dialled string that is
+/// not a 700 number is refused, a malformed caller is passed on as unknown.
+pub(crate) fn route_strings(
+    caller: &str,
+    dialed: &str,
+    route: impl FnOnce(Option<SubscriberNumber>, crate::DialedNumber) -> Decision,
+) -> Decision {
+    match parse_dialed(dialed) {
+        Ok(d) => route(SubscriberNumber::parse(caller).ok(), d),
+        Err(NumberError::NotSegment700) => Decision::Reject {
+            reason: RejectReason::NotOurs,
+        },
+        Err(_) => Decision::Reject {
+            reason: RejectReason::MalformedNumber,
+        },
     }
 }

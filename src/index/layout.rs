@@ -26,6 +26,8 @@ pub(crate) mod header {
     pub const EXTRAS: usize = 6;
     pub const QUARANTINE_SECS: usize = 7;
     pub const PAGES: usize = 8;
+    /// Non-zero once the writer replaced this index with another (grown, or a new writer).
+    pub const RETIRED: usize = 9;
 }
 
 /// Words per extras record: version|count, next record, eight numbers.
@@ -65,6 +67,16 @@ impl Capacity {
             pages: (bindings / 5_000).clamp(16, 65_535),
             extras: (bindings / 64).max(256),
         }
+    }
+
+    /// Total words, or `None` if that overflows (a corrupt header).
+    pub(crate) fn checked_words(&self) -> Option<usize> {
+        HEADER_WORDS
+            .checked_add(self.directory)?
+            .checked_add(self.tenants)?
+            .checked_add(self.pages.checked_mul(PAGE_WORDS)?)?
+            .checked_add(self.entries.checked_mul(super::slot::WORDS)?)?
+            .checked_add(self.extras.checked_mul(EXTRA_WORDS)?)
     }
 
     /// Total words of an index with this capacity.

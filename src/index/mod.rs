@@ -10,11 +10,18 @@
 //! version (see the `slot` module), a lookup costs about one memory miss, and a reader that keeps
 //! seeing an entry change gives up with [`RejectReason::Unavailable`] instead of waiting. The
 //! single writer (`writer::IndexWriter`, driven by [`crate::Registry`]) changes one or two entries per change of state.
-#![forbid(unsafe_code)]
+//!
+//! The same words live on the heap (threads of one process) or in a named shared mapping that
+//! reader processes attach read-only ([`SharedIndex`]); only the `shm` module holds `unsafe`.
+#![deny(unsafe_code)]
 
 pub mod layout;
+mod shared;
+mod shm;
 pub(crate) mod slot;
 pub(crate) mod writer;
+
+pub use shared::{AttachError, SharedIndex};
 
 use crate::BindingId;
 use crate::binding::{Media, Mode, Targets};
@@ -88,12 +95,15 @@ pub(crate) fn entry_hash(x: u64, caller: u64) -> u64 {
 pub(crate) enum Memory {
     /// A private block on the heap (threads of one process).
     Heap(Box<[AtomicU64]>),
+    /// A named shared mapping (one writer process, reader processes).
+    Shared(shm::Mapping),
 }
 
 impl Memory {
     fn words(&self) -> &[AtomicU64] {
         match self {
             Memory::Heap(w) => w,
+            Memory::Shared(m) => m.words(),
         }
     }
 }
@@ -113,15 +123,34 @@ impl Index {
     /// A new, empty index in private memory.
     pub(crate) fn new_heap(cap: Capacity, quarantine_secs: u64, generation: u64) -> Index {
         let words: Box<[AtomicU64]> = (0..cap.words()).map(|_| AtomicU64::new(0)).collect();
+        Index::init(Memory::Heap(words), cap, quarantine_secs, generation)
+    }
+
+    /// A new, empty index in a shared mapping created at `path` (replacing any file there).
+    pub(crate) fn new_shared(
+        path: &std::path::Path,
+        cap: Capacity,
+        quarantine_secs: u64,
+        generation: u64,
+    ) -> std::io::Result<Index> {
+        let mapping = shm::Mapping::create(path, cap.words())?;
+        Ok(Index::init(
+            Memory::Shared(mapping),
+            cap,
+            quarantine_secs,
+            generation,
+        ))
+    }
+
+    fn init(memory: Memory, cap: Capacity, quarantine_secs: u64, generation: u64) -> Index {
         let index = Index {
-            memory: Memory::Heap(words),
+            memory,
             cap,
             off: Offsets::of(&cap),
             quarantine_secs,
         };
         let w = index.words();
         let h = |i: usize, v: u64| w[i].store(v, Ordering::Relaxed);
-        h(layout::header::MAGIC, MAGIC);
         h(layout::header::VERSION, LAYOUT_VERSION);
         h(layout::header::GENERATION, generation);
         h(layout::header::ENTRIES, cap.entries as u64);
@@ -130,8 +159,57 @@ impl Index {
         h(layout::header::EXTRAS, cap.extras as u64);
         h(layout::header::QUARANTINE_SECS, quarantine_secs);
         h(layout::header::PAGES, cap.pages as u64);
-        const { assert!(HEADER_WORDS > layout::header::PAGES) };
+        const { assert!(HEADER_WORDS > layout::header::RETIRED) };
+        // The magic goes last, with release ordering: a reader that sees it sees the header.
+        w[layout::header::MAGIC].store(MAGIC, Ordering::Release);
         index
+    }
+
+    /// An index read from an existing mapping, after checking its header against its size.
+    pub(crate) fn from_mapping(mapping: shm::Mapping) -> Result<Index, AttachError> {
+        let w = mapping.words();
+        if w.len() < HEADER_WORDS || w[layout::header::MAGIC].load(Ordering::Acquire) != MAGIC {
+            return Err(AttachError::NotAnIndex);
+        }
+        let version = w[layout::header::VERSION].load(Ordering::Relaxed);
+        if version != LAYOUT_VERSION {
+            return Err(AttachError::IncompatibleLayout { found: version });
+        }
+        let field = |i: usize| usize::try_from(w[i].load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+        let cap = Capacity {
+            entries: field(layout::header::ENTRIES),
+            directory: field(layout::header::DIRECTORY),
+            tenants: field(layout::header::TENANTS),
+            pages: field(layout::header::PAGES),
+            extras: field(layout::header::EXTRAS),
+        };
+        let needed = cap.checked_words().ok_or(AttachError::Truncated)?;
+        if needed > w.len() || cap.directory == 0 || cap.entries == 0 {
+            return Err(AttachError::Truncated);
+        }
+        let quarantine_secs = w[layout::header::QUARANTINE_SECS].load(Ordering::Relaxed);
+        Ok(Index {
+            memory: Memory::Shared(mapping),
+            cap,
+            off: Offsets::of(&cap),
+            quarantine_secs,
+        })
+    }
+
+    /// The generation: which writer (and which growth of its index) made this index.
+    pub fn generation(&self) -> u64 {
+        self.words()[layout::header::GENERATION].load(Ordering::Acquire)
+    }
+
+    /// Whether the writer has replaced this index (it grew, or a new writer started): readers
+    /// of a shared index then attach to the new one.
+    pub fn is_retired(&self) -> bool {
+        self.words()[layout::header::RETIRED].load(Ordering::Acquire) != 0
+    }
+
+    /// Marks the index replaced (writer only).
+    pub(crate) fn retire(&self) {
+        self.words()[layout::header::RETIRED].store(1, Ordering::Release);
     }
 
     pub(crate) fn words(&self) -> &[AtomicU64] {
@@ -277,11 +355,30 @@ impl Index {
         let q = self.quarantine_secs;
         let xo = x.value() - USAGE_BASE;
         let tenant = TenantId::from_raw(d.tenant);
-        let record = self.find(xo, 0)?;
+        // Read order matters: the page (a summary), then the caller's entry, then the number's
+        // own record — the reverse of the order the writer publishes a new binding in (entries,
+        // record, page), so whatever mix of old and new words a lookup sees gives an answer
+        // the state gave at some instant. (The writer ends an exclusive binding record-first.)
+        let keyed_live = {
+            let w = self
+                .page_word(d.page, x.sub_number())
+                .load(Ordering::Acquire);
+            let latest = if x.sub_number().is_multiple_of(2) {
+                w as u32
+            } else {
+                (w >> 32) as u32
+            };
+            // The page belongs to this number only while its directory word is unchanged.
+            if self.dir_word(dir_at).load(Ordering::Acquire) != d.encode() {
+                return Err(Retry);
+            }
+            now_s < u64::from(latest)
+        };
         let mine = match caller {
             Some(c) => self.find(xo, c.e164())?,
             None => None,
         };
+        let record = self.find(xo, 0)?;
         if let Some(c) = caller {
             // A live entry for the caller, then the number's own (AXN) entry for anyone.
             for (found, anyone) in [(mine, false), (record, true)] {
@@ -309,21 +406,6 @@ impl Index {
                 }
             }
         }
-        let keyed_live = d.held && {
-            let w = self
-                .page_word(d.page, x.sub_number())
-                .load(Ordering::Acquire);
-            let latest = if x.sub_number().is_multiple_of(2) {
-                w as u32
-            } else {
-                (w >> 32) as u32
-            };
-            // The page belongs to this number only while its directory word is unchanged.
-            if self.dir_word(dir_at).load(Ordering::Acquire) != d.encode() {
-                return Err(Retry);
-            }
-            now_s < u64::from(latest)
-        };
         let exclusive_live =
             record.is_some_and(|(_, e)| e.kind() == Kind::Live && now_s < u64::from(e.expires));
         reject(match (keyed_live || exclusive_live, caller) {

@@ -92,6 +92,23 @@ fn secs(t: Timestamp) -> u32 {
     u32::try_from(t.unix_secs()).unwrap_or(u32::MAX)
 }
 
+/// Where an index lives.
+#[derive(Clone, Debug)]
+pub(crate) enum Backing {
+    /// Private memory of this process.
+    Heap,
+    /// A shared mapping published at this path (built beside it, then renamed into place).
+    Shared(std::path::PathBuf),
+}
+
+impl Backing {
+    fn staging(path: &std::path::Path) -> std::path::PathBuf {
+        let mut p = path.as_os_str().to_owned();
+        p.push(".new");
+        p.into()
+    }
+}
+
 /// The writer of one index.
 pub(crate) struct IndexWriter {
     index: Arc<Index>,
@@ -108,27 +125,63 @@ pub(crate) struct IndexWriter {
 #[derive(Debug)]
 pub(crate) struct Full;
 
+/// Building an index failed.
+#[derive(Debug)]
+pub(crate) enum BuildError {
+    /// It would not fit the capacity given (directory or id limits).
+    Full,
+    /// The shared mapping could not be created.
+    Io(std::io::ErrorKind),
+}
+
 impl IndexWriter {
-    /// A writer of a new, empty heap index.
-    pub(crate) fn new(cap: Capacity, quarantine_secs: u64, generation: u64) -> IndexWriter {
-        IndexWriter {
-            index: Arc::new(Index::new_heap(cap, quarantine_secs, generation)),
+    /// A writer of a new, empty index. A shared one is built at a staging path beside the
+    /// final one; [`IndexWriter::publish`] moves it into place.
+    pub(crate) fn new(
+        backing: &Backing,
+        cap: Capacity,
+        quarantine_secs: u64,
+        generation: u64,
+    ) -> std::io::Result<IndexWriter> {
+        let index = match backing {
+            Backing::Heap => Index::new_heap(cap, quarantine_secs, generation),
+            Backing::Shared(path) => {
+                Index::new_shared(&Backing::staging(path), cap, quarantine_secs, generation)?
+            }
+        };
+        Ok(IndexWriter {
+            index: Arc::new(index),
             used: 0,
             extras_free: Vec::new(),
             extras_next: 1, // 0 means "none"
             pages_free: Vec::new(),
             pages_next: 0,
             directory_used: 0,
+        })
+    }
+
+    /// Makes a shared index visible at its path (readers attaching from now on get it).
+    pub(crate) fn publish(&self, backing: &Backing) -> std::io::Result<()> {
+        match backing {
+            Backing::Heap => Ok(()),
+            Backing::Shared(path) => std::fs::rename(Backing::staging(path), path),
         }
     }
 
     /// A writer of a new index with capacity `cap` holding everything in `state`.
     pub(crate) fn build(
+        backing: &Backing,
         state: &State,
         cap: Capacity,
         generation: u64,
-    ) -> Result<IndexWriter, Full> {
-        let mut w = IndexWriter::new(cap, state.config().binding_quarantine_secs, generation);
+    ) -> Result<IndexWriter, BuildError> {
+        let mut w = IndexWriter::new(
+            backing,
+            cap,
+            state.config().binding_quarantine_secs,
+            generation,
+        )
+        .map_err(|e| BuildError::Io(e.kind()))?;
         let mut t = Touched::default();
         t.tenants.extend(state.tenants().map(|t| t.id));
         for block in state.pool().blocks() {
@@ -139,7 +192,7 @@ impl IndexWriter {
             t.keys
                 .extend(e.routes.keys().chain(e.quarantine.keys()).map(|p| (x, *p)));
         }
-        w.sync(state, &t)?;
+        w.sync(state, &t).map_err(|_| BuildError::Full)?;
         Ok(w)
     }
 
@@ -193,12 +246,25 @@ impl IndexWriter {
         for m in &t.managements {
             self.sync_management(state, *m)?;
         }
-        let mut numbers = BTreeSet::new();
-        for (x, p) in &t.keys {
-            self.sync_key(state, *x, *p)?;
-            numbers.insert(*x);
-        }
-        for x in numbers {
+        // Per usage number, in an order readers can rely on (they read page, caller entry, then
+        // the number's own record): while an exclusive binding holds the number, caller entries
+        // before its record; when it ends, the record first; the page always last.
+        let keys: Vec<(UsageNumber, Party)> = t.keys.iter().copied().collect();
+        for group in keys.chunk_by(|a, b| a.0 == b.0) {
+            let x = group[0].0;
+            let exclusive_after = state
+                .usage_entry(x)
+                .is_some_and(|e| e.routes.contains_key(&Party::Anyone));
+            let (records, callers): (Vec<_>, Vec<_>) =
+                group.iter().partition(|(_, p)| *p == Party::Anyone);
+            let ordered: Vec<_> = if exclusive_after {
+                callers.into_iter().chain(records).collect()
+            } else {
+                records.into_iter().chain(callers).collect()
+            };
+            for (x, p) in ordered {
+                self.sync_key(state, x, p)?;
+            }
             self.sync_page(state, x);
         }
         Ok(())

@@ -1,0 +1,108 @@
+//! A reader process's handle on a writer's index in a shared mapping.
+#![forbid(unsafe_code)]
+
+use super::Index;
+use super::shm::Mapping;
+use crate::binding::Media;
+use crate::number::{DialedNumber, SubscriberNumber};
+use crate::route::Decision;
+use crate::time::Timestamp;
+use arc_swap::ArcSwap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Why attaching to a shared index failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttachError {
+    /// The file could not be opened or mapped.
+    #[error("cannot map the index: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file is not an np700 index (or its writer has not finished creating it).
+    #[error("not an np700 index")]
+    NotAnIndex,
+    /// The index was written by an incompatible version of np700.
+    #[error("index layout version {found} is not supported")]
+    IncompatibleLayout {
+        /// The version found.
+        found: u64,
+    },
+    /// The file is smaller than its header says.
+    #[error("index file is truncated or its header is corrupt")]
+    Truncated,
+}
+
+/// A read-only view of the index a writer process publishes at a path: route from any thread
+/// of any process, with the writer's live data.
+///
+/// When the writer grows its index or restarts, it publishes a new index at the same path and
+/// marks the old one retired; the next lookup notices and attaches to the new one (the only
+/// moment a lookup makes system calls). Until then, lookups answer from the old index, frozen at
+/// the moment of the switch.
+pub struct SharedIndex {
+    path: PathBuf,
+    current: ArcSwap<Index>,
+    reattaching: Mutex<()>,
+}
+
+impl SharedIndex {
+    /// Attaches read-only to the index published at `path`.
+    pub fn attach(path: impl AsRef<Path>) -> Result<SharedIndex, AttachError> {
+        let path = path.as_ref().to_path_buf();
+        let index = Index::from_mapping(Mapping::open_read_only(&path)?)?;
+        Ok(SharedIndex {
+            path,
+            current: ArcSwap::from_pointee(index),
+            reattaching: Mutex::new(()),
+        })
+    }
+
+    /// The index at `path` mapped writable, for a restarted writer to retire it.
+    pub(crate) fn attach_writable(path: &Path) -> Result<Index, AttachError> {
+        Index::from_mapping(Mapping::open_writable(path)?)
+    }
+
+    /// The generation of the index currently read.
+    pub fn generation(&self) -> u64 {
+        self.current.load().generation()
+    }
+
+    /// The index to read now, attaching to a newer one first if the writer retired this one.
+    fn index(&self) -> arc_swap::Guard<Arc<Index>> {
+        let current = self.current.load();
+        if !current.is_retired() {
+            return current;
+        }
+        // One thread re-attaches; the others keep reading the old index meanwhile (no waiting).
+        if let Ok(_only_me) = self.reattaching.try_lock() {
+            let latest = self.current.load();
+            if latest.is_retired()
+                && let Ok(next) = Mapping::open_read_only(&self.path)
+                    .map_err(AttachError::from)
+                    .and_then(Index::from_mapping)
+                && next.generation() > latest.generation()
+            {
+                self.current.store(Arc::new(next));
+            }
+        }
+        self.current.load()
+    }
+
+    /// Routes a call or SMS from the strings a switch sees, as [`crate::Registry::route`].
+    pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
+        crate::registry::route_strings(caller, dialed, |caller, dialed| {
+            self.index().route_dialed(caller, dialed, media, now)
+        })
+    }
+
+    /// Routes a parsed request.
+    pub fn route_dialed(
+        &self,
+        caller: Option<SubscriberNumber>,
+        dialed: DialedNumber,
+        media: Media,
+        now: Timestamp,
+    ) -> Decision {
+        self.index().route_dialed(caller, dialed, media, now)
+    }
+}
