@@ -328,11 +328,129 @@ impl Binding {
         }
     }
 
-    /// The route entry for `party` on `x`, if the binding has one.
+    /// The route entry for `party` on `x`, if the binding has one (without building them all).
     pub fn leg(&self, x: UsageNumber, party: Party) -> Option<Leg> {
-        self.legs()
-            .into_iter()
-            .find(|(lx, lp, _)| *lx == x && *lp == party)
-            .map(|(_, _, leg)| leg)
+        let leg = |to: Option<Targets>, display, from_a_side| {
+            Some(Leg {
+                to,
+                display,
+                from_a_side,
+            })
+        };
+        let Party::Caller(c) = party else {
+            return match &self.parties {
+                Parties::Axn { a, x: bx, .. } if *bx == x => leg(Some(Targets::one(*a)), x, false),
+                _ => None,
+            };
+        };
+        match &self.parties {
+            Parties::Axb { a, x: bx, b } if *bx == x => {
+                if c == *a {
+                    leg(Some(Targets::one(*b)), x, true)
+                } else if c == *b {
+                    leg(Some(Targets::one(*a)), x, false)
+                } else {
+                    None
+                }
+            }
+            Parties::Axn { a, x: bx, n } if *bx == x && c == *a => {
+                leg(n.map(Targets::one), x, true)
+            }
+            Parties::Axyb { a, x: bx, y, b } => {
+                if *y == x && c == *a {
+                    leg(Some(Targets::one(*b)), *bx, true)
+                } else if *bx == x && c == *b {
+                    leg(Some(Targets::one(*a)), *y, false)
+                } else {
+                    None
+                }
+            }
+            Parties::Gxb { group, x: bx, b } if *bx == x => {
+                if c == *b {
+                    leg(Some(Targets::group(group)), x, false)
+                } else if group.contains(&c) {
+                    leg(Some(Targets::one(*b)), x, true)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::ManagementNumber;
+
+    fn s(i: u64) -> SubscriberNumber {
+        SubscriberNumber::from_e164(8613800000000 + i).unwrap()
+    }
+
+    #[test]
+    fn leg_agrees_with_legs_for_every_mode_and_party() {
+        let m = ManagementNumber::new(70012340000).unwrap();
+        let (x, y) = (m.usage(1).unwrap(), m.usage(2).unwrap());
+        let all = [
+            Parties::Axb {
+                a: s(1),
+                x,
+                b: s(2),
+            },
+            Parties::Axn {
+                a: s(1),
+                x,
+                n: Some(s(2)),
+            },
+            Parties::Axn {
+                a: s(1),
+                x,
+                n: None,
+            },
+            Parties::Axyb {
+                a: s(1),
+                x,
+                y,
+                b: s(2),
+            },
+            Parties::Gxb {
+                group: vec![s(3), s(4), s(5)],
+                x,
+                b: s(1),
+            },
+        ];
+        for parties in all {
+            let b = Binding {
+                id: BindingId::from_raw(1),
+                tenant: TenantId::from_raw(1),
+                parties,
+                policy: Policy::default(),
+                status: BindingStatus::Active,
+                created_at: Timestamp::from_unix_secs(0),
+                expires_at: Timestamp::from_unix_secs(10),
+                order_id: String::new(),
+                consent_ref: "c".into(),
+                external_ref: String::new(),
+            };
+            let legs = b.legs();
+            for number in [x, y, m.usage(3).unwrap()] {
+                for party in [Party::Anyone]
+                    .into_iter()
+                    .chain((0..7).map(|i| Party::Caller(s(i))))
+                {
+                    let want = legs
+                        .iter()
+                        .find(|(lx, lp, _)| *lx == number && *lp == party)
+                        .map(|(_, _, l)| *l);
+                    assert_eq!(
+                        b.leg(number, party),
+                        want,
+                        "{:?} {number} {party:?}",
+                        b.parties
+                    );
+                }
+            }
+        }
     }
 }
