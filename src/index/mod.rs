@@ -116,6 +116,34 @@ pub struct Index {
     quarantine_secs: u64,
 }
 
+/// An entry as a lookup found it: where, and under which version it was read.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Owner {
+    at: usize,
+    version: u64,
+}
+
+/// How long a lookup keeps starting over on an entry that stays mid-write before answering
+/// [`RejectReason::Unavailable`]. A live writer finishes a write in nanoseconds, but one that is
+/// preempted halfway (more threads than cores) can hold an entry for a scheduler slice or a few;
+/// only a writer that died halfway holds it for ever.
+const GIVE_UP_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Attempts between looks at the clock while an entry stays mid-write.
+const ATTEMPTS_PER_CLOCK_CHECK: u32 = 64;
+
+/// Whether a lookup that keeps failing should stop now.
+#[cfg(not(loom))]
+fn give_up(since: &mut Option<std::time::Instant>, _attempts: u32) -> bool {
+    since.get_or_insert_with(std::time::Instant::now).elapsed() > GIVE_UP_AFTER
+}
+
+/// Under loom there is no clock: a bounded number of attempts stands in for it.
+#[cfg(loom)]
+fn give_up(_since: &mut Option<std::time::Instant>, attempts: u32) -> bool {
+    attempts >= 16 * ATTEMPTS_PER_CLOCK_CHECK
+}
+
 /// Why a lookup attempt must start over (an entry or extras changed under it).
 pub(crate) struct Retry;
 
@@ -264,7 +292,7 @@ impl Index {
     }
 
     /// The entry slot of (usage number, caller) and its image, if present.
-    pub(crate) fn find(&self, x: u64, caller: u64) -> Result<Option<(usize, Image)>, Retry> {
+    pub(crate) fn find(&self, x: u64, caller: u64) -> Result<Option<(Owner, Image)>, Retry> {
         let n = self.cap.entries;
         let start = reduce(entry_hash(x, caller), n);
         for i in 0..n {
@@ -273,11 +301,13 @@ impl Index {
             } else {
                 start + i
             };
-            let image = slot::read(self.entry(at)).ok_or(Retry)?;
+            let (image, version) = slot::read_versioned(self.entry(at)).ok_or(Retry)?;
             match image.kind() {
                 Kind::Empty => return Ok(None),
                 Kind::Tombstone => {}
-                _ if image.x == x && image.caller == caller => return Ok(Some((at, image))),
+                _ if image.x == x && image.caller == caller => {
+                    return Ok(Some((Owner { at, version }, image)));
+                }
                 _ => {}
             }
         }
@@ -319,14 +349,21 @@ impl Index {
         media: Media,
         now: Timestamp,
     ) -> Decision {
-        for _ in 0..slot::MAX_RETRIES {
+        // The clock is read only on this contended path (after thousands of spins); on Linux it
+        // is the vDSO's monotonic clock, which makes no system call.
+        let mut since: Option<std::time::Instant> = None;
+        let mut attempts = 0u32;
+        loop {
             if let Ok(d) = self.try_route(caller, x, media, now) {
                 return d;
             }
+            attempts = attempts.wrapping_add(1);
+            if attempts % ATTEMPTS_PER_CLOCK_CHECK == 0 && give_up(&mut since, attempts) {
+                return Decision::Reject {
+                    reason: RejectReason::Unavailable,
+                };
+            }
             crate::sync::spin_loop();
-        }
-        Decision::Reject {
-            reason: RejectReason::Unavailable,
         }
     }
 
@@ -419,7 +456,7 @@ impl Index {
     #[allow(clippy::too_many_arguments)]
     fn leg(
         &self,
-        at: usize,
+        owner: Owner,
         e: &Image,
         anyone: bool,
         caller: SubscriberNumber,
@@ -445,7 +482,7 @@ impl Index {
         }
         if anyone && e.has(flag::ALLOW_LIST) {
             let list = (u64::from(e.display_dir) << 14 | u64::from(e.display_sub)) as usize;
-            if !self.extras_contain(at, list, caller.e164())? {
+            if !self.extras_contain(owner, list, caller.e164())? {
                 return reject(RejectReason::CallerNotPermitted);
             }
         }
@@ -460,7 +497,7 @@ impl Index {
             }
         }
         let to = if e.has(flag::GROUP) {
-            self.group(at, e.target as usize)?
+            self.group(owner, e.target as usize)?
         } else if e.target == 0 {
             return reject(RejectReason::NoDestination);
         } else {
@@ -494,14 +531,15 @@ impl Index {
     }
 
     /// Reads the numbers of the extras chain starting at `first`, calling `f` on each; checks
-    /// afterwards that entry `owner` did not change meanwhile (the chain may be reused after).
+    /// afterwards that entry `owner` still has the version it was read under: the writer
+    /// rewrites the entry before it frees (and may reuse) the chain, so an unchanged version
+    /// means the chain read is the one the entry pointed to.
     fn extras_each(
         &self,
-        owner: usize,
+        owner: Owner,
         first: usize,
         mut f: impl FnMut(u64) -> bool,
     ) -> Result<(), Retry> {
-        let before = slot::version(self.entry(owner));
         let mut at = first;
         for _ in 0..64 {
             if at >= self.cap.extras {
@@ -528,13 +566,13 @@ impl Index {
             }
             at = next;
         }
-        if slot::version(self.entry(owner)) != before {
+        if slot::version(self.entry(owner.at)) != owner.version {
             return Err(Retry);
         }
         Ok(())
     }
 
-    fn group(&self, owner: usize, first: usize) -> Result<Targets, Retry> {
+    fn group(&self, owner: Owner, first: usize) -> Result<Targets, Retry> {
         let mut members = [None; crate::binding::MAX_GROUP_MEMBERS];
         let mut len = 0;
         self.extras_each(owner, first, |n| {
@@ -548,12 +586,85 @@ impl Index {
         Ok(Targets::from_array(members, len))
     }
 
-    fn extras_contain(&self, owner: usize, first: usize, caller: u64) -> Result<bool, Retry> {
+    fn extras_contain(&self, owner: Owner, first: usize, caller: u64) -> Result<bool, Retry> {
         let mut found = false;
         self.extras_each(owner, first, |n| {
             found = n == caller;
             found
         })?;
         Ok(found)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::{
+        BindRequest, Command, Config, LicensedBlock, NumberChoice, Parties, Policy, Registry,
+    };
+
+    #[test]
+    fn a_lookup_on_an_entry_its_writer_left_half_written_answers_unavailable() {
+        let registry = Registry::new(Config::default(), Capacity::for_bindings(16));
+        let now = Timestamp::from_unix_secs(1_767_225_600);
+        let tenant = TenantId::from_raw(1);
+        let m = ManagementNumber::new(70012340000).unwrap();
+        let (a, b) = (
+            SubscriberNumber::parse("13800000001").unwrap(),
+            SubscriberNumber::parse("13800000002").unwrap(),
+        );
+        let x = m.usage(7).unwrap();
+        for c in [
+            Command::RegisterTenant {
+                name: "t".into(),
+                scenarios: vec![],
+                pair_cap: None,
+            },
+            Command::LicenseBlock(LicensedBlock { first: m, count: 1 }),
+            Command::AssignNumber {
+                tenant,
+                number: m,
+                tags: vec![],
+            },
+            Command::Bind(BindRequest {
+                tenant,
+                parties: Parties::Axb {
+                    a,
+                    x: NumberChoice::Given(x),
+                    b,
+                },
+                expires_at: now.plus_secs(60),
+                policy: Policy::default(),
+                order_id: String::new(),
+                consent_ref: "c".into(),
+                external_ref: String::new(),
+            }),
+        ] {
+            registry.execute(&c, now).unwrap();
+        }
+        let index = registry.index();
+        assert!(matches!(
+            index.route_usage(Some(a), x, Media::Voice, now),
+            Decision::Route(_)
+        ));
+        let Ok(Some((owner, _))) = index.find(x.value() - USAGE_BASE, a.e164()) else {
+            panic!("entry")
+        };
+        // A writer that died between making the version odd and even again.
+        index.entry(owner.at)[0].fetch_add(1, Ordering::SeqCst);
+        let started = std::time::Instant::now();
+        let d = index.route_usage(Some(a), x, Media::Voice, now);
+        assert_eq!(
+            d,
+            Decision::Reject {
+                reason: RejectReason::Unavailable
+            }
+        );
+        assert!(started.elapsed() >= GIVE_UP_AFTER && started.elapsed() < GIVE_UP_AFTER * 10);
+        // The other party's entry is intact and still routes.
+        assert!(matches!(
+            index.route_usage(Some(b), x, Media::Voice, now),
+            Decision::Route(_)
+        ));
     }
 }

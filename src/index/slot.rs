@@ -141,11 +141,20 @@ impl Image {
 }
 
 /// How many times a reader retries an entry that keeps changing (or whose writer died halfway)
-/// before giving up; a write takes nanoseconds, so this is never reached by a live writer.
-pub(crate) const MAX_RETRIES: u32 = 1 << 16;
+/// before giving up on this attempt; a write takes nanoseconds. The lookup as a whole starts over
+/// for at most 200 ms before answering [`crate::route::RejectReason::Unavailable`] (a writer
+/// that died halfway through a write).
+pub(crate) const MAX_RETRIES: u32 = 256;
 
 /// Reads entry `e` (its five words) consistently, or `None` after [`MAX_RETRIES`].
+#[cfg(test)]
 pub(crate) fn read(e: &[AtomicU64]) -> Option<Image> {
+    read_versioned(e).map(|(image, _)| image)
+}
+
+/// Like [`read`], also returning the version word the image was read under, so data the entry
+/// points to (extras) can be checked against exactly that version afterwards.
+pub(crate) fn read_versioned(e: &[AtomicU64]) -> Option<(Image, u64)> {
     for _ in 0..MAX_RETRIES {
         let v1 = e[0].load(Ordering::Acquire);
         if v1 & 1 == 0 {
@@ -157,7 +166,7 @@ pub(crate) fn read(e: &[AtomicU64]) -> Option<Image> {
             ];
             fence(Ordering::Acquire);
             if e[0].load(Ordering::Relaxed) == v1 {
-                return Some(Image::decode((v1 >> 32) as u32, w));
+                return Some((Image::decode((v1 >> 32) as u32, w), v1));
             }
         }
         spin_loop();
@@ -223,5 +232,189 @@ mod tests {
         let words: Vec<AtomicU64> = (0..WORDS).map(|_| AtomicU64::new(0)).collect();
         words[0].store(1, Ordering::Relaxed); // odd forever: a writer that died mid-write
         assert_eq!(read(&words), None);
+    }
+}
+
+/// Loom models of the entry protocol (run with `RUSTFLAGS="--cfg loom" cargo test --release --lib
+/// loom`): every interleaving and every value the C11 memory model lets a load return, within
+/// `LOOM_MAX_PREEMPTIONS`.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::index::Index;
+    use crate::index::layout::Capacity;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// An image whose every word (and the version word's expiry half) depends on `n`, so a mix
+    /// of two images is never equal to either.
+    fn image(n: u64) -> Image {
+        Image {
+            expires: 1_000 + n as u32,
+            x: 10 + n,
+            kind: Kind::Live as u8,
+            flags: flag::VOICE | if n % 2 == 1 { flag::RECORD } else { 0 },
+            window: (n as u16, 100 + n as u16),
+            caller: 8_613_800_000_000 + n,
+            target: 8_613_900_000_000 + n,
+            display_sub: n as u16,
+            display_dir: 7 + n as u16,
+            binding: 300 + n,
+            mode: (n % 4) as u8,
+        }
+    }
+
+    fn entry() -> Arc<Vec<AtomicU64>> {
+        Arc::new((0..WORDS).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    /// One writer writes two images over an initial one while a reader reads twice: each read
+    /// is exactly one of the three images (never a mix), and the second is never older than the
+    /// first. A read cannot give up (`None`): each failed attempt needs a writer step, and the
+    /// writer has a few dozen steps against `MAX_RETRIES` attempts.
+    #[test]
+    fn loom_reader_sees_whole_images_in_order() {
+        loom::model(|| {
+            let e = entry();
+            write(&e, &image(0));
+            let w = Arc::clone(&e);
+            let writer = thread::spawn(move || {
+                write(&w, &image(1));
+                write(&w, &image(2));
+            });
+            let order = |got: Option<Image>| {
+                let got = got.expect("a read gave up while the writer was live");
+                (0..3)
+                    .find(|n| got == image(*n))
+                    .unwrap_or_else(|| panic!("torn read: {got:?}"))
+            };
+            let first = order(read(&e));
+            let second = order(read(&e));
+            assert!(second >= first, "went back from image {first} to {second}");
+            writer.join().unwrap();
+            assert_eq!(read(&e), Some(image(2)));
+            assert_eq!(e[0].load(Ordering::Relaxed) & 1, 0, "version left odd");
+        });
+    }
+
+    /// Two writers would break the protocol; the model is of the one the registry's mutex
+    /// guarantees. A reader that starts after a write completes sees it (the release store of
+    /// the even version and the acquire load of it).
+    #[test]
+    fn loom_a_completed_write_is_visible() {
+        loom::model(|| {
+            let e = entry();
+            let done = Arc::new(AtomicU64::new(0));
+            let (w, d) = (Arc::clone(&e), Arc::clone(&done));
+            let writer = thread::spawn(move || {
+                write(&w, &image(1));
+                d.store(1, Ordering::Release);
+            });
+            if done.load(Ordering::Acquire) == 1 {
+                assert_eq!(read(&e), Some(image(1)));
+            }
+            writer.join().unwrap();
+        });
+    }
+
+    /// Writes an extras record exactly as `IndexWriter::write_extras` does (version odd,
+    /// release fence, next and numbers, version even with the count).
+    fn write_record(index: &Index, at: usize, next: usize, numbers: &[u64]) {
+        let r = index.extra(at);
+        let v = r[0].load(Ordering::Relaxed);
+        let seq = (v as u32).wrapping_add(1) | 1;
+        r[0].store(u64::from(seq), Ordering::Relaxed);
+        fence(Ordering::Release);
+        r[1].store(next as u64, Ordering::Relaxed);
+        for (w, n) in r[2..]
+            .iter()
+            .zip(numbers.iter().copied().chain(std::iter::repeat(0)))
+        {
+            w.store(n, Ordering::Relaxed);
+        }
+        r[0].store(
+            u64::from(seq.wrapping_add(1)) | (numbers.len() as u64) << 32,
+            Ordering::Release,
+        );
+    }
+
+    /// Group members of "generation" `g` (two, so the extras record is the route's target).
+    fn group(g: u64) -> [u64; 2] {
+        [8_613_700_000_000 + 10 * g, 8_613_700_000_000 + 10 * g + 1]
+    }
+
+    fn group_image(n: u64, extras: usize) -> Image {
+        Image {
+            flags: flag::VOICE | flag::GROUP,
+            target: extras as u64,
+            ..image(n)
+        }
+    }
+
+    /// A tiny heap index: two entries, extras records 1 and 2 (0 means none).
+    fn tiny_index() -> std::sync::Arc<Index> {
+        let cap = Capacity {
+            entries: 2,
+            directory: 1,
+            tenants: 1,
+            pages: 0,
+            extras: 3,
+        };
+        std::sync::Arc::new(Index::new_heap(cap, 0, 1))
+    }
+
+    /// The writer's side of two commands, in the order `IndexWriter::sync_key` does them:
+    /// (1) binding 1's group changes from `group(1)` (record 1) to `group(2)`: the new members
+    /// go to a fresh record 2, entry 0 is rewritten to point at it, record 1 is freed;
+    /// (2) another binding's group `group(3)` (entry 1) pops record 1 from the free list.
+    fn rewrite_then_reuse(index: &Index) {
+        write_record(index, 2, 0, &group(2));
+        write(index.entry(0), &group_image(2, 2));
+        // free_extras_of(old image): record 1 goes on the free list, then is reused at once.
+        write_record(index, 1, 0, &group(3));
+        write(index.entry(1), &group_image(3, 1));
+    }
+
+    fn members(t: &crate::binding::Targets) -> Vec<u64> {
+        t.iter().map(|s| s.e164()).collect()
+    }
+
+    /// The reader's side as `Index::try_route` → `leg` → `group` does it, retrying on `Retry`:
+    /// entry 0 must be read as (image 1, group 1) or (image 2, group 2) — never an image with
+    /// another image's (or another binding's) members.
+    ///
+    /// The re-check compares the entry's version after the chain with the version the entry was
+    /// *read* with: one taken afresh after the entry read would miss a rewrite of the entry plus
+    /// a reuse of its old record in between, and the reader would route binding 1 (as of image 1)
+    /// to `group(3)`, another binding's (possibly another tenant's) members — the bug the stress
+    /// test found before this was fixed.
+    #[test]
+    fn loom_extras_reuse_is_never_read_with_a_stale_entry() {
+        loom::model(|| {
+            let index = tiny_index();
+            write_record(&index, 1, 0, &group(1));
+            write(index.entry(0), &group_image(1, 1));
+            let w = std::sync::Arc::clone(&index);
+            let writer = thread::spawn(move || rewrite_then_reuse(&w));
+            let mut answer = None;
+            for _ in 0..MAX_RETRIES {
+                let Some((e, version)) = read_versioned(index.entry(0)) else {
+                    continue;
+                };
+                let owner = crate::index::Owner { at: 0, version };
+                if let Ok(t) = index.group(owner, e.target as usize) {
+                    answer = Some((e, members(&t)));
+                    break;
+                }
+                spin_loop();
+            }
+            let (e, m) = answer.expect("the reader gave up");
+            assert!(
+                (e == group_image(1, 1) && m == group(1))
+                    || (e == group_image(2, 2) && m == group(2)),
+                "entry {e:?} read with members {m:?}"
+            );
+            writer.join().unwrap();
+        });
     }
 }
