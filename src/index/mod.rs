@@ -358,7 +358,7 @@ impl Index {
                 return d;
             }
             attempts = attempts.wrapping_add(1);
-            if attempts % ATTEMPTS_PER_CLOCK_CHECK == 0 && give_up(&mut since, attempts) {
+            if attempts.is_multiple_of(ATTEMPTS_PER_CLOCK_CHECK) && give_up(&mut since, attempts) {
                 return Decision::Reject {
                     reason: RejectReason::Unavailable,
                 };
