@@ -64,7 +64,9 @@ impl Capacity {
             entries,
             directory: 4096,
             tenants: 1024,
-            pages: (bindings / 5_000).clamp(16, 65_535),
+            // One page per management number held; more are added (by growing) when numbers are
+            // assigned, which is rare.
+            pages: 64,
             extras: (bindings / 64).max(256),
         }
     }

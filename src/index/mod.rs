@@ -95,7 +95,8 @@ pub(crate) fn entry_hash(x: u64, caller: u64) -> u64 {
 pub(crate) enum Memory {
     /// A private block on the heap (threads of one process).
     Heap(Box<[AtomicU64]>),
-    /// A named shared mapping (one writer process, reader processes).
+    /// A mapping: anonymous (private to this process) or a named shared file (one writer
+    /// process, reader processes).
     Shared(shm::Mapping),
 }
 
@@ -150,8 +151,13 @@ pub(crate) struct Retry;
 impl Index {
     /// A new, empty index in private memory.
     pub(crate) fn new_heap(cap: Capacity, quarantine_secs: u64, generation: u64) -> Index {
-        let words: Box<[AtomicU64]> = (0..cap.words()).map(|_| AtomicU64::new(0)).collect();
-        Index::init(Memory::Heap(words), cap, quarantine_secs, generation)
+        // Lazily zeroed anonymous memory keeps the resident size to what is used; if the system
+        // refuses a mapping, fall back to an ordinary (eagerly zeroed) allocation.
+        let memory = match shm::Mapping::anonymous(cap.words()) {
+            Ok(mapping) => Memory::Shared(mapping),
+            Err(_) => Memory::Heap((0..cap.words()).map(|_| AtomicU64::new(0)).collect()),
+        };
+        Index::init(memory, cap, quarantine_secs, generation)
     }
 
     /// A new, empty index in a shared mapping created at `path` (replacing any file there).
@@ -392,10 +398,20 @@ impl Index {
         let q = self.quarantine_secs;
         let xo = x.value() - USAGE_BASE;
         let tenant = TenantId::from_raw(d.tenant);
-        // Read order matters: the page (a summary), then the caller's entry, then the number's
-        // own record — the reverse of the order the writer publishes a new binding in (entries,
-        // record, page), so whatever mix of old and new words a lookup sees gives an answer
-        // the state gave at some instant. (The writer ends an exclusive binding record-first.)
+        // Fast path, one memory miss: a live entry for the caller decides alone (the state
+        // looks at nothing else when it has one), so the answer is the state's at that read.
+        if let Some(c) = caller
+            && let Some((owner, e)) = self.find(xo, c.e164())?
+            && e.kind() == Kind::Live
+            && now_s < u64::from(e.expires)
+        {
+            return self.leg(owner, &e, false, c, media, now, tenant, x);
+        }
+        // Otherwise read order matters: the page (a summary), then the caller's entry (again),
+        // then the number's own record — the reverse of the order the writer publishes a new
+        // binding in (entries, record, page), so whatever mix of old and new words a lookup sees
+        // gives an answer the state gave at some instant. (The writer ends an exclusive binding
+        // record-first.)
         let keyed_live = {
             let w = self
                 .page_word(d.page, x.sub_number())

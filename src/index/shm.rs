@@ -35,6 +35,13 @@ impl Mapping {
         Ok(Mapping::Writable(map))
     }
 
+    /// Anonymous private memory for `words` zeroed words: the heap index. The kernel hands out
+    /// zero pages lazily, so memory is resident only where the index was written.
+    pub(crate) fn anonymous(words: usize) -> io::Result<Mapping> {
+        let map = MmapOptions::new().len(words.max(1) * 8).map_anon()?;
+        Ok(Mapping::Writable(map))
+    }
+
     /// Maps an existing index file read-only.
     pub(crate) fn open_read_only(path: &Path) -> io::Result<Mapping> {
         let file = File::open(path)?;

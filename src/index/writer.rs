@@ -32,6 +32,8 @@ pub(crate) struct Touched {
     managements: BTreeSet<ManagementNumber>,
     tenants: BTreeSet<TenantId>,
     groups: usize,
+    /// Management numbers newly assigned (each needs a page).
+    assigned: usize,
 }
 
 impl Touched {
@@ -62,7 +64,11 @@ impl Touched {
                         (0..block.count).filter_map(|i| block.first.checked_add(u64::from(i))),
                     );
                 }
-                Event::NumberAssigned { number, .. } | Event::NumberReclaimed { number, .. } => {
+                Event::NumberAssigned { number, .. } => {
+                    t.managements.insert(*number);
+                    t.assigned += 1;
+                }
+                Event::NumberReclaimed { number, .. } => {
                     t.managements.insert(*number);
                 }
                 Event::Bound { binding } => add_binding(&mut t, binding),
@@ -222,7 +228,7 @@ impl IndexWriter {
                 .directory
                 .max(((licensed + t.managements.len()) * 2).next_power_of_two()),
             tenants: cap.tenants.max(tenants * 2),
-            pages: cap.pages.max((held + t.managements.len()) * 2),
+            pages: cap.pages.max((held + t.assigned) * 2),
             extras: cap.extras.max(self.extras_next * 2 + t.groups * 2),
         }
     }
@@ -235,7 +241,7 @@ impl IndexWriter {
             && (self.directory_used + t.managements.len()) * 2 <= cap.directory
             && max_tenant < cap.tenants
             && self.extras_free.len() + (cap.extras - self.extras_next) >= t.groups
-            && self.pages_free.len() + (cap.pages - self.pages_next) >= t.managements.len()
+            && self.pages_free.len() + (cap.pages - self.pages_next) >= t.assigned
     }
 
     /// Rewrites everything `t` touched from `state` (after the events were applied).
