@@ -30,6 +30,11 @@ const fn decimal_len(mut value: u64) -> u8 {
 
 /// Shared range check: exact digit count first (the clearer error), then the 700 prefix.
 const fn check_segment(value: u64, len: u8, min: u64, max: u64) -> Result<(), NumberError> {
+    // In range means the right length too; count digits only to explain an error (the count is
+    // a loop, and this check is on every lookup's path).
+    if min <= value && value <= max {
+        return Ok(());
+    }
     let found = decimal_len(value);
     if found != len {
         return Err(NumberError::WrongLength {
