@@ -153,9 +153,15 @@ impl Index {
     pub(crate) fn new_heap(cap: Capacity, quarantine_secs: u64, generation: u64) -> Index {
         // Lazily zeroed anonymous memory keeps the resident size to what is used; if the system
         // refuses a mapping, fall back to an ordinary (eagerly zeroed) allocation.
-        let memory = match shm::Mapping::anonymous(cap.words()) {
-            Ok(mapping) => Memory::Shared(mapping),
-            Err(_) => Memory::Heap((0..cap.words()).map(|_| AtomicU64::new(0)).collect()),
+        // (Under loom, atomics are model objects, not plain memory: always the ordinary path.)
+        let mapped = if cfg!(loom) {
+            None
+        } else {
+            shm::Mapping::anonymous(cap.words()).ok()
+        };
+        let memory = match mapped {
+            Some(mapping) => Memory::Shared(mapping),
+            None => Memory::Heap((0..cap.words()).map(|_| AtomicU64::new(0)).collect()),
         };
         Index::init(memory, cap, quarantine_secs, generation)
     }
