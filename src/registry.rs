@@ -18,8 +18,8 @@ use crate::event::Event;
 use crate::index::layout::Capacity;
 use crate::index::writer::{Backing, BuildError, IndexWriter, Touched};
 use crate::index::{Index, SharedIndex};
-use crate::number::{NumberError, SubscriberNumber, parse_dialed};
-use crate::route::{Decision, RejectReason};
+use crate::number::SubscriberNumber;
+use crate::route::Decision;
 use crate::state::State;
 use crate::time::Timestamp;
 use arc_swap::ArcSwap;
@@ -189,7 +189,7 @@ impl Registry {
 
     /// Routes a call or SMS from the strings a switch sees. Lock-free; allocates nothing.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
-        route_strings(caller, dialed, |caller, dialed| {
+        crate::route::route_strings(caller, dialed, |caller, dialed| {
             self.current.load().route_dialed(caller, dialed, media, now)
         })
     }
@@ -208,23 +208,5 @@ impl Registry {
     /// The index readers currently use (for statistics).
     pub fn index(&self) -> Arc<Index> {
         self.current.load_full()
-    }
-}
-
-/// Parses the strings a switch hands over and routes them with `route`: a dialled string that is
-/// not a 700 number is refused, a malformed caller is passed on as unknown.
-pub(crate) fn route_strings(
-    caller: &str,
-    dialed: &str,
-    route: impl FnOnce(Option<SubscriberNumber>, crate::DialedNumber) -> Decision,
-) -> Decision {
-    match parse_dialed(dialed) {
-        Ok(d) => route(SubscriberNumber::parse(caller).ok(), d),
-        Err(NumberError::NotSegment700) => Decision::Reject {
-            reason: RejectReason::NotOurs,
-        },
-        Err(_) => Decision::Reject {
-            reason: RejectReason::MalformedNumber,
-        },
     }
 }

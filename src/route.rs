@@ -6,7 +6,7 @@
 
 use crate::binding::EndReason;
 use crate::binding::{BindingId, BindingStatus, Media, Mode, Party, Targets};
-use crate::number::{DialedNumber, SubscriberNumber, UsageNumber, parse_dialed};
+use crate::number::{DialedNumber, ManagementNumber, SubscriberNumber, UsageNumber, parse_dialed};
 use crate::state::State;
 use crate::tenant::{TenantId, TenantStatus};
 use crate::time::Timestamp;
@@ -161,6 +161,53 @@ impl fmt::Display for Decision {
     }
 }
 
+/// Parses the strings a switch hands over and routes them with `route`: a dialled string that is
+/// not a 700 number is refused, a malformed or missing caller is passed on as unknown. Shared by
+/// the state, the registry and shared-index readers so they answer alike.
+pub(crate) fn route_strings(
+    caller: &str,
+    dialed: &str,
+    route: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
+) -> Decision {
+    match parse_dialed(dialed) {
+        Ok(d) => route(SubscriberNumber::parse(caller).ok(), d),
+        Err(crate::number::NumberError::NotSegment700) => reject(RejectReason::NotOurs),
+        Err(_) => reject(RejectReason::MalformedNumber),
+    }
+}
+
+/// How a route sees a management number.
+pub(crate) enum Standing {
+    /// Not licensed to the platform.
+    NotOurs,
+    /// Licensed, held by no tenant.
+    Unassigned,
+    /// Held by a tenant.
+    Held,
+}
+
+/// Routes a parsed dial string: a complete usage number with `usage`; a management number or a
+/// shorter prefix asks for more digits (once the management number is known to be held).
+pub(crate) fn route_dialed_with(
+    dialed: DialedNumber,
+    standing: impl FnOnce(ManagementNumber) -> Standing,
+    usage: impl FnOnce(UsageNumber) -> Decision,
+) -> Decision {
+    match dialed {
+        DialedNumber::Usage(x) => usage(x),
+        DialedNumber::Management(m) => match standing(m) {
+            Standing::NotOurs => reject(RejectReason::NotOurs),
+            Standing::Unassigned => reject(RejectReason::Unassigned),
+            Standing::Held => Decision::CollectDigits {
+                needed: dialed.digits_needed(),
+            },
+        },
+        DialedNumber::Incomplete { .. } => Decision::CollectDigits {
+            needed: dialed.digits_needed(),
+        },
+    }
+}
+
 const fn reject(reason: RejectReason) -> Decision {
     Decision::Reject { reason }
 }
@@ -169,17 +216,9 @@ impl State {
     /// Routes a call or SMS given the strings a switch sees: the caller's number (any accepted
     /// shape; empty or malformed is refused once a binding would need it) and the dialled string.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
-        let dialed = match parse_dialed(dialed) {
-            Ok(d) => d,
-            Err(e) => {
-                return reject(if matches!(e, crate::number::NumberError::NotSegment700) {
-                    RejectReason::NotOurs
-                } else {
-                    RejectReason::MalformedNumber
-                });
-            }
-        };
-        self.route_dialed(SubscriberNumber::parse(caller).ok(), dialed, media, now)
+        route_strings(caller, dialed, |caller, dialed| {
+            self.route_dialed(caller, dialed, media, now)
+        })
     }
 
     /// Routes a parsed request (`caller` is `None` when it was missing or malformed).
@@ -190,23 +229,15 @@ impl State {
         media: Media,
         now: Timestamp,
     ) -> Decision {
-        match dialed {
-            DialedNumber::Usage(x) => self.route_usage(caller, x, media, now),
-            DialedNumber::Management(m) => {
-                if !self.pool().is_licensed(m) {
-                    reject(RejectReason::NotOurs)
-                } else if self.pool().holder(m).is_none() {
-                    reject(RejectReason::Unassigned)
-                } else {
-                    Decision::CollectDigits {
-                        needed: dialed.digits_needed(),
-                    }
-                }
-            }
-            DialedNumber::Incomplete { .. } => Decision::CollectDigits {
-                needed: dialed.digits_needed(),
+        route_dialed_with(
+            dialed,
+            |m| match (self.pool().is_licensed(m), self.pool().holder(m)) {
+                (false, _) => Standing::NotOurs,
+                (true, None) => Standing::Unassigned,
+                (true, Some(_)) => Standing::Held,
             },
-        }
+            |x| self.route_usage(caller, x, media, now),
+        )
     }
 
     /// Routes a call from `caller` to usage number `x`.

@@ -26,7 +26,7 @@ pub use shared::{AttachError, SharedIndex};
 use crate::BindingId;
 use crate::binding::{Media, Mode, Targets};
 use crate::number::{DialedNumber, ManagementNumber, SubscriberNumber, UsageNumber};
-use crate::route::{AnnounceReason, Decision, RejectReason, Route};
+use crate::route::{AnnounceReason, Decision, RejectReason, Route, Standing};
 use crate::sync::{AtomicU64, Ordering};
 use crate::tenant::TenantId;
 use crate::time::Timestamp;
@@ -334,23 +334,15 @@ impl Index {
         media: Media,
         now: Timestamp,
     ) -> Decision {
-        match dialed {
-            DialedNumber::Usage(x) => self.route_usage(caller, x, media, now),
-            DialedNumber::Management(m) => match self.dir_find(m.value() - MANAGEMENT_BASE) {
-                None => Decision::Reject {
-                    reason: RejectReason::NotOurs,
-                },
-                Some((_, d)) if !d.held => Decision::Reject {
-                    reason: RejectReason::Unassigned,
-                },
-                Some(_) => Decision::CollectDigits {
-                    needed: dialed.digits_needed(),
-                },
+        crate::route::route_dialed_with(
+            dialed,
+            |m| match self.dir_find(m.value() - MANAGEMENT_BASE) {
+                None => Standing::NotOurs,
+                Some((_, d)) if !d.held => Standing::Unassigned,
+                Some(_) => Standing::Held,
             },
-            DialedNumber::Incomplete { .. } => Decision::CollectDigits {
-                needed: dialed.digits_needed(),
-            },
-        }
+            |x| self.route_usage(caller, x, media, now),
+        )
     }
 
     /// Routes a call from `caller` to usage number `x`, exactly as [`crate::State::route_usage`].

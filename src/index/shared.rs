@@ -90,7 +90,7 @@ impl SharedIndex {
 
     /// Routes a call or SMS from the strings a switch sees, as [`crate::Registry::route`].
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
-        crate::registry::route_strings(caller, dialed, |caller, dialed| {
+        crate::route::route_strings(caller, dialed, |caller, dialed| {
             self.index().route_dialed(caller, dialed, media, now)
         })
     }
