@@ -5,9 +5,11 @@
 //! [`Registry::route`] reads only the index, from any thread, without locking, allocating or
 //! making a system call, and never waits for a writer.
 //!
-//! The index lives behind an [`ArcSwap`] that changes only when the index grows: the writer then
-//! builds a bigger one from the state, flips readers to it, and keeps the old one until no reader
-//! holds it, so a reader never frees a large object.
+//! The index lives behind an [`ArcSwap`] that changes only when the index grows. Growth never
+//! stops the writer for long: once the index nears its limits a bigger successor is started, and
+//! each write copies a slice of the state into it (besides keeping what it touched current in
+//! both) until it is complete; readers are then flipped to it, and the old index is kept until no
+//! reader holds it, so a reader never frees a large object.
 #![forbid(unsafe_code)]
 
 use crate::binding::{BindingId, Media};
@@ -16,6 +18,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::event::Event;
 use crate::index::layout::Capacity;
+use crate::index::successor::Successor;
 use crate::index::writer::{Backing, BuildError, IndexWriter, Touched};
 use crate::index::{Index, SharedIndex};
 use crate::number::SubscriberNumber;
@@ -31,10 +34,16 @@ struct Writer {
     state: State,
     backing: Backing,
     index: IndexWriter,
+    /// The bigger index being filled while `index` serves readers.
+    successor: Option<Successor>,
     /// Indexes readers may still hold after a flip; dropped once only this list holds them.
     retired: Vec<Arc<Index>>,
     generation: u64,
 }
+
+/// Entries copied into a successor per write: enough for the copy to finish well within the
+/// headroom left when it starts (each write adds at most a few entries).
+const COPY_PER_WRITE: usize = 16;
 
 /// A thread-safe registry of tenants, numbers and bindings with a lock-free routing index.
 ///
@@ -96,6 +105,7 @@ impl Registry {
             state,
             backing,
             index,
+            successor: None,
             retired: Vec::new(),
             generation,
         };
@@ -121,34 +131,78 @@ impl Registry {
             return Ok(events);
         }
         let touched = Touched::of(&w.state, &events);
+        if w.successor.is_none() && !w.index.has_headroom(&w.state, &touched) {
+            let cap = w.index.grown_capacity(&w.state, &touched);
+            // If it cannot be started now it is tried again on the next write; the index has
+            // room until `has_room` says otherwise, and then `grow` builds it at once.
+            w.successor = Successor::start(&w.backing, &w.state, cap, w.generation + 1).ok();
+        }
         if !w.index.has_room(&w.state, &touched) {
             self.grow(&mut w, &touched)?;
         }
         for e in &events {
             w.state.apply(e);
         }
-        let Writer { state, index, .. } = &mut *w;
+        let Writer {
+            state,
+            index,
+            successor,
+            ..
+        } = &mut *w;
         if index.sync(state, &touched).is_err() {
             // Capacity was checked above; rebuild from the state rather than leave the index
-            // behind it.
+            // behind it (the successor did not follow this write: drop it).
+            w.successor = None;
             self.grow(&mut w, &Touched::default())?;
+        } else if let Some(next) = successor {
+            match next
+                .follow(state, &touched)
+                .and_then(|()| next.step(state, COPY_PER_WRITE))
+            {
+                Ok(true) => {
+                    let next = w.successor.take().map(Successor::into_writer);
+                    if let Some(next) = next {
+                        // The write itself is done; if the successor cannot be published the
+                        // current index keeps serving and a new successor is started later.
+                        let _ = self.flip(&mut w, next);
+                    }
+                }
+                Ok(false) => {}
+                // Too small after all: a bigger one is started on the next write.
+                Err(_) => w.successor = None,
+            }
         }
         w.retired.retain(|old| Arc::strong_count(old) > 1);
         Ok(events)
     }
 
-    /// Builds a bigger index from the state and flips readers to it.
+    /// Makes room for a change touching `touched` now: finishes the successor if it has room
+    /// for it, else builds a bigger index from the state; then flips readers to it.
     fn grow(&self, w: &mut Writer, touched: &Touched) -> Result<(), Error> {
-        let cap = w.index.grown_capacity(&w.state, touched);
-        let next = IndexWriter::build(&w.backing, &w.state, cap, w.generation + 1).map_err(
-            |e| match e {
-                BuildError::Full => Error::IndexFull,
-                BuildError::Io(kind) => Error::Io {
-                    op: "create the shared index",
-                    kind,
-                },
-            },
-        )?;
+        let finished = w.successor.take().and_then(|mut next| {
+            let done = next.step(&w.state, usize::MAX).unwrap_or(false);
+            (done && next.has_room(&w.state, touched)).then(|| next.into_writer())
+        });
+        let next = match finished {
+            Some(next) => next,
+            None => {
+                let cap = w.index.grown_capacity(&w.state, touched);
+                IndexWriter::build(&w.backing, &w.state, cap, w.generation + 1).map_err(
+                    |e| match e {
+                        BuildError::Full => Error::IndexFull,
+                        BuildError::Io(kind) => Error::Io {
+                            op: "create the shared index",
+                            kind,
+                        },
+                    },
+                )?
+            }
+        };
+        self.flip(w, next)
+    }
+
+    /// Publishes `next` and flips readers to it.
+    fn flip(&self, w: &mut Writer, next: IndexWriter) -> Result<(), Error> {
         next.publish(&w.backing).map_err(|e| Error::Io {
             op: "publish the shared index",
             kind: e.kind(),
@@ -208,5 +262,98 @@ impl Registry {
     /// The index readers currently use (for statistics).
     pub fn index(&self) -> Arc<Index> {
         self.current.load_full()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binding::{Parties, Policy};
+    use crate::number::{DialedNumber, ManagementNumber};
+    use crate::pool::{LicensedBlock, NumberChoice};
+    use crate::route::Decision;
+
+    const NOW: Timestamp = Timestamp::from_unix_secs(1_767_225_600);
+
+    fn subscriber(n: u64) -> SubscriberNumber {
+        SubscriberNumber::from_e164(n).unwrap()
+    }
+
+    /// Growing happens a slice per write while every answer stays the state's: the successor
+    /// lives across many writes, readers are flipped several times, and after every write each
+    /// binding made so far routes as the state says (both parties, and a stranger).
+    #[test]
+    fn the_index_grows_a_slice_per_write_and_stays_equal_to_the_state() {
+        let registry = Registry::new(Config::default(), Capacity::for_bindings(8));
+        let run = |c: Command| registry.execute(&c, NOW).unwrap();
+        run(Command::RegisterTenant {
+            name: "parcels".into(),
+            scenarios: vec![],
+            pair_cap: None,
+        });
+        let tenant = crate::TenantId::from_raw(1);
+        let first = ManagementNumber::new(70_010_000_000).unwrap();
+        run(Command::LicenseBlock(LicensedBlock { first, count: 1 }));
+        run(Command::AssignNumber {
+            tenant,
+            number: first,
+            tags: vec![],
+        });
+        let mut made = Vec::new();
+        let (mut writes_with_successor, mut longest_run, mut run_len) = (0, 0, 0);
+        let generation = registry.index().generation();
+        for i in 0..1_500u64 {
+            let (a, b) = (subscriber(8613000000000 + i), subscriber(8615000000000 + i));
+            let x = first.usage((i % 300) as u16).unwrap();
+            let binding = registry
+                .bind(
+                    BindRequest {
+                        tenant,
+                        parties: Parties::Axb {
+                            a,
+                            x: NumberChoice::Given(x),
+                            b,
+                        },
+                        expires_at: NOW.plus_secs(3_600),
+                        policy: Policy::default(),
+                        order_id: String::new(),
+                        consent_ref: "consent".into(),
+                        external_ref: String::new(),
+                    },
+                    NOW,
+                )
+                .unwrap();
+            made.push((a, x, b));
+            if i % 3 == 2 {
+                // Churn: ended bindings leave quarantine entries and tombstones behind.
+                registry.unbind(tenant, binding.id, NOW).unwrap();
+            }
+            if registry.lock().successor.is_some() {
+                writes_with_successor += 1;
+                run_len += 1;
+                longest_run = longest_run.max(run_len);
+            } else {
+                run_len = 0;
+            }
+            if i % 50 == 0 || run_len > 0 {
+                for &(a, x, b) in made.iter().rev().take(64) {
+                    for caller in [a, b, subscriber(8619000000000)] {
+                        let dialed = DialedNumber::Usage(x);
+                        let want: Decision = registry.with_state(|s| {
+                            s.route_dialed(Some(caller), dialed, Media::Voice, NOW)
+                        });
+                        let got = registry.route_dialed(Some(caller), dialed, Media::Voice, NOW);
+                        assert_eq!(got, want, "binding {i}: {caller} dialling {x}");
+                    }
+                }
+            }
+        }
+        let flips = registry.index().generation() - generation;
+        assert!(flips >= 4, "the index grew {flips} times");
+        assert!(
+            longest_run >= 10,
+            "a successor lived for at most {longest_run} writes ({writes_with_successor} in all): \
+             the copy is not spread over writes"
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod layout;
 mod shared;
 mod shm;
 pub(crate) mod slot;
+pub(crate) mod successor;
 pub(crate) mod writer;
 
 pub use shared::{AttachError, SharedIndex};

@@ -24,6 +24,10 @@ use std::sync::Arc;
 /// The most entries in use (live, quarantined or tombstones) per 100 slots.
 const MAX_LOAD_PERCENT: usize = 85;
 
+/// The share (per cent) of each limit after which the registry builds a bigger successor. The
+/// rest is headroom for the writes that arrive while it is being filled.
+const GROW_SHARE: usize = 70;
+
 /// What a batch of events touches, computed before they are applied (ended bindings are gone
 /// afterwards).
 #[derive(Debug, Default)]
@@ -90,6 +94,14 @@ impl Touched {
             }
         }
         t
+    }
+
+    /// Touches the entries of these (usage number, party) keys only.
+    pub(crate) fn of_keys(keys: impl IntoIterator<Item = (UsageNumber, Party)>) -> Touched {
+        Touched {
+            keys: keys.into_iter().collect(),
+            ..Touched::default()
+        }
     }
 }
 
@@ -181,25 +193,24 @@ impl IndexWriter {
         cap: Capacity,
         generation: u64,
     ) -> Result<IndexWriter, BuildError> {
-        let mut w = IndexWriter::new(
-            backing,
-            cap,
-            state.config().binding_quarantine_secs,
-            generation,
-        )
-        .map_err(|e| BuildError::Io(e.kind()))?;
-        let mut t = Touched::default();
-        t.tenants.extend(state.tenants().map(|t| t.id));
+        let mut next = super::successor::Successor::start(backing, state, cap, generation)?;
+        next.step(state, usize::MAX).map_err(|_| BuildError::Full)?;
+        Ok(next.into_writer())
+    }
+
+    /// Writes every tenant's status and every licensed number's directory word (and page) from
+    /// `state`, but no entry: the first part of building a successor.
+    pub(crate) fn sync_numbers(&mut self, state: &State) -> Result<(), Full> {
+        for t in state.tenants() {
+            self.sync_tenant(state, t.id)?;
+        }
         for block in state.pool().blocks() {
-            t.managements
-                .extend((0..block.count).filter_map(|i| block.first.checked_add(u64::from(i))));
+            for m in (0..block.count).filter_map(|i| block.first.checked_add(u64::from(i))) {
+                // No page pass: each usage number's page is written when its entries are.
+                self.sync_management(state, m, false)?;
+            }
         }
-        for (x, e) in state.usage_entries() {
-            t.keys
-                .extend(e.routes.keys().chain(e.quarantine.keys()).map(|p| (x, *p)));
-        }
-        w.sync(state, &t).map_err(|_| BuildError::Full)?;
-        Ok(w)
+        Ok(())
     }
 
     /// The index readers use.
@@ -235,13 +246,28 @@ impl IndexWriter {
 
     /// Whether a change touching `t` fits without growing.
     pub(crate) fn has_room(&self, state: &State, t: &Touched) -> bool {
+        self.fits(state, t, 100)
+    }
+
+    /// Whether a change touching `t` leaves the index with room to spare: once it does not,
+    /// the registry starts building the successor, which must be complete before the index is
+    /// full (growing by [`GROW_SHARE`] of the limits leaves that many writes of headroom).
+    pub(crate) fn has_headroom(&self, state: &State, t: &Touched) -> bool {
+        self.fits(state, t, GROW_SHARE)
+    }
+
+    /// Whether a change touching `t` keeps every part of the index within `share` per cent of
+    /// its limit.
+    fn fits(&self, state: &State, t: &Touched, share: usize) -> bool {
         let cap = self.index.capacity();
         let max_tenant = state.next_tenant_id().raw() as usize + t.tenants.len();
-        (self.used + t.keys.len()) * 100 <= cap.entries * MAX_LOAD_PERCENT
-            && (self.directory_used + t.managements.len()) * 2 <= cap.directory
-            && max_tenant < cap.tenants
-            && self.extras_free.len() + (cap.extras - self.extras_next) >= t.groups
-            && self.pages_free.len() + (cap.pages - self.pages_next) >= t.assigned
+        let extras_used = self.extras_next - self.extras_free.len();
+        let pages_used = self.pages_next - self.pages_free.len();
+        (self.used + t.keys.len()) * 100 * 100 <= cap.entries * MAX_LOAD_PERCENT * share
+            && (self.directory_used + t.managements.len()) * 2 * 100 <= cap.directory * share
+            && max_tenant * 100 < cap.tenants * share
+            && (extras_used + t.groups) * 100 <= cap.extras * share
+            && (pages_used + t.assigned) * 100 <= cap.pages * share
     }
 
     /// Rewrites everything `t` touched from `state` (after the events were applied).
@@ -250,7 +276,7 @@ impl IndexWriter {
             self.sync_tenant(state, *tenant)?;
         }
         for m in &t.managements {
-            self.sync_management(state, *m)?;
+            self.sync_management(state, *m, true)?;
         }
         // Per usage number, in an order readers can rely on (they read page, caller entry, then
         // the number's own record): while an exclusive binding holds the number, caller entries
@@ -305,7 +331,13 @@ impl IndexWriter {
         Err(Full)
     }
 
-    fn sync_management(&mut self, state: &State, m: ManagementNumber) -> Result<(), Full> {
+    /// Writes `m`'s directory word; with `pages`, also the page of each of its usage numbers.
+    fn sync_management(
+        &mut self,
+        state: &State,
+        m: ManagementNumber,
+        pages: bool,
+    ) -> Result<(), Full> {
         if !state.pool().is_licensed(m) {
             return Ok(());
         }
@@ -342,7 +374,7 @@ impl IndexWriter {
             // Readers re-check the directory word after reading a page, so it can be reused now.
             self.pages_free.push(p);
         }
-        if holder.is_some() {
+        if holder.is_some() && pages {
             for x in m
                 .usage_numbers()
                 .filter(|x| state.usage_entry(*x).is_some())

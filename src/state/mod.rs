@@ -134,6 +134,17 @@ impl State {
         self.usage.iter().map(|(x, e)| (*x, e))
     }
 
+    /// The usage numbers after `x` (all of them for `None`) that carry entries or quarantines,
+    /// in order: lets the index's successor be filled a slice at a time.
+    pub fn usage_entries_after(
+        &self,
+        x: Option<UsageNumber>,
+    ) -> impl Iterator<Item = (UsageNumber, &UsageEntry)> + '_ {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let from = x.map_or(Unbounded, Excluded);
+        self.usage.range((from, Unbounded)).map(|(x, e)| (*x, e))
+    }
+
     /// The id the next binding will get.
     pub fn next_binding_id(&self) -> BindingId {
         BindingId::from_raw(self.next_binding)
