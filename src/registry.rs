@@ -39,11 +39,9 @@ struct Writer {
     /// Indexes readers may still hold after a flip; dropped once only this list holds them.
     retired: Vec<Arc<Index>>,
     generation: u64,
+    /// Growths that had to finish (or build) the successor within one write.
+    grown_at_once: u64,
 }
-
-/// Entries copied into a successor per write: enough for the copy to finish well within the
-/// headroom left when it starts (each write adds at most a few entries).
-const COPY_PER_WRITE: usize = 16;
 
 /// A thread-safe registry of tenants, numbers and bindings with a lock-free routing index.
 ///
@@ -107,6 +105,7 @@ impl Registry {
             index,
             successor: None,
             retired: Vec::new(),
+            grown_at_once: 0,
             generation,
         };
         Ok(Registry {
@@ -155,9 +154,10 @@ impl Registry {
             w.successor = None;
             self.grow(&mut w, &Touched::default())?;
         } else if let Some(next) = successor {
+            let pace = index.copy_pace(next.copied(), touched.key_count());
             match next
                 .follow(state, &touched)
-                .and_then(|()| next.step(state, COPY_PER_WRITE))
+                .and_then(|()| next.step(state, pace))
             {
                 Ok(true) => {
                     let next = w.successor.take().map(Successor::into_writer);
@@ -179,6 +179,7 @@ impl Registry {
     /// Makes room for a change touching `touched` now: finishes the successor if it has room
     /// for it, else builds a bigger index from the state; then flips readers to it.
     fn grow(&self, w: &mut Writer, touched: &Touched) -> Result<(), Error> {
+        w.grown_at_once += 1;
         let finished = w.successor.take().and_then(|mut next| {
             let done = next.step(&w.state, usize::MAX).unwrap_or(false);
             (done && next.has_room(&w.state, touched)).then(|| next.into_writer())
@@ -302,9 +303,9 @@ mod tests {
         let mut made = Vec::new();
         let (mut writes_with_successor, mut longest_run, mut run_len) = (0, 0, 0);
         let generation = registry.index().generation();
-        for i in 0..1_500u64 {
+        for i in 0..6_000u64 {
             let (a, b) = (subscriber(8613000000000 + i), subscriber(8615000000000 + i));
-            let x = first.usage((i % 300) as u16).unwrap();
+            let x = first.usage((i % 600) as u16).unwrap();
             let binding = registry
                 .bind(
                     BindRequest {
@@ -350,6 +351,8 @@ mod tests {
         }
         let flips = registry.index().generation() - generation;
         assert!(flips >= 4, "the index grew {flips} times");
+        let at_once = registry.lock().grown_at_once;
+        assert_eq!(at_once, 0, "growths finished within one write");
         assert!(
             longest_run >= 10,
             "a successor lived for at most {longest_run} writes ({writes_with_successor} in all): \

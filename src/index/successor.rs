@@ -3,7 +3,8 @@
 //! When an index nears its limits the registry starts a bigger successor: tenants and the
 //! directory are written at once (they grow with the numbers, not the bindings), then every
 //! write copies the next few usage numbers' entries from the state, in number order, besides
-//! keeping whatever it touched up to date in both indexes. When the copy reaches the last usage
+//! keeping whatever it touched up to date in both indexes (how many it copies is paced by the
+//! headroom left, so the copy ends before the current index fills). When the copy reaches the last usage
 //! number the successor equals the state and readers are flipped to it. A successor that runs
 //! out of room is dropped and a bigger one started; the index readers use is complete and up to
 //! date throughout, so nothing is lost either way.
@@ -20,6 +21,8 @@ pub(crate) struct Successor {
     writer: IndexWriter,
     /// Every usage number up to this one has been copied; later writes keep it current.
     copied_through: Option<UsageNumber>,
+    /// Entries copied so far.
+    copied: usize,
     complete: bool,
 }
 
@@ -43,6 +46,7 @@ impl Successor {
         Ok(Successor {
             writer,
             copied_through: None,
+            copied: 0,
             complete: false,
         })
     }
@@ -65,14 +69,21 @@ impl Successor {
             keys.extend(e.routes.keys().chain(e.quarantine.keys()).map(|p| (x, *p)));
             last = Some(x);
         }
+        let count = keys.len();
         let touched = Touched::of_keys(keys);
         if !self.writer.has_room(state, &touched) {
             return Err(Full);
         }
         self.writer.sync(state, &touched)?;
         self.copied_through = last;
+        self.copied += count;
         self.complete = exhausted;
         Ok(exhausted)
+    }
+
+    /// Entries copied so far.
+    pub(crate) fn copied(&self) -> usize {
+        self.copied
     }
 
     /// Brings what a write touched up to date in the successor too (after the write's events

@@ -22,11 +22,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The most entries in use (live, quarantined or tombstones) per 100 slots.
-const MAX_LOAD_PERCENT: usize = 85;
+const MAX_LOAD_PERCENT: usize = 90;
 
-/// The share (per cent) of each limit after which the registry builds a bigger successor. The
-/// rest is headroom for the writes that arrive while it is being filled.
-const GROW_SHARE: usize = 70;
+/// The share (per cent) of each limit after which the registry builds a bigger successor: for
+/// entries, at 84.6 % load, so that [`Capacity::for_bindings`] (84 %) never grows below the
+/// contracted peak. The rest is headroom for the writes that arrive while the successor is
+/// filled (see [`IndexWriter::copy_pace`]).
+const GROW_SHARE: usize = 94;
+
+/// The fewest entries a write copies into a successor.
+const MIN_COPY_PER_WRITE: usize = 16;
 
 /// What a batch of events touches, computed before they are applied (ended bindings are gone
 /// afterwards).
@@ -94,6 +99,11 @@ impl Touched {
             }
         }
         t
+    }
+
+    /// How many entry keys it touches.
+    pub(crate) fn key_count(&self) -> usize {
+        self.keys.len()
     }
 
     /// Touches the entries of these (usage number, party) keys only.
@@ -254,6 +264,20 @@ impl IndexWriter {
     /// full (growing by [`GROW_SHARE`] of the limits leaves that many writes of headroom).
     pub(crate) fn has_headroom(&self, state: &State, t: &Touched) -> bool {
         self.fits(state, t, GROW_SHARE)
+    }
+
+    /// How many entries a write touching `keys` entries should copy into the successor, when
+    /// `copied` are already there: enough that the copy ends, with a margin of two, before the
+    /// writes it waits for fill this index (the more headroom is left, the less each write
+    /// copies).
+    pub(crate) fn copy_pace(&self, copied: usize, keys: usize) -> usize {
+        let max = self.index.capacity().entries * MAX_LOAD_PERCENT / 100;
+        let room = max.saturating_sub(self.used).max(1);
+        // `used` counts tombstones too: an over-estimate of what is left, so on the safe side.
+        let left = self.used.saturating_sub(copied);
+        (left * keys.max(1) * 2)
+            .div_ceil(room)
+            .max(MIN_COPY_PER_WRITE)
     }
 
     /// Whether a change touching `t` keeps every part of the index within `share` per cent of
