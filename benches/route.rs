@@ -2,7 +2,8 @@
 //! parsing and the same data (issue 3). See `docs/PERFORMANCE.md` for how to run and read it.
 //!
 //! Groups: `route_1m`, `route_10m` (np700, dashmap, rwlock_hashmap), `route_churn` (np700,
-//! dashmap, with a writer binding and unbinding at full speed), `bind_unbind` (np700).
+//! dashmap, with a writer binding and unbinding at full speed), `bind_unbind` (np700), `parse`
+//! (`dialed`, `caller`: the two parses inside every route, over the same query strings).
 //! `NP700_BENCH_QUICK=1` shrinks 1 M → 20 k, 10 M → 50 k and the measurement times.
 
 mod common;
@@ -11,6 +12,7 @@ use common::*;
 use criterion::{BenchmarkId, Criterion};
 use dashmap::DashMap;
 use np700::index::layout::Capacity;
+use np700::number::parse_dialed;
 use np700::*;
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -169,6 +171,30 @@ fn bench_route(
     g.finish();
 }
 
+/// The two parses of every route alone, over `route_1m`'s query strings (built the same way, so
+/// the same strings), without the index.
+fn bench_parse(c: &mut Criterion, n: u64) {
+    let q = queries(n, query_count(n), 0x700 ^ n);
+    let mask = q.len() - 1;
+    let mut g = c.benchmark_group("parse");
+    let mut i = 0usize;
+    g.bench_function("dialed", |b| {
+        b.iter(|| {
+            let (_, dialed) = &q[i & mask];
+            i = i.wrapping_add(1);
+            parse_dialed(black_box(dialed))
+        })
+    });
+    g.bench_function("caller", |b| {
+        b.iter(|| {
+            let (caller, _) = &q[i & mask];
+            i = i.wrapping_add(1);
+            SubscriberNumber::parse(black_box(caller))
+        })
+    });
+    g.finish();
+}
+
 /// np700's churning writer: bind and unbind its own triples through the registry's API.
 fn np700_writer(f: &Fixture, stop: &AtomicBool) -> u64 {
     let mut j = 0u64;
@@ -224,6 +250,8 @@ fn main() {
     } else {
         (1_000_000, 10_000_000)
     };
+
+    bench_parse(&mut c, small);
 
     {
         let f = Fixture::build(small, started);

@@ -55,9 +55,10 @@
 //!
 //! # Guarantees
 //!
-//! Parsing never allocates and never panics: digits go into fixed-size stack buffers,
-//! scanning stops after the longest possible number (`0086` + 15 digits), and the
-//! `&[u8]` entry points treat any non-ASCII byte as an invalid character.
+//! Parsing never allocates and never panics: one pass over the input, eight bytes at a time,
+//! accumulates the digits into an integer and keeps the first eight for the prefix rules;
+//! it stops at the 20th digit (more than the longest possible number, `0086` + 15 digits),
+//! and the `&[u8]` entry points treat any non-ASCII byte as an invalid character.
 
 mod dial;
 mod error;

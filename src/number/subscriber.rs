@@ -6,7 +6,7 @@ use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::dial::{MAX_DIAL_DIGITS, digits_value, scan};
+use super::dial::{Scanned, pow10, scan};
 use super::error::NumberError;
 
 /// Digits in a Chinese mobile national significant number (`1[3-9]` + 9 digits).
@@ -48,18 +48,18 @@ impl SubscriberNumber {
 
     /// Parses raw bytes, e.g. straight from a SIP header; non-ASCII is an invalid character.
     pub fn parse_bytes(input: &[u8]) -> Result<Self, NumberError> {
-        let scanned = scan(input)?;
-        classify(scanned.digits(), scanned.plus())
+        classify(&scan(input)?)
     }
 
     /// Validates stored E.164 digits exactly as [`parse`](Self::parse) would `"+<digits>"`.
     pub fn from_e164(digits: u64) -> Result<Self, NumberError> {
-        let (buf, len) = decimal_digits(digits);
-        // The scanner would stop at this many digits; keep the two paths identical.
-        if len > MAX_DIAL_DIGITS {
-            return Err(NumberError::TooLong);
+        // Literally that string, so the two paths cannot drift apart.
+        let (values, len) = decimal_digits(digits);
+        let mut text = [b'+'; 21];
+        for (slot, &d) in text.iter_mut().skip(1).zip(values.iter().take(len)) {
+            *slot = b'0' + d;
         }
-        classify(buf.get(..len).unwrap_or(&[]), true)
+        Self::parse_bytes(text.get(..=len).unwrap_or(&[]))
     }
 
     /// A number the crate itself validated and stored (the routing index), without validating
@@ -191,79 +191,83 @@ fn is_mobile_nsn(nsn: &[u8]) -> bool {
 
 /// Picks the reading of a scanned dial string: international, trunk-prefixed national,
 /// bare `86` + NSN, or plain national.
-fn classify(digits: &[u8], plus: bool) -> Result<SubscriberNumber, NumberError> {
-    if plus {
-        return international(digits);
+fn classify(s: &Scanned) -> Result<SubscriberNumber, NumberError> {
+    if s.plus {
+        return international(s, 0);
     }
-    match digits {
-        [0, 0, rest @ ..] => international(rest),
-        [0, nsn @ ..] => chinese(nsn),
+    match (s.digit(0), s.digit(1)) {
+        (b'0', b'0') => international(s, 2),
+        (b'0', _) => chinese(s, 1, 0),
         // Country code + NSN. The national reading never applies: no area code starts
-        // with 86 (see `chinese_nsn_shape`), so this is the only valid one.
-        [8, 6, rest @ ..] => after_country_code(rest),
-        _ => chinese(digits),
+        // with 86 (see `chinese`), so this is the only valid one.
+        (b'8', b'6') => after_country_code(s, 2),
+        _ => chinese(s, 0, 0),
     }
 }
 
-/// Digits after `+` or the `00` international prefix.
-fn international(rest: &[u8]) -> Result<SubscriberNumber, NumberError> {
-    match rest {
-        [] => Err(NumberError::TooShort),
-        [0, ..] => Err(NumberError::InvalidCountryCode),
-        [8, 6, nsn @ ..] => after_country_code(nsn),
-        _ if rest.len() < INTERNATIONAL_MIN_LEN => Err(NumberError::TooShort),
-        _ if rest.len() > E164_MAX_LEN => Err(NumberError::TooLong),
-        _ => NonZeroU64::new(digits_value(rest))
+/// The digits from index `at` on, after `+` or the `00` international prefix.
+fn international(s: &Scanned, at: usize) -> Result<SubscriberNumber, NumberError> {
+    let len = s.len.saturating_sub(at);
+    match (s.digit(at), s.digit(at + 1)) {
+        (0, _) => Err(NumberError::TooShort),
+        (b'0', _) => Err(NumberError::InvalidCountryCode),
+        (b'8', b'6') => after_country_code(s, at + 2),
+        _ if len < INTERNATIONAL_MIN_LEN => Err(NumberError::TooShort),
+        _ if len > E164_MAX_LEN => Err(NumberError::TooLong),
+        // What precedes (`+` or `00`) adds nothing to the value.
+        _ => NonZeroU64::new(s.value)
             .map(SubscriberNumber)
             .ok_or(NumberError::InvalidCountryCode),
     }
 }
 
-/// Digits after country code 86; a redundant trunk `0` (`+86 010…`) is common in caller
-/// IDs and dropped, as libphonenumber does.
-fn after_country_code(rest: &[u8]) -> Result<SubscriberNumber, NumberError> {
-    match rest {
-        [0, nsn @ ..] => chinese(nsn),
-        nsn => chinese(nsn),
+/// The digits from index `at` on, after country code 86 (written `86`, `+86` or `0086`); a
+/// redundant trunk `0` (`+86 010…`) is common in caller IDs and dropped, as libphonenumber does.
+fn after_country_code(s: &Scanned, at: usize) -> Result<SubscriberNumber, NumberError> {
+    match s.digit(at) {
+        b'0' => chinese(s, at + 1, 860),
+        _ => chinese(s, at, 86),
     }
 }
 
-/// A Chinese national significant number (no trunk prefix) to `86` + NSN.
-fn chinese(nsn: &[u8]) -> Result<SubscriberNumber, NumberError> {
-    chinese_nsn_shape(nsn)?;
-    let value = nsn.iter().fold(86u64, |acc, &d| {
-        acc.saturating_mul(10).saturating_add(u64::from(d))
-    });
-    NonZeroU64::new(value)
-        .map(SubscriberNumber)
-        .ok_or(NumberError::InvalidSubscriber)
-}
-
-/// Checks the NSN against the mobile and fixed-line shapes; see the module docs for why
-/// the rules are deliberately looser than libphonenumber's per-range metadata.
-fn chinese_nsn_shape(nsn: &[u8]) -> Result<(), NumberError> {
-    let (min, max) = match nsn {
+/// The Chinese national significant number from digit `at` on (no trunk prefix) to `86` + NSN;
+/// `prefix` is the value of the digits before it, to replace with 86.
+///
+/// The shapes are deliberately looser than libphonenumber's per-range metadata; see the
+/// module docs.
+fn chinese(s: &Scanned, at: usize, prefix: u64) -> Result<SubscriberNumber, NumberError> {
+    let len = s.len.saturating_sub(at);
+    // ASCII digits, 0 past the end.
+    let (min, max) = match (s.digit(at), s.digit(at + 1), s.digit(at + 2)) {
         // Checked first: a 700 number must never be bound as a party, whatever its length.
-        [7, 0, 0, ..] => return Err(NumberError::PrivacySegment),
-        [1, 3..=9, ..] => (MOBILE_NSN_LEN, MOBILE_NSN_LEN),
+        (b'7', b'0', b'0') => return Err(NumberError::PrivacySegment),
+        (b'1', b'3'..=b'9', _) => (MOBILE_NSN_LEN, MOBILE_NSN_LEN),
         // Beijing (10) and the 2x metropolitan areas: 8-digit local numbers.
-        [1, 0, ..] | [2, ..] => (10, 10),
+        (b'1', b'0', _) | (b'2', _, _) => (10, 10),
         // No area code starts with 86: it would collide with the country code, and
         // libphonenumber reads `86…` as +86 too. Excluding it keeps bare `86…` unambiguous.
-        [8, 6, ..] => return Err(NumberError::InvalidSubscriber),
+        (b'8', b'6', _) => return Err(NumberError::InvalidSubscriber),
         // 3-digit area codes: 7- or 8-digit local numbers.
-        [3..=9, ..] => (10, 11),
-        [] | [1] => return Err(NumberError::TooShort),
+        (b'3'..=b'9', _, _) => (10, 11),
+        (0, _, _) | (b'1', 0, _) => return Err(NumberError::TooShort),
         // 0 (a second trunk prefix), 11x/12x (service codes like 110, 12345).
         _ => return Err(NumberError::InvalidSubscriber),
     };
-    if nsn.len() < min {
-        Err(NumberError::TooShort)
-    } else if nsn.len() > max {
-        Err(NumberError::TooLong)
-    } else {
-        Ok(())
+    if len < min {
+        return Err(NumberError::TooShort);
     }
+    if len > max {
+        return Err(NumberError::TooLong);
+    }
+    // Swap the prefix's worth (prefix × 10^len) for 86's; at most 19 digits, no overflow.
+    let scale = pow10(len);
+    let value = s
+        .value
+        .wrapping_sub(prefix.wrapping_mul(scale))
+        .wrapping_add(86u64.wrapping_mul(scale));
+    NonZeroU64::new(value)
+        .map(SubscriberNumber)
+        .ok_or(NumberError::InvalidSubscriber)
 }
 
 #[cfg(test)]
@@ -536,6 +540,9 @@ mod tests {
         assert_eq!(decimal_digits(0), ([0; 20], 1));
         let (buf, len) = decimal_digits(u64::MAX);
         assert_eq!(len, 20);
-        assert_eq!(digits_value(&buf[..19]), u64::MAX / 10);
+        assert_eq!(
+            buf[..19].iter().fold(0, |acc, &d| acc * 10 + u64::from(d)),
+            u64::MAX / 10
+        );
     }
 }
