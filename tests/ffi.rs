@@ -596,3 +596,52 @@ fn statuses_and_versions_are_described() {
         NP700_ERR_NULL
     );
 }
+
+#[test]
+fn freeing_while_other_threads_route_is_safe() {
+    let (reg, tenant) = provisioned();
+    let req = axb(tenant, "13812345678", "700123456780001", "13900001111");
+    let mut info: np700_binding_info = zeroed();
+    assert_eq!(
+        unsafe { np700_registry_bind(reg, &req, T0, &mut info) },
+        NP700_OK
+    );
+    let token = reg as usize;
+    let routers: Vec<_> = (0..3)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let reg: *const np700_registry = std::ptr::without_provenance(token);
+                let (c, x) = ("13900001111", "700123456780001");
+                let mut routed = 0u32;
+                loop {
+                    let mut d: np700_decision = zeroed();
+                    let st = unsafe {
+                        np700_route(
+                            reg,
+                            c.as_ptr().cast(),
+                            c.len(),
+                            x.as_ptr().cast(),
+                            x.len(),
+                            NP700_MEDIA_VOICE,
+                            T0 + 1,
+                            &mut d,
+                        )
+                    };
+                    match st {
+                        NP700_OK => {
+                            assert_eq!(d.kind, NP700_DECISION_ROUTE);
+                            routed += 1;
+                        }
+                        NP700_ERR_INVALID_HANDLE => return routed,
+                        other => panic!("unexpected status {other}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert_eq!(unsafe { np700_registry_free(reg) }, NP700_OK);
+    for r in routers {
+        assert!(r.join().unwrap() > 0);
+    }
+}

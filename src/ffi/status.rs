@@ -655,3 +655,34 @@ mod tests {
         assert!(text.to_str().is_ok());
     }
 }
+
+#[cfg(test)]
+mod boundary_tests {
+    use super::*;
+
+    fn message() -> String {
+        let mut buf = [0 as c_char; 600];
+        let status = unsafe { np700_last_error(buf.as_mut_ptr(), buf.len(), std::ptr::null_mut()) };
+        assert_eq!(status, NP700_OK);
+        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_a_status_and_a_message() {
+        let status = boundary("np700_test", || panic!("boom {}", 42));
+        assert_eq!(status, NP700_ERR_PANIC);
+        assert_eq!(message(), "np700_test: panic: boom 42");
+    }
+
+    #[test]
+    fn a_failure_becomes_its_status_and_success_keeps_the_last_message() {
+        let status = boundary("np700_test", || {
+            Err(Failure::new(NP700_ERR_BAD_ENUM, "media", "not a medium"))
+        });
+        assert_eq!(status, NP700_ERR_BAD_ENUM);
+        assert_eq!(boundary("np700_other", || Ok(())), NP700_OK);
+        assert_eq!(message(), "np700_test: media: not a medium");
+    }
+}
