@@ -33,8 +33,10 @@
  *   same object. A function taking a T * (the np700_config setters) needs exclusive use.
  *   Registries and readers are meant to be shared by all threads: writes are carried out one at
  *   a time, and np700_route() / np700_reader_route() never take a lock, never allocate, never
- *   make a system call and never wait for a writer. Freeing a registry or reader while other
- *   threads are still inside calls with it is safe; they finish on the old object.
+ *   make a system call and never wait for a writer (the one exception: the first reader lookup
+ *   after the writer rebuilt its index re-attaches, see np700_reader_route()). Freeing a
+ *   registry or reader while other threads are still inside calls with it is safe; they finish
+ *   on the old object.
  *
  * ERRORS
  *   Every fallible function returns an np700_status: NP700_OK (0) or a negative NP700_ERR_*
