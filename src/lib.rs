@@ -14,6 +14,8 @@
 //! - [`command`] and [`event`]: what may be asked, and the only way state changes.
 //! - [`State`]: validates commands into events, applies events, and routes.
 //! - [`route`]: route decisions and the reasons a switch maps to SIP statuses.
+//! - [`Registry`]: the thread-safe façade with the lock-free routing [`index`].
+//! - [`ffi`]: the C ABI (`include/np700.h`).
 //!
 //! ## The shape of a write
 //!
@@ -32,7 +34,7 @@
 //!
 //! The core is pure: no I/O, no clock (time is an argument), no threads, no `unsafe`.
 #![deny(missing_docs)]
-// `unsafe` is allowed only in the shared mapping (and, later, the C ABI); every other module
+// `unsafe` is allowed only in the shared mapping and the C ABI (`ffi`); every other module
 // forbids it.
 #![deny(unsafe_code)]
 
@@ -41,6 +43,7 @@ pub mod command;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod ffi;
 pub mod index;
 pub mod number;
 pub mod pool;

@@ -10,6 +10,7 @@ mod plan;
 mod select;
 
 pub use entry_map::EntryMap;
+pub use plan::MAX_NOTE_LEN;
 
 use crate::binding::{Binding, BindingId, BindingStatus, EndReason, Party};
 use crate::config::Config;
