@@ -188,15 +188,20 @@ impl Registry {
             Some(next) => next,
             None => {
                 let cap = w.index.grown_capacity(&w.state, touched);
-                IndexWriter::build(&w.backing, &w.state, cap, w.generation + 1).map_err(
-                    |e| match e {
+                let next = IndexWriter::build(&w.backing, &w.state, cap, w.generation + 1)
+                    .map_err(|e| match e {
                         BuildError::Full => Error::IndexFull,
                         BuildError::Io(kind) => Error::Io {
                             op: "create the shared index",
                             kind,
                         },
-                    },
-                )?
+                    })?;
+                // A part that cannot grow (the directory) may leave no room for the change:
+                // refuse it before its events are applied, so the refusal changes nothing.
+                if !next.has_room(&w.state, touched) {
+                    return Err(Error::IndexFull);
+                }
+                next
             }
         };
         self.flip(w, next)
@@ -357,6 +362,63 @@ mod tests {
             longest_run >= 10,
             "a successor lived for at most {longest_run} writes ({writes_with_successor} in all): \
              the copy is not spread over writes"
+        );
+    }
+
+    /// The directory holds at most 32,768 licensed management numbers (entries address it in 16
+    /// bits): a block past that is refused before its events are applied, and at the limit the
+    /// licensed numbers are still assigned and routed.
+    #[test]
+    fn licensing_past_the_directory_limit_is_refused_and_changes_nothing() {
+        let registry = Registry::new(Config::default(), Capacity::for_bindings(8));
+        let license = |first: u64, count: u32| {
+            let first = ManagementNumber::new(first).unwrap();
+            registry.execute(&Command::LicenseBlock(LicensedBlock { first, count }), NOW)
+        };
+        let blocks = || registry.with_state(|s| s.pool().blocks().len());
+        // One block of 100,000 (the most a block may hold) in an empty registry.
+        assert!(matches!(
+            license(70_020_000_000, 100_000),
+            Err(Error::IndexFull)
+        ));
+        assert_eq!(blocks(), 0);
+        license(70_020_000_000, 32_767).unwrap();
+        license(70_030_000_000, 1).unwrap();
+        assert!(matches!(license(70_040_000_000, 1), Err(Error::IndexFull)));
+        assert_eq!(blocks(), 2);
+        registry
+            .execute(
+                &Command::RegisterTenant {
+                    name: "parcels".into(),
+                    scenarios: vec![],
+                    pair_cap: None,
+                },
+                NOW,
+            )
+            .unwrap();
+        let number = ManagementNumber::new(70_030_000_000).unwrap();
+        registry
+            .execute(
+                &Command::AssignNumber {
+                    tenant: crate::TenantId::from_raw(1),
+                    number,
+                    tags: vec![],
+                },
+                NOW,
+            )
+            .unwrap();
+        let route = |dialed: &str| registry.route("13900000001", dialed, Media::Voice, NOW);
+        assert_eq!(
+            route("700300000000001"),
+            Decision::Reject {
+                reason: crate::route::RejectReason::NoBinding
+            }
+        );
+        assert_eq!(
+            route("700400000000001"),
+            Decision::Reject {
+                reason: crate::route::RejectReason::NotOurs
+            }
         );
     }
 }

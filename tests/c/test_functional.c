@@ -521,6 +521,44 @@ static void test_numbers(void) {
     fx_free(&f);
 }
 
+/* A registry holds at most 32,768 licensed management numbers in all (its routing index's
+ * directory): past that a block is refused with NP700_ERR_INDEX_FULL and changes nothing, and so
+ * is any single block over 32,768 numbers although a block may hold up to 100,000. */
+static void test_licensed_limit(void) {
+    struct fx f;
+    np700_registry *reg = NULL;
+    np700_stats before, after;
+    np700_decision d;
+
+    if (!fx_init(&f, 0)) {
+        return;
+    }
+    EXPECT_OK(np700_registry_license_block(f.reg, STR("70020000000"), 32768 - 10, T0));
+    before = stats_of(f.reg);
+    CHECK_U64(before.licensed_numbers, 32768);
+    EXPECT_STATUS(np700_registry_license_block(f.reg, STR("70030000000"), 1, T0),
+                  NP700_ERR_INDEX_FULL);
+    CHECK_MSG(starts_with(ct_last_error(), "np700_registry_license_block: "), "message \"%s\"",
+              ct_last_error());
+    after = stats_of(f.reg);
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    /* Everything licensed before still works. */
+    EXPECT_OK(np700_registry_assign_number(f.reg, f.tb, STR("70020032757"), NULL, 0, T0));
+    d = ct_route(f.reg, FX_A_CUSTOMER, FX_A_X, NP700_MEDIA_VOICE, T0 + 1);
+    CHECK_ROUTE(d, "+86" FX_A_PARTY, FX_A_X, f.ta);
+    d = ct_route(f.reg, FX_A_CUSTOMER, "700300000000001", NP700_MEDIA_VOICE, T0 + 1);
+    CHECK_REJECT(d, NP700_REJECT_NOT_OURS, 404);
+
+    /* One block of 100,000 (the most a block may hold) in an empty registry. */
+    EXPECT_OK(np700_registry_new(f.cfg, &reg));
+    EXPECT_STATUS(np700_registry_license_block(reg, STR("70020000000"), 100000, T0),
+                  NP700_ERR_INDEX_FULL);
+    CHECK_U64(stats_of(reg).licensed_numbers, 0);
+    EXPECT_OK(np700_registry_license_block(reg, STR("70020000000"), 32768, T0));
+    EXPECT_OK(np700_registry_free(reg));
+    fx_free(&f);
+}
+
 /* ---- bindings -------------------------------------------------------------------------- */
 
 static void test_policy_default(void) {
@@ -1262,6 +1300,7 @@ void run_functional(void) {
     test_registry_lifecycle();
     test_tenants();
     test_numbers();
+    test_licensed_limit();
     test_policy_default();
     test_bind_axb();
     test_bind_axn();
