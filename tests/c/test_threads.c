@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 #define PAIRS 16   /* 8 per tenant */
@@ -87,7 +88,8 @@ static np700_status route_once(const struct router *r, const char *caller, const
 
 static void *router_main(void *arg) {
     struct router *r = (struct router *)arg;
-    const int minimum = ct_quick() ? 200 : 2000;
+    const int quick = ct_quick();
+    const int minimum = quick ? 200 : 2000;
     while (!__atomic_load_n(&W.writer_done, __ATOMIC_ACQUIRE) ||
            r->routes < (unsigned long)minimum) {
         unsigned v = next_rand(&r->seed);
@@ -127,6 +129,9 @@ static void *router_main(void *arg) {
             ROUTER_FAIL(r, "%s -> %s: unexpected %s (reject %u, announce %u)", caller, p->x,
                         ct_kind_name(d.kind), (unsigned)d.reject, (unsigned)d.announce);
         }
+        if (quick && r->routes % 32 == 0) {
+            sched_yield(); /* under valgrind (one thread at a time), let the writer on */
+        }
 
         /* A stranger, or a party of another pair: routed only when that pair shares this X
          * (same tenant, same number), and then to its own counterpart; else refused. */
@@ -162,7 +167,7 @@ static void writer_call(np700_status st, const char *what) {
 }
 
 static void *writer_main(void *arg) {
-    const int iterations = ct_quick() ? 400 : 2000;
+    const int iterations = ct_quick() ? 200 : 2000;
     int step[PAIRS];
     uint64_t id[PAIRS];
     int fillers = 0;
@@ -198,17 +203,16 @@ static void *writer_main(void *arg) {
             break;
         }
         /* Lasting bindings elsewhere, so the index outgrows its capacity meanwhile. */
-        for (int k = 0; k < (ct_quick() ? 2 : 1); k++) {
-            char a[12], b[12];
+        for (int k = 0; k < (ct_quick() ? 4 : 1); k++) {
+            char a[12], b[12], x[16];
             np700_bind_request req;
             np700_binding_info info;
             np700_status st;
             snprintf(a, sizeof a, "1350%07d", fillers);
             snprintf(b, sizeof b, "1340%07d", fillers);
+            snprintf(x, sizeof x, "70010000002%04d", fillers);
             fillers++;
-            req = fx_axb(W.tenant[0], a, NULL, b);
-            req.x.tag = ct_str("fill");
-            req.x.tag_strict = 1;
+            req = fx_axb(W.tenant[0], a, x, b);
             st = np700_registry_bind(W.reg, &req, now, &info);
             writer_call(st, "bind a filler");
             if (st == NP700_OK && info.id < MAX_IDS) {
@@ -223,7 +227,6 @@ static void *writer_main(void *arg) {
 static void test_route_during_writes(void) {
     np700_config *cfg = NULL;
     np700_stats before, after;
-    np700_str fill = ct_str("fill");
     char path[128];
     struct router *routers[ROUTERS];
     pthread_t writer;
@@ -246,7 +249,7 @@ static void test_route_during_writes(void) {
     EXPECT_OK(np700_registry_register_tenant(W.reg, STR("A"), NULL, 0, 0, T0, &W.tenant[0]));
     EXPECT_OK(np700_registry_register_tenant(W.reg, STR("B"), NULL, 0, 0, T0, &W.tenant[1]));
     EXPECT_OK(np700_registry_assign_number(W.reg, W.tenant[0], STR("70010000001"), NULL, 0, T0));
-    EXPECT_OK(np700_registry_assign_number(W.reg, W.tenant[0], STR("70010000002"), &fill, 1, T0));
+    EXPECT_OK(np700_registry_assign_number(W.reg, W.tenant[0], STR("70010000002"), NULL, 0, T0));
     EXPECT_OK(np700_registry_assign_number(W.reg, W.tenant[1], STR("70010000005"), NULL, 0, T0));
     for (int j = 0; j < PAIRS; j++) {
         struct pair *p = &W.pairs[j];
