@@ -1264,6 +1264,27 @@ static void test_reader(void) {
     EXPECT_STATUS(np700_reader_generation(r2, &generation), NP700_ERR_INVALID_HANDLE);
     EXPECT_OK(np700_reader_free(NULL));
 
+    /* A new writer at the same path (a restart) replaces the index: readers move over to it,
+     * one generation on. */
+    {
+        np700_config *cfg2 = NULL;
+        np700_registry *reg2 = NULL;
+        uint64_t moved = 0;
+        EXPECT_OK(np700_reader_generation(f.rdr, &generation));
+        EXPECT_OK(np700_config_new(&cfg2));
+        EXPECT_OK(np700_config_set_shared_path(cfg2, f.path, strlen(f.path)));
+        EXPECT_OK(np700_registry_new(cfg2, &reg2));
+        EXPECT_OK(np700_config_free(cfg2));
+        memset(&d, 0, sizeof d);
+        EXPECT_OK(np700_reader_route(f.rdr, STR(FX_B_CUSTOMER), STR(FX_B_X), NP700_MEDIA_VOICE,
+                                     T0 + 10, &d));
+        CHECK_REJECT(d, NP700_REJECT_NOT_OURS, 404); /* the new writer licensed nothing yet */
+        EXPECT_OK(np700_reader_generation(f.rdr, &moved));
+        CHECK_U64(moved, generation + 1);
+        CHECK_U64(stats_of(reg2).index_generation, moved);
+        EXPECT_OK(np700_registry_free(reg2));
+    }
+
     /* What attach refuses, with its documented status and nothing written. */
     ct_temp_path(path, sizeof path, "bad-index");
     FILL(untouched);

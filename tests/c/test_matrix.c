@@ -216,7 +216,7 @@ struct fn {
 static struct {
     void *stale[4], *twice[4];
     void *spare;
-    np700_config *bad_path_cfg;
+    np700_config *bad_path[2]; /* shared paths: in a missing directory; with a NUL byte */
     char numbers[LIST_ROOM][12]; /* distinct valid mobile numbers for lists */
     const struct fn *fn;         /* the function whose cases run */
 } M;
@@ -866,10 +866,9 @@ static void m_upd_nothing(struct fx *f, struct call *c, long long unused) {
 }
 #undef UR
 
-static void m_bad_config(struct fx *f, struct call *c, long long unused) {
+static void m_bad_config(struct fx *f, struct call *c, long long which) {
     (void)f;
-    (void)unused;
-    c->handle = M.bad_path_cfg;
+    c->handle = M.bad_path[which];
 }
 
 /* ---- function-specific rows -------------------------------------------------------------- */
@@ -902,6 +901,7 @@ static const struct row ROWS[] = {
       NP700_ERR_OUT_OF_RANGE),
     R("np700_config_set_capacity", "SIZE_MAX", m_value, ALL_ONES, NP700_ERR_OUT_OF_RANGE),
     R("np700_registry_new", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
+    R("np700_registry_new", "shared path with a NUL byte", m_bad_config, 1, NP700_ERR_IO),
     /* tenants */
     R("np700_registry_register_tenant", "scenarios NULL with length 1", m_list_null, 1,
       NP700_ERR_NULL),
@@ -1420,9 +1420,12 @@ static void make_stale_handles(void) {
     fx_free(&f);
     /* Later fixtures reuse these slots (the table takes the first free one): the cases then
      * check the generation, not just an empty slot. */
-    EXPECT_OK(np700_config_new(&M.bad_path_cfg));
     snprintf(path, sizeof path, "/nonexistent-np700-dir/%ld", (long)getpid());
-    EXPECT_OK(np700_config_set_shared_path(M.bad_path_cfg, path, strlen(path)));
+    for (int i = 0; i < 2; i++) {
+        EXPECT_OK(np700_config_new(&M.bad_path[i]));
+    }
+    EXPECT_OK(np700_config_set_shared_path(M.bad_path[0], path, strlen(path)));
+    EXPECT_OK(np700_config_set_shared_path(M.bad_path[1], STR("np700\0ctest")));
 }
 
 void run_matrix(void) {
@@ -1454,7 +1457,8 @@ void run_matrix(void) {
         CHECK_MSG(str_uses[i] == 1, "string row %s of %s ran %lu times", STR_ROWS[i].arg,
                   STR_ROWS[i].fn, str_uses[i]);
     }
-    EXPECT_OK(np700_config_free(M.bad_path_cfg));
+    EXPECT_OK(np700_config_free(M.bad_path[0]));
+    EXPECT_OK(np700_config_free(M.bad_path[1]));
     free(big);
     big = NULL;
     printf("bad-input matrix: %lu cases over %d functions\n", cases_total,
