@@ -212,7 +212,8 @@ struct fn {
     void (*after_ok)(const struct call *); /* cleanup after the base call succeeded, or NULL */
 };
 
-/* Handles made once: freed, freed twice, and the spare a _free's base call frees. */
+/* Made once for all cases: freed and twice-freed handles of each type, the spare handle a
+ * _free's base call frees, configurations with bad shared paths, numbers for lists. */
 static struct {
     void *stale[4], *twice[4];
     void *spare;

@@ -13,7 +13,7 @@
 #define ROUTERS 3
 #define MAX_IDS 8192
 
-/* Pair j: tenant A (j < 8) or B; parties a <-> b through x (two pairs per x). */
+/* Pair j: tenant A (j < 8) or B; parties a <-> b through x (four pairs share each x). */
 struct pair {
     int tenant_b;
     char a[12], b[12], x[16];
@@ -25,7 +25,7 @@ static struct {
     np700_reader *rdr;
     uint32_t tenant[2];
     struct pair pairs[PAIRS];
-    int id_pair[MAX_IDS]; /* binding id -> pair (-1: a filler); written by the writer only */
+    int id_pair[MAX_IDS]; /* binding id -> pair, -1 a filler, -2 none; written by the writer */
     uint64_t clock;       /* seconds after T0: written by the writer, read by all */
     int writer_done;
     unsigned long writer_ops, writer_failures;
