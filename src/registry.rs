@@ -91,7 +91,7 @@ impl Registry {
         generation: u64,
     ) -> std::io::Result<Registry> {
         let state = State::new(config);
-        let index = IndexWriter::new(
+        let mut index = IndexWriter::new(
             &backing,
             capacity,
             state.config().binding_quarantine_secs,
@@ -208,7 +208,7 @@ impl Registry {
     }
 
     /// Publishes `next` and flips readers to it.
-    fn flip(&self, w: &mut Writer, next: IndexWriter) -> Result<(), Error> {
+    fn flip(&self, w: &mut Writer, mut next: IndexWriter) -> Result<(), Error> {
         next.publish(&w.backing).map_err(|e| Error::Io {
             op: "publish the shared index",
             kind: e.kind(),
@@ -420,5 +420,58 @@ mod tests {
                 reason: crate::route::RejectReason::NotOurs
             }
         );
+    }
+
+    /// A registry dropped while a successor of its shared index is being filled (at
+    /// `<path>.new`) leaves no staging file behind, only the published index.
+    #[test]
+    fn a_registry_dropped_mid_growth_leaves_no_staging_file() {
+        let path = std::env::temp_dir().join(format!("np700-staging-{}", std::process::id()));
+        let staging = std::path::PathBuf::from(format!("{}.new", path.display()));
+        let registry =
+            Registry::new_shared(Config::default(), Capacity::for_bindings(8), &path).unwrap();
+        let run = |c: Command| registry.execute(&c, NOW).map(drop);
+        let first = ManagementNumber::new(70_010_000_000).unwrap();
+        run(Command::LicenseBlock(LicensedBlock { first, count: 1 })).unwrap();
+        run(Command::RegisterTenant {
+            name: "parcels".into(),
+            scenarios: vec![],
+            pair_cap: None,
+        })
+        .unwrap();
+        let tenant = crate::TenantId::from_raw(1);
+        run(Command::AssignNumber {
+            tenant,
+            number: first,
+            tags: vec![],
+        })
+        .unwrap();
+        for i in 0..5_000u64 {
+            if staging.exists() {
+                break;
+            }
+            let request = BindRequest {
+                tenant,
+                parties: Parties::Axb {
+                    a: subscriber(8613000000000 + i),
+                    x: NumberChoice::Given(first.usage(i as u16).unwrap()),
+                    b: subscriber(8615000000000 + i),
+                },
+                expires_at: NOW.plus_secs(3_600),
+                policy: Policy::default(),
+                order_id: String::new(),
+                consent_ref: "consent".into(),
+                external_ref: String::new(),
+            };
+            registry.bind(request, NOW).unwrap();
+        }
+        assert!(staging.exists(), "no successor was started");
+        drop(registry);
+        let left = staging.exists();
+        let published = path.exists();
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(&staging);
+        assert!(!left, "{} left behind", staging.display());
+        assert!(published);
     }
 }

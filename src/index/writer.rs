@@ -147,6 +147,19 @@ pub(crate) struct IndexWriter {
     pages_free: Vec<u16>,
     pages_next: usize,
     directory_used: usize,
+    /// A shared index's staging file until it is published: removed if it never is.
+    staged: Option<std::path::PathBuf>,
+}
+
+impl Drop for IndexWriter {
+    /// A successor dropped unpublished (its registry freed mid-copy, a copy abandoned, a build
+    /// refused) takes its staging file with it instead of leaving it in `/dev/shm`.
+    fn drop(&mut self) {
+        if let Some(staging) = self.staged.take() {
+            // Only the name goes; the mapping stays valid until the index is dropped.
+            let _ = std::fs::remove_file(staging);
+        }
+    }
 }
 
 /// The index is too small for a change: build a bigger one.
@@ -176,11 +189,13 @@ impl IndexWriter {
             directory: cap.directory.min(MAX_DIRECTORY),
             ..cap
         };
-        let index = match backing {
-            Backing::Heap => Index::new_heap(cap, quarantine_secs, generation),
-            Backing::Shared(path) => {
-                Index::new_shared(&Backing::staging(path), cap, quarantine_secs, generation)?
-            }
+        let staged = match backing {
+            Backing::Heap => None,
+            Backing::Shared(path) => Some(Backing::staging(path)),
+        };
+        let index = match &staged {
+            None => Index::new_heap(cap, quarantine_secs, generation),
+            Some(staging) => Index::new_shared(staging, cap, quarantine_secs, generation)?,
         };
         Ok(IndexWriter {
             index: Arc::new(index),
@@ -190,14 +205,19 @@ impl IndexWriter {
             pages_free: Vec::new(),
             pages_next: 0,
             directory_used: 0,
+            staged,
         })
     }
 
     /// Makes a shared index visible at its path (readers attaching from now on get it).
-    pub(crate) fn publish(&self, backing: &Backing) -> std::io::Result<()> {
+    pub(crate) fn publish(&mut self, backing: &Backing) -> std::io::Result<()> {
         match backing {
             Backing::Heap => Ok(()),
-            Backing::Shared(path) => std::fs::rename(Backing::staging(path), path),
+            Backing::Shared(path) => {
+                std::fs::rename(Backing::staging(path), path)?;
+                self.staged = None;
+                Ok(())
+            }
         }
     }
 

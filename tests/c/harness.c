@@ -189,6 +189,9 @@ void fx_free(struct fx *f) {
     EXPECT_OK(np700_registry_free(f->reg));
     EXPECT_OK(np700_config_free(f->cfg));
     if (f->path[0] != '\0') {
+        char staging[sizeof f->path + 4];
+        snprintf(staging, sizeof staging, "%s.new", f->path);
+        CHECK_MSG(access(staging, F_OK) != 0, "%s left behind", staging);
         unlink(f->path);
     }
     memset(f, 0, sizeof *f);

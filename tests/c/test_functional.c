@@ -1313,6 +1313,44 @@ static void test_reader(void) {
     fx_free(&f);
 }
 
+/* A registry freed while it grows its shared index (a successor is being filled at
+ * "<path>.new") leaves only the published index file behind. */
+static void test_no_staging_file_left(void) {
+    np700_config *cfg = NULL;
+    np700_registry *reg = NULL;
+    np700_bind_request r;
+    np700_binding_info b;
+    uint32_t tenant = 0;
+    char path[128], staging[140];
+    int growing = 0;
+
+    ct_temp_path(path, sizeof path, "staging");
+    snprintf(staging, sizeof staging, "%s.new", path);
+    EXPECT_OK(np700_config_new(&cfg));
+    EXPECT_OK(np700_config_set_capacity(cfg, 16));
+    EXPECT_OK(np700_config_set_shared_path(cfg, path, strlen(path)));
+    EXPECT_OK(np700_registry_new(cfg, &reg));
+    EXPECT_OK(np700_config_free(cfg));
+    EXPECT_OK(np700_registry_license_block(reg, STR("70010000000"), 1, T0));
+    EXPECT_OK(np700_registry_register_tenant(reg, STR("A"), NULL, 0, 0, T0, &tenant));
+    EXPECT_OK(np700_registry_assign_number(reg, tenant, STR("70010000000"), NULL, 0, T0));
+    for (int i = 0; i < 5000 && !growing; i++) {
+        char a[12], c[12], x[16];
+        snprintf(a, sizeof a, "1350%07d", i);
+        snprintf(c, sizeof c, "1360%07d", i);
+        snprintf(x, sizeof x, "70010000000%04d", i);
+        r = fx_axb(tenant, a, x, c);
+        EXPECT_OK(np700_registry_bind(reg, &r, T0, &b));
+        growing = access(staging, F_OK) == 0;
+    }
+    CHECK_MSG(growing, "no successor index was started at %s", staging);
+    EXPECT_OK(np700_registry_free(reg));
+    CHECK_MSG(access(staging, F_OK) != 0, "%s left behind", staging);
+    CHECK(access(path, F_OK) == 0);
+    unlink(path);
+    unlink(staging);
+}
+
 void run_functional(void) {
     printf("== functional\n");
     test_version();
@@ -1335,4 +1373,5 @@ void run_functional(void) {
     test_stats();
     test_reasons();
     test_reader();
+    test_no_staging_file_left();
 }

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PAIRS 16   /* 8 per tenant */
 #define ROUTERS 3
@@ -312,6 +313,12 @@ static void test_route_during_writes(void) {
            (unsigned long long)after.index_generation);
     EXPECT_OK(np700_reader_free(W.rdr));
     EXPECT_OK(np700_registry_free(W.reg));
+    {
+        char staging[sizeof path + 4];
+        snprintf(staging, sizeof staging, "%s.new", path);
+        CHECK_MSG(access(staging, F_OK) != 0, "%s left behind", staging);
+        remove(staging);
+    }
     remove(path);
 }
 
