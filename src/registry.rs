@@ -91,7 +91,7 @@ impl Registry {
         generation: u64,
     ) -> std::io::Result<Registry> {
         let state = State::new(config);
-        let index = IndexWriter::new(
+        let mut index = IndexWriter::new(
             &backing,
             capacity,
             state.config().binding_quarantine_secs,
@@ -188,22 +188,27 @@ impl Registry {
             Some(next) => next,
             None => {
                 let cap = w.index.grown_capacity(&w.state, touched);
-                IndexWriter::build(&w.backing, &w.state, cap, w.generation + 1).map_err(
-                    |e| match e {
+                let next = IndexWriter::build(&w.backing, &w.state, cap, w.generation + 1)
+                    .map_err(|e| match e {
                         BuildError::Full => Error::IndexFull,
                         BuildError::Io(kind) => Error::Io {
                             op: "create the shared index",
                             kind,
                         },
-                    },
-                )?
+                    })?;
+                // A part that cannot grow (the directory) may leave no room for the change:
+                // refuse it before its events are applied, so the refusal changes nothing.
+                if !next.has_room(&w.state, touched) {
+                    return Err(Error::IndexFull);
+                }
+                next
             }
         };
         self.flip(w, next)
     }
 
     /// Publishes `next` and flips readers to it.
-    fn flip(&self, w: &mut Writer, next: IndexWriter) -> Result<(), Error> {
+    fn flip(&self, w: &mut Writer, mut next: IndexWriter) -> Result<(), Error> {
         next.publish(&w.backing).map_err(|e| Error::Io {
             op: "publish the shared index",
             kind: e.kind(),
@@ -358,5 +363,115 @@ mod tests {
             "a successor lived for at most {longest_run} writes ({writes_with_successor} in all): \
              the copy is not spread over writes"
         );
+    }
+
+    /// The directory holds at most 32,768 licensed management numbers (entries address it in 16
+    /// bits): a block past that is refused before its events are applied, and at the limit the
+    /// licensed numbers are still assigned and routed.
+    #[test]
+    fn licensing_past_the_directory_limit_is_refused_and_changes_nothing() {
+        let registry = Registry::new(Config::default(), Capacity::for_bindings(8));
+        let license = |first: u64, count: u32| {
+            let first = ManagementNumber::new(first).unwrap();
+            registry.execute(&Command::LicenseBlock(LicensedBlock { first, count }), NOW)
+        };
+        let blocks = || registry.with_state(|s| s.pool().blocks().len());
+        // One block of 100,000 (the most a block may hold) in an empty registry.
+        assert!(matches!(
+            license(70_020_000_000, 100_000),
+            Err(Error::IndexFull)
+        ));
+        assert_eq!(blocks(), 0);
+        license(70_020_000_000, 32_767).unwrap();
+        license(70_030_000_000, 1).unwrap();
+        assert!(matches!(license(70_040_000_000, 1), Err(Error::IndexFull)));
+        assert_eq!(blocks(), 2);
+        registry
+            .execute(
+                &Command::RegisterTenant {
+                    name: "parcels".into(),
+                    scenarios: vec![],
+                    pair_cap: None,
+                },
+                NOW,
+            )
+            .unwrap();
+        let number = ManagementNumber::new(70_030_000_000).unwrap();
+        registry
+            .execute(
+                &Command::AssignNumber {
+                    tenant: crate::TenantId::from_raw(1),
+                    number,
+                    tags: vec![],
+                },
+                NOW,
+            )
+            .unwrap();
+        let route = |dialed: &str| registry.route("13900000001", dialed, Media::Voice, NOW);
+        assert_eq!(
+            route("700300000000001"),
+            Decision::Reject {
+                reason: crate::route::RejectReason::NoBinding
+            }
+        );
+        assert_eq!(
+            route("700400000000001"),
+            Decision::Reject {
+                reason: crate::route::RejectReason::NotOurs
+            }
+        );
+    }
+
+    /// A registry dropped while a successor of its shared index is being filled (at
+    /// `<path>.new`) leaves no staging file behind, only the published index.
+    #[test]
+    fn a_registry_dropped_mid_growth_leaves_no_staging_file() {
+        let path = std::env::temp_dir().join(format!("np700-staging-{}", std::process::id()));
+        let staging = std::path::PathBuf::from(format!("{}.new", path.display()));
+        let registry =
+            Registry::new_shared(Config::default(), Capacity::for_bindings(8), &path).unwrap();
+        let run = |c: Command| registry.execute(&c, NOW).map(drop);
+        let first = ManagementNumber::new(70_010_000_000).unwrap();
+        run(Command::LicenseBlock(LicensedBlock { first, count: 1 })).unwrap();
+        run(Command::RegisterTenant {
+            name: "parcels".into(),
+            scenarios: vec![],
+            pair_cap: None,
+        })
+        .unwrap();
+        let tenant = crate::TenantId::from_raw(1);
+        run(Command::AssignNumber {
+            tenant,
+            number: first,
+            tags: vec![],
+        })
+        .unwrap();
+        for i in 0..5_000u64 {
+            if staging.exists() {
+                break;
+            }
+            let request = BindRequest {
+                tenant,
+                parties: Parties::Axb {
+                    a: subscriber(8613000000000 + i),
+                    x: NumberChoice::Given(first.usage(i as u16).unwrap()),
+                    b: subscriber(8615000000000 + i),
+                },
+                expires_at: NOW.plus_secs(3_600),
+                policy: Policy::default(),
+                order_id: String::new(),
+                consent_ref: "consent".into(),
+                external_ref: String::new(),
+            };
+            registry.bind(request, NOW).unwrap();
+        }
+        assert!(staging.exists(), "no successor was started");
+        drop(registry);
+        let left = staging.exists();
+        let published = path.exists();
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(&staging);
+        assert!(!left, "{} left behind", staging.display());
+        assert!(published);
     }
 }

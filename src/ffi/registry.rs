@@ -393,7 +393,9 @@ pub unsafe extern "C" fn np700_registry_tenant(
 
 /// Licenses `count` management numbers starting at `first` (an 11-digit `700…` number in any
 /// dial form) to the platform at `now`. Blocks may not overlap (`NP700_ERR_BLOCK_OVERLAPS`) and
-/// hold 1..=100,000 numbers inside the segment (`NP700_ERR_INVALID_BLOCK`).
+/// hold 1..=100,000 numbers inside the segment (`NP700_ERR_INVALID_BLOCK`). A registry holds at
+/// most 32,768 licensed management numbers in all (the routing index's directory): a block that
+/// would take it past that is refused with `NP700_ERR_INDEX_FULL` and changes nothing.
 ///
 /// # Safety
 ///

@@ -14,6 +14,10 @@ pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"NP700IDX");
 pub(crate) const LAYOUT_VERSION: u64 = 1;
 /// Header words.
 pub(crate) const HEADER_WORDS: usize = 16;
+/// The most management-number directory slots: an entry names the management number of its
+/// display number by directory position in 16 bits. Kept at most half full, the directory holds
+/// at most 32,768 licensed management numbers.
+pub(crate) const MAX_DIRECTORY: usize = 1 << 16;
 
 /// Header word positions.
 pub(crate) mod header {
@@ -45,7 +49,8 @@ pub struct Capacity {
     /// Entry slots (two per AXB binding, plus one record per usage number in use, plus
     /// quarantines), kept at most 90 % full (a bigger successor is started at 84.6 %).
     pub entries: usize,
-    /// Management-number directory slots (at most 65,535 numbers, kept at most half full).
+    /// Management-number directory slots, one per licensed management number, kept at most half
+    /// full; at most 65,536 (a bigger value is cut to that), so at most 32,768 licensed numbers.
     pub directory: usize,
     /// Tenant status words (tenant ids below this).
     pub tenants: usize,

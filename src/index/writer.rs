@@ -8,7 +8,7 @@
 //! builds a bigger index from the state and flips to it.
 #![forbid(unsafe_code)]
 
-use super::layout::{Capacity, EXTRA_NUMBERS, PAGE_WORDS};
+use super::layout::{Capacity, EXTRA_NUMBERS, MAX_DIRECTORY, PAGE_WORDS};
 use super::slot::{self, Image, Kind, flag};
 use super::{DirEntry, Index, MANAGEMENT_BASE, USAGE_BASE, entry_hash, mix, reduce, tenant_code};
 use crate::binding::{Binding, Direction, Mode, Party};
@@ -147,6 +147,19 @@ pub(crate) struct IndexWriter {
     pages_free: Vec<u16>,
     pages_next: usize,
     directory_used: usize,
+    /// A shared index's staging file until it is published: removed if it never is.
+    staged: Option<std::path::PathBuf>,
+}
+
+impl Drop for IndexWriter {
+    /// A successor dropped unpublished (its registry freed mid-copy, a copy abandoned, a build
+    /// refused) takes its staging file with it instead of leaving it in `/dev/shm`.
+    fn drop(&mut self) {
+        if let Some(staging) = self.staged.take() {
+            // Only the name goes; the mapping stays valid until the index is dropped.
+            let _ = std::fs::remove_file(staging);
+        }
+    }
 }
 
 /// The index is too small for a change: build a bigger one.
@@ -171,11 +184,18 @@ impl IndexWriter {
         quarantine_secs: u64,
         generation: u64,
     ) -> std::io::Result<IndexWriter> {
-        let index = match backing {
-            Backing::Heap => Index::new_heap(cap, quarantine_secs, generation),
-            Backing::Shared(path) => {
-                Index::new_shared(&Backing::staging(path), cap, quarantine_secs, generation)?
-            }
+        // Entries address the directory in 16 bits: slots past that could never be used.
+        let cap = Capacity {
+            directory: cap.directory.min(MAX_DIRECTORY),
+            ..cap
+        };
+        let staged = match backing {
+            Backing::Heap => None,
+            Backing::Shared(path) => Some(Backing::staging(path)),
+        };
+        let index = match &staged {
+            None => Index::new_heap(cap, quarantine_secs, generation),
+            Some(staging) => Index::new_shared(staging, cap, quarantine_secs, generation)?,
         };
         Ok(IndexWriter {
             index: Arc::new(index),
@@ -185,14 +205,19 @@ impl IndexWriter {
             pages_free: Vec::new(),
             pages_next: 0,
             directory_used: 0,
+            staged,
         })
     }
 
     /// Makes a shared index visible at its path (readers attaching from now on get it).
-    pub(crate) fn publish(&self, backing: &Backing) -> std::io::Result<()> {
+    pub(crate) fn publish(&mut self, backing: &Backing) -> std::io::Result<()> {
         match backing {
             Backing::Heap => Ok(()),
-            Backing::Shared(path) => std::fs::rename(Backing::staging(path), path),
+            Backing::Shared(path) => {
+                std::fs::rename(Backing::staging(path), path)?;
+                self.staged = None;
+                Ok(())
+            }
         }
     }
 
@@ -287,11 +312,27 @@ impl IndexWriter {
         let max_tenant = state.next_tenant_id().raw() as usize + t.tenants.len();
         let extras_used = self.extras_next - self.extras_free.len();
         let pages_used = self.pages_next - self.pages_free.len();
+        // A directory at its maximum cannot grow: only its hard limit counts then.
+        let directory_share = if cap.directory >= MAX_DIRECTORY {
+            100
+        } else {
+            share
+        };
         (self.used + t.keys.len()) * 100 * 100 <= cap.entries * MAX_LOAD_PERCENT * share
-            && (self.directory_used + t.managements.len()) * 2 * 100 <= cap.directory * share
+            && (self.directory_used + self.new_directory_entries(t)) * 2 * 100
+                <= cap.directory * directory_share
             && max_tenant * 100 < cap.tenants * share
             && (extras_used + t.groups) * 100 <= cap.extras * share
             && (pages_used + t.assigned) * 100 <= cap.pages * share
+    }
+
+    /// The management numbers `t` touches that have no directory entry yet (newly licensed ones;
+    /// an assignment or reclaim rewrites an existing entry).
+    fn new_directory_entries(&self, t: &Touched) -> usize {
+        t.managements
+            .iter()
+            .filter(|m| self.index.dir_find(m.value() - MANAGEMENT_BASE).is_none())
+            .count()
     }
 
     /// Rewrites everything `t` touched from `state` (after the events were applied).

@@ -1,0 +1,1467 @@
+/*
+ * The bad-input matrix: every exported function, one bad argument per case, each with its
+ * documented status.
+ *
+ * A case starts from a valid call of its function (its `base`, checked to succeed after the
+ * cases), changes one argument (its `mutate`), and checks:
+ *   - the status is the documented one;
+ *   - on an error, the output (filled with SENTINEL) was not written, and this thread's last
+ *     error names the function;
+ *   - the registry's observable state (statistics, both tenants, both bindings) did not change;
+ *   - no crash (and, under ASan/valgrind, no bad memory access on either side).
+ *
+ * Cases come from three sources: rows generated for every function from what it takes (its
+ * handle, output pointer and time), string-argument rows expanded over the string classes
+ * below with one expectation profile per kind of argument, and function-specific rows.
+ */
+#include "harness.h"
+
+#include <limits.h>
+#include <unistd.h>
+
+#define NA 1 /* a profile entry that is not a bad input for this argument (not run) */
+
+/* ---- string classes ---------------------------------------------------------------------- */
+
+enum {
+    S_NULL_LEN,       /* NULL with a non-zero length */
+    S_UTF8_BYTE,      /* 0xFF */
+    S_UTF8_OVERLONG,  /* C0 AF */
+    S_UTF8_SURROGATE, /* ED A0 80 */
+    S_UTF8_TRUNCATED, /* E4 B8 at the end */
+    S_NONDIGIT,
+    S_EMPTY_NULL, /* (NULL, 0) */
+    S_EMPTY_PTR,  /* ("", 0) */
+    S_DIGITS16,
+    S_CONTROL,
+    S_NUL, /* an embedded NUL byte */
+    S_LEN257,
+    S_LEN4K,
+    S_LEN4K1,
+    S_LEN1M,
+    S_COUNT
+};
+
+static const char *const CLASS_NAME[S_COUNT] = {
+    "NULL with length 11",      "invalid UTF-8 (0xFF)",  "invalid UTF-8 (overlong)",
+    "invalid UTF-8 (surrogate)", "invalid UTF-8 (truncated)", "non-digits",
+    "empty (NULL, 0)",          "empty (\"\", 0)",       "16 digits",
+    "control character",        "embedded NUL",          "257 bytes",
+    "4 KiB",                    "4 KiB + 1",             "1 MiB",
+};
+
+#define BIG_LEN (1024 * 1024)
+static char *big; /* BIG_LEN digits, not NUL-terminated where it matters */
+
+static np700_str mk(const char *p, size_t n) {
+    np700_str s;
+    s.ptr = p;
+    s.len = n;
+    return s;
+}
+
+static np700_str class_str(int cls) {
+    switch (cls) {
+    case S_NULL_LEN:
+        return mk(NULL, 11);
+    case S_UTF8_BYTE:
+        return mk("70010000\xff" "01", 11);
+    case S_UTF8_OVERLONG:
+        return mk("7001000\xc0\xaf" "01", 11);
+    case S_UTF8_SURROGATE:
+        return mk("700100\xed\xa0\x80" "01", 11);
+    case S_UTF8_TRUNCATED:
+        return mk("700100000\xe4\xb8", 11);
+    case S_NONDIGIT:
+        return mk("7001000000A", 11);
+    case S_EMPTY_NULL:
+        return mk(NULL, 0);
+    case S_EMPTY_PTR:
+        return mk("", 0);
+    case S_DIGITS16:
+        return mk("7001000000100011", 16);
+    case S_CONTROL:
+        return mk("70010\x01" "00001", 11);
+    case S_NUL:
+        return mk("70010\0" "000001", 12);
+    case S_LEN257:
+        return mk(big, 257);
+    case S_LEN4K:
+        return mk(big, 4096);
+    case S_LEN4K1:
+        return mk(big, 4097);
+    default:
+        return mk(big, BIG_LEN);
+    }
+}
+
+/* What each kind of string argument answers to each class (NA: valid there, not run). */
+struct profile {
+    np700_status status[S_COUNT];
+    /* For route arguments, where bad text is a decision: the expected REJECT reason. */
+    np700_reject_reason reject[S_COUNT];
+};
+
+#define UTF8                                                                                   \
+    NP700_ERR_INVALID_UTF8, NP700_ERR_INVALID_UTF8, NP700_ERR_INVALID_UTF8, NP700_ERR_INVALID_UTF8
+#define LONG4(s) s, s, s, s
+#define NO_REJECTS {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+/* A required number: management, subscriber, usage. */
+static const struct profile P_NUMBER = {
+    {NP700_ERR_NULL, UTF8, NP700_ERR_BAD_NUMBER, NP700_ERR_BAD_NUMBER, NP700_ERR_BAD_NUMBER,
+     NP700_ERR_BAD_NUMBER, NP700_ERR_BAD_NUMBER, NP700_ERR_BAD_NUMBER, LONG4(NP700_ERR_TOO_LONG)},
+    NO_REJECTS};
+/* An optional number (empty: none, or pick one automatically). */
+static const struct profile P_OPT_NUMBER = {
+    {NP700_ERR_NULL, UTF8, NP700_ERR_BAD_NUMBER, NA, NA, NP700_ERR_BAD_NUMBER,
+     NP700_ERR_BAD_NUMBER, NP700_ERR_BAD_NUMBER, LONG4(NP700_ERR_TOO_LONG)},
+    NO_REJECTS};
+/* A tag in a list (1..=32 bytes, no whitespace or control characters). */
+static const struct profile P_TAG = {
+    {NP700_ERR_NULL, UTF8, NA, NP700_ERR_BAD_TAG, NP700_ERR_BAD_TAG, NA, NP700_ERR_BAD_TAG,
+     NP700_ERR_BAD_TAG, LONG4(NP700_ERR_BAD_TAG)},
+    NO_REJECTS};
+/* An optional tag (empty: no tag). */
+static const struct profile P_OPT_TAG = {
+    {NP700_ERR_NULL, UTF8, NA, NA, NA, NA, NP700_ERR_BAD_TAG, NP700_ERR_BAD_TAG,
+     LONG4(NP700_ERR_BAD_TAG)},
+    NO_REJECTS};
+/* Required text: a tenant's name (1..=128 bytes), a consent reference (1..=64). */
+static const struct profile P_TEXT = {
+    {NP700_ERR_NULL, UTF8, NA, NP700_ERR_INVALID_FIELD, NP700_ERR_INVALID_FIELD, NA,
+     NP700_ERR_INVALID_FIELD, NP700_ERR_INVALID_FIELD, LONG4(NP700_ERR_INVALID_FIELD)},
+    NO_REJECTS};
+/* Optional text: a note (..=256), an order id or external reference (..=64). */
+static const struct profile P_OPT_TEXT = {
+    {NP700_ERR_NULL, UTF8, NA, NA, NA, NA, NP700_ERR_INVALID_FIELD, NP700_ERR_INVALID_FIELD,
+     LONG4(NP700_ERR_INVALID_FIELD)},
+    NO_REJECTS};
+/* A path to publish at (checked when the registry is created; (NULL, 0) resets). */
+static const struct profile P_PATH_SET = {
+    {NP700_ERR_NULL, UTF8, NA, NA, NA, NA, NA, NA, NA, NA, NP700_ERR_TOO_LONG, NP700_ERR_TOO_LONG},
+    NO_REJECTS};
+/* A path to attach to: anything but an index there is an I/O error. */
+static const struct profile P_PATH_ATTACH = {
+    {NP700_ERR_NULL, UTF8, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO,
+     NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_TOO_LONG, NP700_ERR_TOO_LONG},
+    NO_REJECTS};
+/* A route's caller: text that is no number leaves the caller unidentified. */
+#define UNIDENTIFIED NP700_REJECT_CALLER_UNIDENTIFIED
+static const struct profile P_CALLER = {
+    {NP700_ERR_NULL, UTF8, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK,
+     LONG4(NP700_ERR_TOO_LONG)},
+    {0, 0, 0, 0, 0, UNIDENTIFIED, UNIDENTIFIED, UNIDENTIFIED, UNIDENTIFIED, UNIDENTIFIED,
+     UNIDENTIFIED, 0, 0, 0, 0}};
+/* A route's dialled string: text that is no 700 number is refused. */
+#define MALFORMED NP700_REJECT_MALFORMED_NUMBER
+static const struct profile P_DIALED = {
+    {NP700_ERR_NULL, UTF8, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK,
+     LONG4(NP700_ERR_TOO_LONG)},
+    {0, 0, 0, 0, 0, MALFORMED, MALFORMED, MALFORMED, MALFORMED, MALFORMED, MALFORMED, 0, 0, 0, 0}};
+
+/* ---- calls -------------------------------------------------------------------------------- */
+
+#define LIST_ROOM (NP700_MAX_LIST_LEN + 1)
+
+/* The arguments of one call by role; each function's `invoke` maps them to its parameters. */
+struct call {
+    void *handle;
+    const char *s; /* the string argument */
+    size_t n;
+    const void *list; /* a list, or the request struct */
+    size_t count;
+    uint32_t tenant, code;
+    uint64_t binding, now, value;
+    void *out;
+    /* Storage the pointers above point into. */
+    np700_bind_request bind;
+    np700_update_request update;
+    np700_policy policy;
+    np700_str strs[LIST_ROOM];
+    np700_scenario codes[LIST_ROOM];
+};
+
+/* Every output type, and room to misalign it. */
+union out_buf {
+    np700_config *cfg;
+    np700_registry *reg;
+    np700_reader *rdr;
+    uint32_t u32;
+    uint64_t u64;
+    size_t size;
+    np700_tenant_info tenant;
+    np700_stats stats;
+    np700_binding_info binding;
+    np700_decision decision;
+    unsigned char bytes[sizeof(np700_decision) + sizeof(np700_tenant_info) + 16];
+};
+
+enum { H_NONE, H_CONFIG, H_REGISTRY, H_READER };
+
+struct fn {
+    const char *name;
+    int handle; /* H_*: the type of its first argument */
+    int frees;  /* a _free: NULL is a no-op */
+    int has_now;
+    size_t out_size; /* 0: no output */
+    int shared;      /* needs a reader on the fixture */
+    void (*setup)(struct fx *); /* before its cases, or NULL */
+    void (*base)(struct fx *, struct call *);
+    np700_status (*invoke)(const struct call *);
+    void (*after_ok)(const struct call *); /* cleanup after the base call succeeded, or NULL */
+};
+
+/* Made once for all cases: freed and twice-freed handles of each type, the spare handle a
+ * _free's base call frees, configurations with bad shared paths, numbers for lists. */
+static struct {
+    void *stale[4], *twice[4];
+    void *spare;
+    np700_config *bad_path[2]; /* shared paths: in a missing directory; with a NUL byte */
+    char numbers[LIST_ROOM][12]; /* distinct valid mobile numbers for lists */
+    const struct fn *fn;         /* the function whose cases run */
+} M;
+static int anchor; /* an address that is no handle */
+
+/* ---- bases and invokers ----------------------------------------------------------------- */
+
+#define REG(c) ((const np700_registry *)(c)->handle)
+#define CFG(c) ((np700_config *)(c)->handle)
+#define RDR(c) ((const np700_reader *)(c)->handle)
+
+static np700_bind_request base_bind_request(const struct fx *f) {
+    /* A free usage number of tenant A, new parties. */
+    return fx_axb(f->ta, "13800000099", "700100000010002", "13900000099");
+}
+
+static void b_none(struct fx *f, struct call *c) {
+    (void)f;
+    (void)c;
+}
+static void b_cfg(struct fx *f, struct call *c) {
+    c->handle = f->cfg;
+    c->value = 60;
+}
+static void b_spare(struct fx *f, struct call *c) {
+    (void)f;
+    c->handle = M.spare;
+}
+static void b_reg(struct fx *f, struct call *c) {
+    c->handle = f->reg;
+    c->now = T0 + 1;
+    c->tenant = f->ta;
+    c->binding = f->ba;
+}
+static void b_rdr(struct fx *f, struct call *c) {
+    c->handle = f->rdr;
+}
+static void b_register(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = "New Tenant";
+    c->n = strlen(c->s);
+    c->codes[0] = NP700_SCENARIO_DELIVERY;
+    c->codes[1] = NP700_SCENARIO_OTHER;
+    c->list = c->codes;
+    c->count = 2;
+}
+static void b_status(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->code = NP700_TENANT_SUSPENDED;
+}
+static void b_violation(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->code = NP700_VIOLATION_FRAUD;
+    c->s = "reported by a customer";
+    c->n = strlen(c->s);
+}
+static void b_license(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = "70020000000";
+    c->n = 11;
+    c->value = 10;
+}
+static void b_assign(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = "70010000003";
+    c->n = 11;
+    c->strs[0] = ct_str("beijing");
+    c->list = c->strs;
+    c->count = 1;
+}
+static void b_reclaim(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = "70010000002";
+    c->n = 11;
+}
+static void b_bind(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->bind = base_bind_request(f);
+    c->list = &c->bind;
+}
+static void b_update(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    memset(&c->update, 0, sizeof c->update);
+    c->update.tenant = f->ta;
+    c->update.binding = f->ba;
+    c->update.counterpart = NP700_COUNTERPART_B;
+    c->update.number = ct_str("13900000077");
+    c->list = &c->update;
+}
+static void b_route(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = FX_A_CUSTOMER; /* caller */
+    c->n = strlen(c->s);
+    c->strs[0] = ct_str(FX_A_X); /* dialled */
+    c->code = NP700_MEDIA_VOICE;
+}
+static void b_reader_route(struct fx *f, struct call *c) {
+    b_route(f, c);
+    c->handle = f->rdr;
+}
+static void b_attach(struct fx *f, struct call *c) {
+    c->s = f->path;
+    c->n = strlen(f->path);
+}
+
+static np700_status i_config_new(const struct call *c) {
+    return np700_config_new((np700_config **)c->out);
+}
+static np700_status i_config_free(const struct call *c) {
+    return np700_config_free(CFG(c));
+}
+static np700_status i_binding_quarantine(const struct call *c) {
+    return np700_config_set_binding_quarantine(CFG(c), c->value);
+}
+static np700_status i_number_quarantine(const struct call *c) {
+    return np700_config_set_number_quarantine(CFG(c), c->value);
+}
+static np700_status i_pair_cap(const struct call *c) {
+    return np700_config_set_default_pair_cap(CFG(c), (uint16_t)c->value);
+}
+static np700_status i_capacity(const struct call *c) {
+    return np700_config_set_capacity(CFG(c), (size_t)c->value);
+}
+static np700_status i_shared_path(const struct call *c) {
+    return np700_config_set_shared_path(CFG(c), c->s, c->n);
+}
+static np700_status i_registry_new(const struct call *c) {
+    return np700_registry_new((const np700_config *)c->handle, (np700_registry **)c->out);
+}
+static np700_status i_registry_free(const struct call *c) {
+    return np700_registry_free((np700_registry *)c->handle);
+}
+static np700_status i_register(const struct call *c) {
+    return np700_registry_register_tenant(REG(c), c->s, c->n, (const np700_scenario *)c->list,
+                                          c->count, 0, c->now, (uint32_t *)c->out);
+}
+static np700_status i_status(const struct call *c) {
+    return np700_registry_set_tenant_status(REG(c), c->tenant, c->code, c->now);
+}
+static np700_status i_violation(const struct call *c) {
+    return np700_registry_record_violation(REG(c), c->tenant, c->code, c->s, c->n, c->now);
+}
+static np700_status i_tenant(const struct call *c) {
+    return np700_registry_tenant(REG(c), c->tenant, (np700_tenant_info *)c->out);
+}
+static np700_status i_license(const struct call *c) {
+    return np700_registry_license_block(REG(c), c->s, c->n, (uint32_t)c->value, c->now);
+}
+static np700_status i_assign(const struct call *c) {
+    return np700_registry_assign_number(REG(c), c->tenant, c->s, c->n, (const np700_str *)c->list,
+                                        c->count, c->now);
+}
+static np700_status i_reclaim(const struct call *c) {
+    return np700_registry_reclaim_number(REG(c), c->tenant, c->s, c->n, c->now);
+}
+static np700_status i_sweep(const struct call *c) {
+    return np700_registry_sweep(REG(c), c->now, (size_t *)c->out);
+}
+static np700_status i_stats(const struct call *c) {
+    return np700_registry_stats(REG(c), (np700_stats *)c->out);
+}
+static np700_status i_bind(const struct call *c) {
+    return np700_registry_bind(REG(c), (const np700_bind_request *)c->list, c->now,
+                               (np700_binding_info *)c->out);
+}
+static np700_status i_update(const struct call *c) {
+    return np700_registry_update(REG(c), (const np700_update_request *)c->list, c->now,
+                                 (np700_binding_info *)c->out);
+}
+static np700_status i_suspend(const struct call *c) {
+    return np700_registry_suspend(REG(c), c->tenant, c->binding, c->now);
+}
+static np700_status i_resume(const struct call *c) {
+    return np700_registry_resume(REG(c), c->tenant, c->binding, c->now);
+}
+static np700_status i_unbind(const struct call *c) {
+    return np700_registry_unbind(REG(c), c->tenant, c->binding, c->now);
+}
+static np700_status i_binding(const struct call *c) {
+    return np700_registry_binding(REG(c), c->tenant, c->binding, (np700_binding_info *)c->out);
+}
+static np700_status i_route(const struct call *c) {
+    return np700_route(REG(c), c->s, c->n, c->strs[0].ptr, c->strs[0].len, c->code, c->now,
+                       (np700_decision *)c->out);
+}
+static np700_status i_attach(const struct call *c) {
+    return np700_reader_attach(c->s, c->n, (np700_reader **)c->out);
+}
+static np700_status i_reader_free(const struct call *c) {
+    return np700_reader_free((np700_reader *)c->handle);
+}
+static np700_status i_reader_route(const struct call *c) {
+    return np700_reader_route(RDR(c), c->s, c->n, c->strs[0].ptr, c->strs[0].len, c->code, c->now,
+                              (np700_decision *)c->out);
+}
+static np700_status i_generation(const struct call *c) {
+    return np700_reader_generation(RDR(c), (uint64_t *)c->out);
+}
+
+static void free_out_config(const struct call *c) {
+    EXPECT_OK(np700_config_free(*(np700_config **)c->out));
+}
+static void free_out_registry(const struct call *c) {
+    EXPECT_OK(np700_registry_free(*(np700_registry **)c->out));
+}
+static void free_out_reader(const struct call *c) {
+    EXPECT_OK(np700_reader_free(*(np700_reader **)c->out));
+}
+
+static void setup_spare_config(struct fx *f) {
+    (void)f;
+    np700_config *c = NULL;
+    EXPECT_OK(np700_config_new(&c));
+    M.spare = c;
+}
+static void setup_spare_registry(struct fx *f) {
+    np700_registry *r = NULL;
+    EXPECT_OK(np700_registry_new(f->cfg, &r));
+    M.spare = r;
+}
+static void setup_spare_reader(struct fx *f) {
+    np700_reader *r = NULL;
+    EXPECT_OK(np700_reader_attach(f->path, strlen(f->path), &r));
+    M.spare = r;
+}
+static void setup_suspended(struct fx *f) {
+    EXPECT_OK(np700_registry_suspend(f->reg, f->ta, f->ba, T0));
+}
+
+#define OUT(t) sizeof(t)
+/* name, handle, frees, has_now, out_size, shared, setup, base, invoke, after_ok */
+static const struct fn FNS[] = {
+    {"np700_config_new", H_NONE, 0, 0, OUT(np700_config *), 0, NULL, b_none, i_config_new,
+     free_out_config},
+    {"np700_config_free", H_CONFIG, 1, 0, 0, 0, setup_spare_config, b_spare, i_config_free, NULL},
+    {"np700_config_set_binding_quarantine", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg,
+     i_binding_quarantine, NULL},
+    {"np700_config_set_number_quarantine", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg, i_number_quarantine,
+     NULL},
+    {"np700_config_set_default_pair_cap", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg, i_pair_cap, NULL},
+    {"np700_config_set_capacity", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg, i_capacity, NULL},
+    {"np700_config_set_shared_path", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg, i_shared_path, NULL},
+    {"np700_registry_new", H_CONFIG, 0, 0, OUT(np700_registry *), 0, NULL, b_cfg, i_registry_new,
+     free_out_registry},
+    {"np700_registry_free", H_REGISTRY, 1, 0, 0, 0, setup_spare_registry, b_spare,
+     i_registry_free, NULL},
+    {"np700_registry_register_tenant", H_REGISTRY, 0, 1, OUT(uint32_t), 0, NULL, b_register,
+     i_register, NULL},
+    {"np700_registry_set_tenant_status", H_REGISTRY, 0, 1, 0, 0, NULL, b_status, i_status, NULL},
+    {"np700_registry_record_violation", H_REGISTRY, 0, 1, 0, 0, NULL, b_violation, i_violation,
+     NULL},
+    {"np700_registry_tenant", H_REGISTRY, 0, 0, OUT(np700_tenant_info), 0, NULL, b_reg, i_tenant,
+     NULL},
+    {"np700_registry_license_block", H_REGISTRY, 0, 1, 0, 0, NULL, b_license, i_license, NULL},
+    {"np700_registry_assign_number", H_REGISTRY, 0, 1, 0, 0, NULL, b_assign, i_assign, NULL},
+    {"np700_registry_reclaim_number", H_REGISTRY, 0, 1, 0, 0, NULL, b_reclaim, i_reclaim, NULL},
+    {"np700_registry_sweep", H_REGISTRY, 0, 1, OUT(size_t), 0, NULL, b_reg, i_sweep, NULL},
+    {"np700_registry_stats", H_REGISTRY, 0, 0, OUT(np700_stats), 0, NULL, b_reg, i_stats, NULL},
+    {"np700_registry_bind", H_REGISTRY, 0, 1, OUT(np700_binding_info), 0, NULL, b_bind, i_bind,
+     NULL},
+    {"np700_registry_update", H_REGISTRY, 0, 1, OUT(np700_binding_info), 0, NULL, b_update,
+     i_update, NULL},
+    {"np700_registry_suspend", H_REGISTRY, 0, 1, 0, 0, NULL, b_reg, i_suspend, NULL},
+    {"np700_registry_resume", H_REGISTRY, 0, 1, 0, 0, setup_suspended, b_reg, i_resume, NULL},
+    {"np700_registry_unbind", H_REGISTRY, 0, 1, 0, 0, NULL, b_reg, i_unbind, NULL},
+    {"np700_registry_binding", H_REGISTRY, 0, 0, OUT(np700_binding_info), 0, NULL, b_reg,
+     i_binding, NULL},
+    {"np700_route", H_REGISTRY, 0, 1, OUT(np700_decision), 0, NULL, b_route, i_route, NULL},
+    {"np700_reader_attach", H_NONE, 0, 0, OUT(np700_reader *), 1, NULL, b_attach, i_attach,
+     free_out_reader},
+    {"np700_reader_free", H_READER, 1, 0, 0, 1, setup_spare_reader, b_spare, i_reader_free, NULL},
+    {"np700_reader_route", H_READER, 0, 1, OUT(np700_decision), 1, NULL, b_reader_route,
+     i_reader_route, NULL},
+    {"np700_reader_generation", H_READER, 0, 0, OUT(uint64_t), 1, NULL, b_rdr, i_generation, NULL},
+};
+#define N_FNS (sizeof FNS / sizeof FNS[0])
+
+/* ---- mutations ------------------------------------------------------------------------------ */
+
+typedef void (*mutate_fn)(struct fx *, struct call *, long long);
+
+/* Handle variants, for any function taking one. */
+enum { HV_NULL, HV_ONE, HV_MAX, HV_TOKEN, HV_ADDRESS, HV_STALE, HV_TWICE, HV_OTHER_TYPE, HV_COUNT };
+static const char *const HV_NAME[HV_COUNT] = {
+    "NULL handle",         "forged handle 1", "forged handle UINTPTR_MAX",
+    "forged token of its type", "address of a variable", "freed handle (slot reused)",
+    "handle freed twice",  "handle of another type",
+};
+
+static void m_handle(struct fx *f, struct call *c, long long v) {
+    int kind = M.fn->handle;
+    switch (v) {
+    case HV_NULL:
+        c->handle = NULL;
+        break;
+    case HV_ONE:
+        c->handle = FORGED(void, 1);
+        break;
+    case HV_MAX:
+        c->handle = FORGED(void, UINTPTR_MAX);
+        break;
+    case HV_TOKEN: { /* what a handle of this type with generation 0 would look like */
+        uintptr_t type_bits = kind == H_REGISTRY ? 1 : kind == H_READER ? 2 : 3;
+        c->handle = FORGED(void, type_bits << 10 | 5);
+        break;
+    }
+    case HV_ADDRESS:
+        c->handle = &anchor;
+        break;
+    case HV_STALE:
+        c->handle = M.stale[kind];
+        break;
+    case HV_TWICE:
+        c->handle = M.twice[kind];
+        break;
+    default:
+        c->handle = kind == H_CONFIG ? (void *)f->reg : (void *)f->cfg;
+        break;
+    }
+}
+
+static void m_out(struct fx *f, struct call *c, long long misaligned) {
+    (void)f;
+    c->out = misaligned ? MISALIGNED(void, c->out) : NULL;
+}
+static void m_now(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->now = (uint64_t)v;
+}
+static void m_value(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->value = (uint64_t)v;
+}
+static void m_code(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->code = (uint32_t)v;
+}
+/* Tenant ids: >= 0 as given, -1 the other tenant (B). */
+#define OTHER_TENANT (-1)
+static uint32_t tenant_id(const struct fx *f, long long v) {
+    return v == OTHER_TENANT ? f->tb : (uint32_t)v;
+}
+static void m_tenant(struct fx *f, struct call *c, long long v) {
+    c->tenant = tenant_id(f, v);
+}
+/* Binding ids: >= 0 as given, -1 UINT64_MAX, -2 the other tenant's binding. */
+#define OTHER_BINDING (-2)
+static uint64_t binding_id(const struct fx *f, long long v) {
+    return v == OTHER_BINDING ? f->bb : (uint64_t)v;
+}
+static void m_binding(struct fx *f, struct call *c, long long v) {
+    c->binding = binding_id(f, v);
+}
+static void m_str(struct fx *f, struct call *c, long long cls) {
+    np700_str s = class_str((int)cls);
+    (void)f;
+    c->s = s.ptr;
+    c->n = s.len;
+}
+static const char *const TEXT[] = {
+    "700100000010001", /* 0: a usage number */
+    "13812345678",     /* 1: a mobile number */
+    "70090000000",     /* 2: a management number not licensed */
+    "70010000005",     /* 3: tenant B's management number */
+    "70010000001",     /* 4: tenant A's management number with a live binding */
+    "70010000000",     /* 5: a licensed number */
+    "70010000003",     /* 6: licensed, held by nobody */
+};
+static void m_text(struct fx *f, struct call *c, long long i) {
+    (void)f;
+    c->s = TEXT[i];
+    c->n = strlen(TEXT[i]);
+}
+static void m_dialed(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    c->strs[0] = class_str((int)cls);
+}
+static void m_caller_text(struct fx *f, struct call *c, long long i) {
+    (void)f;
+    c->s = i == 0 ? FX_B_CUSTOMER : "18600000009";
+    c->n = strlen(c->s);
+}
+static void m_dialed_text(struct fx *f, struct call *c, long long i) {
+    (void)f;
+    c->strs[0] = ct_str(i == 0 ? FX_B_X : "70010000001");
+}
+/* Lists: the list pointer NULL with a length, misaligned, or too long. */
+static void m_list_null(struct fx *f, struct call *c, long long len) {
+    (void)f;
+    c->list = NULL;
+    c->count = (size_t)len;
+}
+static void m_list_misaligned(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    c->list = MISALIGNED(void, c->list);
+}
+static void m_scenarios(struct fx *f, struct call *c, long long n) {
+    (void)f;
+    for (long long i = 0; i < n; i++) {
+        c->codes[i] = NP700_SCENARIO_DELIVERY;
+    }
+    c->count = (size_t)n;
+}
+static void m_scenario_code(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->codes[1] = (np700_scenario)v;
+}
+static void m_tags(struct fx *f, struct call *c, long long n) {
+    (void)f;
+    for (long long i = 0; i < n; i++) {
+        c->strs[i] = ct_str("t");
+    }
+    c->count = (size_t)n;
+}
+static void m_tag_item(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    c->strs[0] = class_str((int)cls);
+}
+
+/* Bind request fields. */
+#define BR (&c->bind)
+static void m_bind_tenant(struct fx *f, struct call *c, long long v) {
+    BR->tenant = tenant_id(f, v);
+}
+static void m_bind_mode(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    BR->mode = (np700_mode)v;
+}
+static void m_bind_a(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->a = class_str((int)cls);
+}
+static void m_bind_b(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->b = class_str((int)cls);
+}
+static void m_bind_x(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->x.given = class_str((int)cls);
+}
+static void m_bind_x_text(struct fx *f, struct call *c, long long i) {
+    (void)f;
+    BR->x.given = ct_str(i == 0 ? FX_B_X : i == 1 ? "70010000001" : FX_A_X);
+    if (i == 2) { /* a party that already sees X */
+        BR->a = ct_str(FX_A_PARTY);
+    }
+}
+static void m_bind_x_tag(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->x.given = ct_str(NULL);
+    BR->x.tag = class_str((int)cls);
+}
+static void m_bind_x_strict_tag(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    BR->x.given = ct_str(NULL);
+    BR->x.tag = ct_str("nowhere");
+    BR->x.tag_strict = 1;
+}
+static void m_bind_x_sticky(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->x.given = ct_str(NULL);
+    BR->x.sticky_for = class_str((int)cls);
+}
+static void m_bind_y(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->mode = NP700_MODE_AXYB;
+    BR->y.given = class_str((int)cls);
+}
+static void m_bind_order(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->order_id = class_str((int)cls);
+}
+static void m_bind_consent(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->consent_ref = class_str((int)cls);
+}
+static void m_bind_external(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    BR->external_ref = class_str((int)cls);
+}
+static void m_bind_expires(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    BR->expires_at = (uint64_t)v;
+}
+static void m_bind_media(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    BR->policy.media = (np700_media)v;
+}
+static void m_bind_direction(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    BR->policy.direction = (np700_direction)v;
+}
+static void m_bind_window(struct fx *f, struct call *c, long long start) {
+    (void)f;
+    BR->policy.has_window = 1;
+    BR->policy.window_start_minute = (uint16_t)start;
+    BR->policy.window_end_minute = 600;
+}
+/* GXB with `n` members (<= LIST_ROOM) from the distinct numbers. */
+static void gxb(struct call *c, long long n) {
+    BR->mode = NP700_MODE_GXB;
+    BR->a = ct_str(NULL);
+    for (long long i = 0; i < n; i++) {
+        c->strs[i] = ct_str(M.numbers[i]);
+    }
+    BR->group = c->strs;
+    BR->group_len = (size_t)n;
+}
+static void m_bind_group(struct fx *f, struct call *c, long long n) {
+    (void)f;
+    gxb(c, n);
+}
+static void m_bind_group_item(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    gxb(c, 2);
+    c->strs[1] = class_str((int)cls);
+}
+static void m_bind_group_null(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    gxb(c, 1);
+    BR->group = NULL;
+}
+static void m_bind_group_misaligned(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    gxb(c, 1);
+    BR->group = MISALIGNED(const np700_str, c->strs);
+}
+static void m_bind_group_on_axb(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    c->strs[0] = ct_str(M.numbers[0]);
+    BR->group = c->strs;
+    BR->group_len = 1;
+}
+static void m_bind_a_on_gxb(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    gxb(c, 1);
+    BR->a = ct_str("13800000098");
+}
+static void m_bind_same_parties(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    BR->b = ct_str("+86 138-0000-0099"); /* A again */
+}
+/* AXN with `n` allowed callers. */
+static void axn_allowed(struct call *c, long long n) {
+    BR->mode = NP700_MODE_AXN;
+    for (long long i = 0; i < n; i++) {
+        c->strs[i] = ct_str(M.numbers[i]);
+    }
+    BR->policy.allowed_callers = c->strs;
+    BR->policy.allowed_callers_len = (size_t)n;
+}
+static void m_bind_allowed(struct fx *f, struct call *c, long long n) {
+    (void)f;
+    axn_allowed(c, n);
+}
+static void m_bind_allowed_item(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    axn_allowed(c, 2);
+    c->strs[1] = class_str((int)cls);
+}
+static void m_bind_allowed_null(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    axn_allowed(c, 1);
+    BR->policy.allowed_callers = NULL;
+}
+static void m_bind_allowed_misaligned(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    axn_allowed(c, 1);
+    BR->policy.allowed_callers = MISALIGNED(const np700_str, c->strs);
+}
+#undef BR
+
+/* Update request fields. */
+#define UR (&c->update)
+static void m_upd_tenant(struct fx *f, struct call *c, long long v) {
+    UR->tenant = tenant_id(f, v);
+}
+static void m_upd_binding(struct fx *f, struct call *c, long long v) {
+    UR->binding = binding_id(f, v);
+}
+static void m_upd_counterpart(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    UR->counterpart = (np700_counterpart)v;
+}
+static void m_upd_number(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    UR->number = class_str((int)cls);
+}
+static void m_upd_group_item(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    UR->counterpart = NP700_COUNTERPART_GROUP;
+    c->strs[0] = ct_str(M.numbers[0]);
+    c->strs[1] = class_str((int)cls);
+    UR->group = c->strs;
+    UR->group_len = 2;
+}
+static void m_upd_group(struct fx *f, struct call *c, long long n) {
+    (void)f;
+    UR->counterpart = NP700_COUNTERPART_GROUP;
+    for (long long i = 0; i < n; i++) {
+        c->strs[i] = ct_str(M.numbers[i]);
+    }
+    UR->group = n < 0 ? NULL : c->strs;
+    UR->group_len = n < 0 ? 1 : (size_t)n;
+}
+static void m_upd_group_misaligned(struct fx *f, struct call *c, long long unused) {
+    (void)unused;
+    m_upd_group(f, c, 1);
+    UR->group = MISALIGNED(const np700_str, c->strs);
+}
+static void m_upd_expires(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    UR->expires_at = (uint64_t)v;
+}
+/* A policy with media `v`; or -1 the pointer misaligned, -2 allowed callers NULL with a
+ * length, -3 an allowed caller NULL with a length. */
+static void m_upd_policy(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->policy = np700_policy_default();
+    UR->policy = &c->policy;
+    if (v == -1) {
+        UR->policy = MISALIGNED(const np700_policy, &c->policy);
+    } else if (v == -2) {
+        c->policy.allowed_callers_len = 1;
+    } else if (v == -3) {
+        c->strs[0] = class_str(S_NULL_LEN);
+        c->policy.allowed_callers = c->strs;
+        c->policy.allowed_callers_len = 1;
+    } else {
+        c->policy.media = (np700_media)v;
+    }
+}
+static void m_upd_nothing(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    UR->counterpart = NP700_COUNTERPART_NONE;
+    UR->number = ct_str(NULL);
+}
+#undef UR
+
+static void m_bad_config(struct fx *f, struct call *c, long long which) {
+    (void)f;
+    c->handle = M.bad_path[which];
+}
+
+/* ---- function-specific rows -------------------------------------------------------------- */
+
+struct row {
+    const char *fn;
+    const char *what;
+    mutate_fn mutate;
+    long long param;
+    np700_status expect;
+    np700_reject_reason reject; /* expect == OK on a route: the REJECT reason */
+};
+
+#define R(fn, what, m, p, st) {fn, what, m, (long long)(p), st, 0}
+#define TOO_LATE ((long long)NP700_TIME_MAX + 1)
+#define ALL_ONES (-1LL) /* UINT64_MAX / SIZE_MAX once converted */
+
+static const struct row ROWS[] = {
+    /* configurations */
+    R("np700_config_set_binding_quarantine", "10 years + 1 s", m_value,
+      NP700_MAX_QUARANTINE_SECS + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_binding_quarantine", "UINT64_MAX s", m_value, ALL_ONES,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_number_quarantine", "10 years + 1 s", m_value,
+      NP700_MAX_QUARANTINE_SECS + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_number_quarantine", "UINT64_MAX s", m_value, ALL_ONES,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_default_pair_cap", "pair cap 0", m_value, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_capacity", "NP700_MAX_CAPACITY + 1", m_value, NP700_MAX_CAPACITY + 1,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_capacity", "SIZE_MAX", m_value, ALL_ONES, NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_new", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
+    R("np700_registry_new", "shared path with a NUL byte", m_bad_config, 1, NP700_ERR_IO),
+    /* tenants */
+    R("np700_registry_register_tenant", "scenarios NULL with length 1", m_list_null, 1,
+      NP700_ERR_NULL),
+    R("np700_registry_register_tenant", "scenarios misaligned", m_list_misaligned, 0,
+      NP700_ERR_NULL),
+    R("np700_registry_register_tenant", "65 scenarios", m_scenarios, 65, NP700_ERR_TOO_LONG),
+    R("np700_registry_register_tenant", "scenario 0", m_scenario_code, 0, NP700_ERR_BAD_ENUM),
+    R("np700_registry_register_tenant", "scenario 9", m_scenario_code, 9, NP700_ERR_BAD_ENUM),
+    R("np700_registry_register_tenant", "scenario UINT32_MAX", m_scenario_code, UINT32_MAX,
+      NP700_ERR_BAD_ENUM),
+    R("np700_registry_set_tenant_status", "tenant 0", m_tenant, 0, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_set_tenant_status", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_set_tenant_status", "tenant UINT32_MAX", m_tenant, UINT32_MAX,
+      NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_set_tenant_status", "status 0", m_code, 0, NP700_ERR_BAD_ENUM),
+    R("np700_registry_set_tenant_status", "status 4", m_code, 4, NP700_ERR_BAD_ENUM),
+    R("np700_registry_set_tenant_status", "status UINT32_MAX", m_code, UINT32_MAX,
+      NP700_ERR_BAD_ENUM),
+    R("np700_registry_set_tenant_status", "status unchanged", m_code, NP700_TENANT_ACTIVE,
+      NP700_ERR_TENANT_STATUS_UNCHANGED),
+    R("np700_registry_record_violation", "tenant 0", m_tenant, 0, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_record_violation", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_record_violation", "tenant UINT32_MAX", m_tenant, UINT32_MAX,
+      NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_record_violation", "kind 0", m_code, 0, NP700_ERR_BAD_ENUM),
+    R("np700_registry_record_violation", "kind 6", m_code, 6, NP700_ERR_BAD_ENUM),
+    R("np700_registry_record_violation", "kind UINT32_MAX", m_code, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    R("np700_registry_tenant", "tenant 0", m_tenant, 0, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_tenant", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_tenant", "tenant UINT32_MAX", m_tenant, UINT32_MAX, NP700_ERR_UNKNOWN_TENANT),
+    /* numbers */
+    R("np700_registry_license_block", "a usage number", m_text, 0, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_license_block", "a mobile number", m_text, 1, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_license_block", "count 0", m_value, 0, NP700_ERR_INVALID_BLOCK),
+    R("np700_registry_license_block", "count 100001", m_value, 100001, NP700_ERR_INVALID_BLOCK),
+    R("np700_registry_license_block", "count UINT32_MAX", m_value, UINT32_MAX,
+      NP700_ERR_INVALID_BLOCK),
+    R("np700_registry_license_block", "overlapping", m_text, 5, NP700_ERR_BLOCK_OVERLAPS),
+    R("np700_registry_assign_number", "a usage number", m_text, 0, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_assign_number", "a mobile number", m_text, 1, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_assign_number", "not licensed", m_text, 2, NP700_ERR_NOT_LICENSED),
+    R("np700_registry_assign_number", "tenant B's number", m_text, 3,
+      NP700_ERR_HELD_BY_ANOTHER_TENANT),
+    R("np700_registry_assign_number", "already held", m_text, 4, NP700_ERR_ALREADY_ASSIGNED),
+    R("np700_registry_assign_number", "tenant 0", m_tenant, 0, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_assign_number", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_assign_number", "tenant UINT32_MAX", m_tenant, UINT32_MAX,
+      NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_assign_number", "tags NULL with length 1", m_list_null, 1, NP700_ERR_NULL),
+    R("np700_registry_assign_number", "tags misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_assign_number", "65 tags", m_tags, 65, NP700_ERR_TOO_LONG),
+    R("np700_registry_reclaim_number", "a usage number", m_text, 0, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_reclaim_number", "a mobile number", m_text, 1, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_reclaim_number", "not licensed", m_text, 2, NP700_ERR_NOT_LICENSED),
+    R("np700_registry_reclaim_number", "tenant B's number", m_text, 3, NP700_ERR_NOT_HELD),
+    R("np700_registry_reclaim_number", "held by nobody", m_text, 6, NP700_ERR_NOT_HELD),
+    R("np700_registry_reclaim_number", "carrying a binding", m_text, 4, NP700_ERR_NUMBER_IN_USE),
+    R("np700_registry_reclaim_number", "tenant B", m_tenant, OTHER_TENANT, NP700_ERR_NOT_HELD),
+    R("np700_registry_reclaim_number", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    /* bind */
+    R("np700_registry_bind", "request NULL", m_list_null, 0, NP700_ERR_NULL),
+    R("np700_registry_bind", "request misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_bind", "mode 0", m_bind_mode, 0, NP700_ERR_BAD_ENUM),
+    R("np700_registry_bind", "mode 5", m_bind_mode, 5, NP700_ERR_BAD_ENUM),
+    R("np700_registry_bind", "mode UINT32_MAX", m_bind_mode, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    R("np700_registry_bind", "tenant 0", m_bind_tenant, 0, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_bind", "tenant 999", m_bind_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_bind", "tenant UINT32_MAX", m_bind_tenant, UINT32_MAX,
+      NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_bind", "tenant B on tenant A's X", m_bind_tenant, OTHER_TENANT,
+      NP700_ERR_NOT_HELD),
+    R("np700_registry_bind", "X of tenant B", m_bind_x_text, 0, NP700_ERR_NOT_HELD),
+    R("np700_registry_bind", "X a management number", m_bind_x_text, 1, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_bind", "A already sees X", m_bind_x_text, 2, NP700_ERR_PARTY_ALREADY_BOUND),
+    R("np700_registry_bind", "strict tag nobody has", m_bind_x_strict_tag, 0,
+      NP700_ERR_TAG_UNMATCHED),
+    R("np700_registry_bind", "A twice", m_bind_same_parties, 0, NP700_ERR_INVALID_PARTIES),
+    R("np700_registry_bind", "expiry NP700_TIME_MAX + 1", m_bind_expires, TOO_LATE,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_bind", "expiry UINT64_MAX - 1", m_bind_expires, -2LL, NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_bind", "expiry now", m_bind_expires, T0 + 1, NP700_ERR_EXPIRY_NOT_IN_FUTURE),
+    R("np700_registry_bind", "expiry 0", m_bind_expires, 0, NP700_ERR_EXPIRY_NOT_IN_FUTURE),
+    R("np700_registry_bind", "media 0", m_bind_media, 0, NP700_ERR_INVALID_POLICY),
+    R("np700_registry_bind", "media bit 4", m_bind_media, 4, NP700_ERR_BAD_ENUM),
+    R("np700_registry_bind", "media UINT32_MAX", m_bind_media, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    R("np700_registry_bind", "direction 3", m_bind_direction, 3, NP700_ERR_BAD_ENUM),
+    R("np700_registry_bind", "direction UINT32_MAX", m_bind_direction, UINT32_MAX,
+      NP700_ERR_BAD_ENUM),
+    R("np700_registry_bind", "window start 1440", m_bind_window, 1440, NP700_ERR_INVALID_POLICY),
+    R("np700_registry_bind", "window start 65535", m_bind_window, 65535, NP700_ERR_INVALID_POLICY),
+    R("np700_registry_bind", "window start = end", m_bind_window, 600, NP700_ERR_INVALID_POLICY),
+    R("np700_registry_bind", "GXB group NULL with length 1", m_bind_group_null, 0, NP700_ERR_NULL),
+    R("np700_registry_bind", "GXB group misaligned", m_bind_group_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_bind", "GXB group of 65", m_bind_group, 65, NP700_ERR_TOO_LONG),
+    R("np700_registry_bind", "GXB group of 9", m_bind_group, 9, NP700_ERR_INVALID_PARTIES),
+    R("np700_registry_bind", "GXB group empty", m_bind_group, 0, NP700_ERR_INVALID_PARTIES),
+    R("np700_registry_bind", "GXB with A", m_bind_a_on_gxb, 0, NP700_ERR_INVALID_PARTIES),
+    R("np700_registry_bind", "AXB with a group", m_bind_group_on_axb, 0, NP700_ERR_INVALID_PARTIES),
+    R("np700_registry_bind", "AXN allowed callers NULL with length 1", m_bind_allowed_null, 0,
+      NP700_ERR_NULL),
+    R("np700_registry_bind", "AXN allowed callers misaligned", m_bind_allowed_misaligned, 0,
+      NP700_ERR_NULL),
+    R("np700_registry_bind", "AXN 65 allowed callers", m_bind_allowed, 65, NP700_ERR_TOO_LONG),
+    R("np700_registry_bind", "AXN 33 allowed callers", m_bind_allowed, 33,
+      NP700_ERR_INVALID_POLICY),
+    /* update */
+    R("np700_registry_update", "request NULL", m_list_null, 0, NP700_ERR_NULL),
+    R("np700_registry_update", "request misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_update", "counterpart 4", m_upd_counterpart, 4, NP700_ERR_BAD_ENUM),
+    R("np700_registry_update", "counterpart UINT32_MAX", m_upd_counterpart, UINT32_MAX,
+      NP700_ERR_BAD_ENUM),
+    R("np700_registry_update", "counterpart N of an AXB", m_upd_counterpart, NP700_COUNTERPART_N,
+      NP700_ERR_UPDATE_NOT_APPLICABLE),
+    R("np700_registry_update", "group of an AXB", m_upd_group, 2, NP700_ERR_UPDATE_NOT_APPLICABLE),
+    R("np700_registry_update", "group NULL with length 1", m_upd_group, -1, NP700_ERR_NULL),
+    R("np700_registry_update", "group misaligned", m_upd_group_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_update", "group of 65", m_upd_group, 65, NP700_ERR_TOO_LONG),
+    R("np700_registry_update", "policy misaligned", m_upd_policy, -1, NP700_ERR_NULL),
+    R("np700_registry_update", "policy allowed callers NULL with length 1", m_upd_policy, -2,
+      NP700_ERR_NULL),
+    R("np700_registry_update", "policy allowed_callers[0] NULL with length 11", m_upd_policy, -3,
+      NP700_ERR_NULL),
+    R("np700_registry_update", "policy media bit 4", m_upd_policy, 4, NP700_ERR_BAD_ENUM),
+    R("np700_registry_update", "policy media 0", m_upd_policy, 0, NP700_ERR_INVALID_POLICY),
+    R("np700_registry_update", "expiry NP700_TIME_MAX + 1", m_upd_expires, TOO_LATE,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_update", "expiry now", m_upd_expires, T0 + 1, NP700_ERR_EXPIRY_NOT_IN_FUTURE),
+    R("np700_registry_update", "nothing to change", m_upd_nothing, 0, NP700_ERR_EMPTY_UPDATE),
+    R("np700_registry_update", "binding 0", m_upd_binding, 0, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_update", "binding 999", m_upd_binding, 999, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_update", "binding UINT64_MAX", m_upd_binding, ALL_ONES,
+      NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_update", "tenant B's binding", m_upd_binding, OTHER_BINDING,
+      NP700_ERR_CROSS_TENANT),
+    R("np700_registry_update", "by tenant B", m_upd_tenant, OTHER_TENANT, NP700_ERR_CROSS_TENANT),
+    R("np700_registry_update", "by tenant 999", m_upd_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    /* lifecycle */
+    R("np700_registry_suspend", "binding 0", m_binding, 0, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_suspend", "binding 999", m_binding, 999, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_suspend", "binding UINT64_MAX", m_binding, ALL_ONES,
+      NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_suspend", "tenant B's binding", m_binding, OTHER_BINDING,
+      NP700_ERR_CROSS_TENANT),
+    R("np700_registry_suspend", "by tenant B", m_tenant, OTHER_TENANT, NP700_ERR_CROSS_TENANT),
+    R("np700_registry_suspend", "by tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_resume", "binding 0", m_binding, 0, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_resume", "binding 999", m_binding, 999, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_resume", "binding UINT64_MAX", m_binding, ALL_ONES,
+      NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_resume", "tenant B's (active) binding", m_binding, OTHER_BINDING,
+      NP700_ERR_CROSS_TENANT),
+    R("np700_registry_resume", "by tenant B", m_tenant, OTHER_TENANT, NP700_ERR_CROSS_TENANT),
+    R("np700_registry_resume", "by tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_unbind", "binding 0", m_binding, 0, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_unbind", "binding 999", m_binding, 999, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_unbind", "binding UINT64_MAX", m_binding, ALL_ONES,
+      NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_unbind", "tenant B's binding", m_binding, OTHER_BINDING,
+      NP700_ERR_CROSS_TENANT),
+    R("np700_registry_unbind", "by tenant B", m_tenant, OTHER_TENANT, NP700_ERR_CROSS_TENANT),
+    R("np700_registry_unbind", "by tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_binding", "binding 0", m_binding, 0, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_binding", "binding 999", m_binding, 999, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_binding", "binding UINT64_MAX", m_binding, ALL_ONES,
+      NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_binding", "tenant B's binding", m_binding, OTHER_BINDING,
+      NP700_ERR_CROSS_TENANT),
+    R("np700_registry_binding", "by tenant B", m_tenant, OTHER_TENANT, NP700_ERR_CROSS_TENANT),
+    R("np700_registry_binding", "by tenant 999", m_tenant, 999, NP700_ERR_CROSS_TENANT),
+    /* routes: bad enums are errors; someone else's number is a refusal, never a route */
+    R("np700_route", "media 0", m_code, 0, NP700_ERR_BAD_ENUM),
+    R("np700_route", "media NP700_MEDIA_ALL", m_code, NP700_MEDIA_ALL, NP700_ERR_BAD_ENUM),
+    R("np700_route", "media UINT32_MAX", m_code, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    {"np700_route", "tenant B's customer dials tenant A's X", m_caller_text, 0, NP700_OK,
+     NP700_REJECT_CALLER_NOT_PERMITTED},
+    {"np700_route", "a stranger dials X", m_caller_text, 1, NP700_OK,
+     NP700_REJECT_CALLER_NOT_PERMITTED},
+    {"np700_route", "tenant A's customer dials tenant B's X", m_dialed_text, 0, NP700_OK,
+     NP700_REJECT_CALLER_NOT_PERMITTED},
+    R("np700_reader_route", "media 0", m_code, 0, NP700_ERR_BAD_ENUM),
+    R("np700_reader_route", "media NP700_MEDIA_ALL", m_code, NP700_MEDIA_ALL, NP700_ERR_BAD_ENUM),
+    R("np700_reader_route", "media UINT32_MAX", m_code, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    {"np700_reader_route", "tenant B's customer dials tenant A's X", m_caller_text, 0, NP700_OK,
+     NP700_REJECT_CALLER_NOT_PERMITTED},
+    {"np700_reader_route", "a stranger dials X", m_caller_text, 1, NP700_OK,
+     NP700_REJECT_CALLER_NOT_PERMITTED},
+    {"np700_reader_route", "tenant A's customer dials tenant B's X", m_dialed_text, 0, NP700_OK,
+     NP700_REJECT_CALLER_NOT_PERMITTED},
+};
+#define N_ROWS (sizeof ROWS / sizeof ROWS[0])
+
+/* String arguments and the profile each answers with. */
+struct str_row {
+    const char *fn;
+    const char *arg;
+    mutate_fn set; /* takes the class */
+    const struct profile *p;
+};
+
+static const struct str_row STR_ROWS[] = {
+    {"np700_config_set_shared_path", "path", m_str, &P_PATH_SET},
+    {"np700_registry_register_tenant", "name", m_str, &P_TEXT},
+    {"np700_registry_record_violation", "note", m_str, &P_OPT_TEXT},
+    {"np700_registry_license_block", "first", m_str, &P_NUMBER},
+    {"np700_registry_assign_number", "number", m_str, &P_NUMBER},
+    {"np700_registry_assign_number", "tags[0]", m_tag_item, &P_TAG},
+    {"np700_registry_reclaim_number", "number", m_str, &P_NUMBER},
+    {"np700_registry_bind", "a", m_bind_a, &P_NUMBER},
+    {"np700_registry_bind", "b", m_bind_b, &P_NUMBER},
+    {"np700_registry_bind", "x.given", m_bind_x, &P_OPT_NUMBER},
+    {"np700_registry_bind", "x.tag", m_bind_x_tag, &P_OPT_TAG},
+    {"np700_registry_bind", "x.sticky_for", m_bind_x_sticky, &P_OPT_NUMBER},
+    {"np700_registry_bind", "y.given (AXYB)", m_bind_y, &P_OPT_NUMBER},
+    {"np700_registry_bind", "group[1] (GXB)", m_bind_group_item, &P_NUMBER},
+    {"np700_registry_bind", "policy.allowed_callers[1] (AXN)", m_bind_allowed_item, &P_NUMBER},
+    {"np700_registry_bind", "order_id", m_bind_order, &P_OPT_TEXT},
+    {"np700_registry_bind", "consent_ref", m_bind_consent, &P_TEXT},
+    {"np700_registry_bind", "external_ref", m_bind_external, &P_OPT_TEXT},
+    {"np700_registry_update", "number (B)", m_upd_number, &P_NUMBER},
+    {"np700_registry_update", "group[1]", m_upd_group_item, &P_NUMBER},
+    {"np700_route", "caller", m_str, &P_CALLER},
+    {"np700_route", "dialed", m_dialed, &P_DIALED},
+    {"np700_reader_attach", "path", m_str, &P_PATH_ATTACH},
+    {"np700_reader_route", "caller", m_str, &P_CALLER},
+    {"np700_reader_route", "dialed", m_dialed, &P_DIALED},
+};
+#define N_STR_ROWS (sizeof STR_ROWS / sizeof STR_ROWS[0])
+
+/* ---- the runner ------------------------------------------------------------------------- */
+
+/* What a bad input must not change. */
+struct snapshot {
+    np700_stats stats;
+    np700_tenant_info ta, tb;
+    np700_binding_info ba, bb;
+    uint64_t generation;
+};
+
+static void take(const struct fx *f, struct snapshot *s) {
+    memset(s, 0, sizeof *s);
+    EXPECT_OK(np700_registry_stats(f->reg, &s->stats));
+    EXPECT_OK(np700_registry_tenant(f->reg, f->ta, &s->ta));
+    EXPECT_OK(np700_registry_tenant(f->reg, f->tb, &s->tb));
+    EXPECT_OK(np700_registry_binding(f->reg, f->ta, f->ba, &s->ba));
+    EXPECT_OK(np700_registry_binding(f->reg, f->tb, f->bb, &s->bb));
+    if (f->rdr != NULL) {
+        EXPECT_OK(np700_reader_generation(f->rdr, &s->generation));
+    }
+}
+
+static int same_tenant(const np700_tenant_info *a, const np700_tenant_info *b) {
+    return a->id == b->id && a->status == b->status && a->pair_cap == b->pair_cap &&
+           a->numbers_held == b->numbers_held && a->violations == b->violations &&
+           a->registered_at == b->registered_at && strcmp(a->name, b->name) == 0;
+}
+
+static int same_binding(const np700_binding_info *a, const np700_binding_info *b) {
+    return a->id == b->id && a->tenant == b->tenant && a->mode == b->mode &&
+           a->status == b->status && a->record == b->record && a->created_at == b->created_at &&
+           a->expires_at == b->expires_at && strcmp(a->x, b->x) == 0 && strcmp(a->y, b->y) == 0;
+}
+
+static int same(const struct snapshot *a, const struct snapshot *b) {
+    return memcmp(&a->stats, &b->stats, sizeof a->stats) == 0 && same_tenant(&a->ta, &b->ta) &&
+           same_tenant(&a->tb, &b->tb) && same_binding(&a->ba, &b->ba) &&
+           same_binding(&a->bb, &b->bb) && a->generation == b->generation;
+}
+
+static unsigned long cases_total;
+
+static void run_case(struct fx *f, const char *arg, const char *what, mutate_fn mutate,
+                     long long param, np700_status expect, np700_reject_reason reject) {
+    const struct fn *fn = M.fn;
+    struct call *c = (struct call *)calloc(1, sizeof *c);
+    union out_buf *out = (union out_buf *)malloc(sizeof *out);
+    struct snapshot before, after;
+    np700_status got;
+
+    if (c == NULL || out == NULL) {
+        CHECK_MSG(0, "out of memory");
+        free(c);
+        free(out);
+        return;
+    }
+    fn->base(f, c);
+    memset(out, SENTINEL, sizeof *out);
+    if (fn->out_size != 0) {
+        c->out = out;
+    }
+    mutate(f, c, param);
+    take(f, &before);
+    got = fn->invoke(c);
+    cases_total++;
+    CHECK_MSG(got == expect, "%s, %s%s%s: got %d (%s), expected %d (%s); last error: %s", fn->name,
+              arg, arg[0] != '\0' ? " " : "", what, (int)got, np700_status_str(got), (int)expect,
+              np700_status_str(expect), ct_last_error());
+    if (got == expect && expect != NP700_OK) {
+        size_t n = strlen(fn->name);
+        const char *msg = ct_last_error();
+        CHECK_MSG(ct_untouched(out, sizeof *out), "%s, %s %s: output written on an error",
+                  fn->name, arg, what);
+        CHECK_MSG(strncmp(msg, fn->name, n) == 0 && msg[n] == ':',
+                  "%s, %s %s: last error \"%s\" does not name the function", fn->name, arg, what,
+                  msg);
+    }
+    if (got == NP700_OK && reject != 0) {
+        /* A bad text that routing answers: a refusal, never a route to anyone. */
+        CHECK_MSG(out->decision.kind == NP700_DECISION_REJECT && out->decision.reject == reject &&
+                      out->decision.sip_status == np700_reject_reason_sip_status(reject),
+                  "%s, %s %s: %s (reject %u), expected REJECT %s", fn->name, arg, what,
+                  ct_kind_name(out->decision.kind), (unsigned)out->decision.reject,
+                  np700_reject_reason_str(reject));
+    }
+    take(f, &after);
+    CHECK_MSG(same(&before, &after), "%s, %s %s: the registry changed", fn->name, arg, what);
+    free(c);
+    free(out);
+}
+
+static void run_function(const struct fn *fn, unsigned long *row_uses, unsigned long *str_uses) {
+    struct fx f;
+    unsigned long start = cases_total;
+
+    M.fn = fn;
+    M.spare = NULL;
+    if (!fx_init(&f, fn->shared)) {
+        return;
+    }
+    if (fn->setup != NULL) {
+        fn->setup(&f);
+    }
+    /* Generated: handles, outputs, times. */
+    if (fn->handle != H_NONE) {
+        for (int v = 0; v < HV_COUNT; v++) {
+            np700_status expect = v == HV_NULL ? (fn->frees ? NP700_OK : NP700_ERR_NULL)
+                                               : NP700_ERR_INVALID_HANDLE;
+            run_case(&f, "", HV_NAME[v], m_handle, v, expect, 0);
+        }
+    }
+    if (fn->out_size != 0) {
+        run_case(&f, "out", "NULL", m_out, 0, NP700_ERR_NULL, 0);
+        run_case(&f, "out", "misaligned", m_out, 1, NP700_ERR_NULL, 0);
+    }
+    if (fn->has_now) {
+        run_case(&f, "now", "NP700_TIME_MAX + 1", m_now, TOO_LATE, NP700_ERR_OUT_OF_RANGE, 0);
+        run_case(&f, "now", "UINT64_MAX", m_now, ALL_ONES, NP700_ERR_OUT_OF_RANGE, 0);
+    }
+    /* String arguments over every class. */
+    for (size_t i = 0; i < N_STR_ROWS; i++) {
+        const struct str_row *r = &STR_ROWS[i];
+        if (strcmp(r->fn, fn->name) != 0) {
+            continue;
+        }
+        str_uses[i]++;
+        for (int cls = 0; cls < S_COUNT; cls++) {
+            if (r->p->status[cls] != NA) {
+                run_case(&f, r->arg, CLASS_NAME[cls], r->set, cls, r->p->status[cls],
+                         r->p->reject[cls]);
+            }
+        }
+    }
+    /* Function-specific. */
+    for (size_t i = 0; i < N_ROWS; i++) {
+        const struct row *r = &ROWS[i];
+        if (strcmp(r->fn, fn->name) == 0) {
+            row_uses[i]++;
+            run_case(&f, "", r->what, r->mutate, r->param, r->expect, r->reject);
+        }
+    }
+    /* The unchanged base call is valid: every case above had exactly one bad argument. */
+    {
+        struct call *c = (struct call *)calloc(1, sizeof *c);
+        union out_buf *out = (union out_buf *)malloc(sizeof *out);
+        if (c != NULL && out != NULL) {
+            fn->base(&f, c);
+            memset(out, SENTINEL, sizeof *out);
+            if (fn->out_size != 0) {
+                c->out = out;
+            }
+            {
+                np700_status st = fn->invoke(c);
+                CHECK_MSG(st == NP700_OK, "%s: the base call failed: %s (%s)", fn->name,
+                          np700_status_str(st), ct_last_error());
+                if (st == NP700_OK && fn->out_size != 0) {
+                    CHECK_MSG(!ct_untouched(out, fn->out_size), "%s: base call wrote nothing",
+                              fn->name);
+                }
+                if (st == NP700_OK && fn->after_ok != NULL) {
+                    fn->after_ok(c);
+                }
+            }
+        }
+        free(c);
+        free(out);
+    }
+    /* The fixture's own handles survived every case (fx_free checks the rest). */
+    EXPECT_OK(np700_config_set_capacity(f.cfg, 256));
+    if (M.spare != NULL) {
+        /* Normally freed by the base call already. */
+        if (fn->handle == H_CONFIG) {
+            np700_config_free((np700_config *)M.spare);
+        } else if (fn->handle == H_REGISTRY) {
+            np700_registry_free((np700_registry *)M.spare);
+        } else {
+            np700_reader_free((np700_reader *)M.spare);
+        }
+    }
+    fx_free(&f);
+    printf("  %-38s %4lu cases\n", fn->name, cases_total - start);
+}
+
+/* Functions without a status: out-of-set codes get the documented fallback. */
+static void run_infallible(void) {
+    static const np700_status statuses[] = {1, -1, -100, -110, -200, -999, INT32_MIN, INT32_MAX};
+    static const uint32_t reasons[] = {0, 14, 100, UINT32_MAX};
+    static const uint32_t announces[] = {0, 3, UINT32_MAX};
+    unsigned long start = cases_total;
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++, cases_total++) {
+        CHECK_STR(np700_status_str(statuses[i]), "unknown status");
+    }
+    printf("  %-38s %4lu cases\n", "np700_status_str", cases_total - start);
+    start = cases_total;
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++, cases_total++) {
+        CHECK_STR(np700_reject_reason_str(reasons[i]), "unknown");
+    }
+    printf("  %-38s %4lu cases\n", "np700_reject_reason_str", cases_total - start);
+    start = cases_total;
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++, cases_total++) {
+        CHECK_U64(np700_reject_reason_sip_status(reasons[i]), 0);
+    }
+    printf("  %-38s %4lu cases\n", "np700_reject_reason_sip_status", cases_total - start);
+    start = cases_total;
+    for (size_t i = 0; i < sizeof announces / sizeof announces[0]; i++, cases_total++) {
+        CHECK_STR(np700_announce_reason_str(announces[i]), "unknown");
+    }
+    printf("  %-38s %4lu cases\n", "np700_announce_reason_str", cases_total - start);
+    printf("  %-38s %4d cases (no arguments)\n", "np700_version", 0);
+    printf("  %-38s %4d cases (no arguments)\n", "np700_version_number", 0);
+    printf("  %-38s %4d cases (no arguments)\n", "np700_policy_default", 0);
+}
+
+/* np700_last_error: small buffers and bad pointers; the message itself never changes. */
+static void run_last_error(void) {
+    char buf[512];
+    char message[512];
+    size_t needed, size = 0;
+    unsigned long start = cases_total;
+    np700_tenant_info info;
+    size_t *misaligned = MISALIGNED(size_t, buf);
+
+    np700_registry_tenant(FORGED(np700_registry, 1), 1, &info);
+    EXPECT_OK(np700_last_error(message, sizeof message, &size));
+    CHECK(size > 1);
+
+    /* (NULL, 0): the size only. */
+    needed = 0;
+    EXPECT_STATUS(np700_last_error(NULL, 0, &needed), NP700_ERR_BUFFER_TOO_SMALL);
+    CHECK_U64(needed, size);
+    cases_total++;
+    /* A buffer of 0, 1 and size - 1 bytes: untouched, `needed` told. */
+    for (size_t len = 0; len < 3; len++) {
+        size_t give = len == 2 ? size - 1 : len;
+        memset(buf, SENTINEL, sizeof buf);
+        needed = 0;
+        EXPECT_STATUS(np700_last_error(buf, give, &needed), NP700_ERR_BUFFER_TOO_SMALL);
+        CHECK(ct_untouched(buf, sizeof buf));
+        CHECK_U64(needed, size);
+        cases_total++;
+    }
+    /* Without `needed`. */
+    memset(buf, SENTINEL, sizeof buf);
+    EXPECT_STATUS(np700_last_error(buf, size - 1, NULL), NP700_ERR_BUFFER_TOO_SMALL);
+    CHECK(ct_untouched(buf, sizeof buf));
+    cases_total++;
+    /* NULL with a length; a misaligned `needed`: nothing written at all. */
+    FILL(needed);
+    EXPECT_STATUS(np700_last_error(NULL, 16, &needed), NP700_ERR_NULL);
+    CHECK_UNTOUCHED(needed);
+    cases_total++;
+    memset(buf, SENTINEL, sizeof buf);
+    EXPECT_STATUS(np700_last_error(buf + 16, sizeof buf - 16, misaligned), NP700_ERR_NULL);
+    CHECK(ct_untouched(buf, sizeof buf));
+    cases_total++;
+    /* None of that changed the message. */
+    EXPECT_OK(np700_last_error(buf, sizeof buf, NULL));
+    CHECK_STR(buf, message);
+    printf("  %-38s %4lu cases\n", "np700_last_error", cases_total - start);
+}
+
+static void make_stale_handles(void) {
+    struct fx f;
+    np700_config *c = NULL;
+    np700_registry *r = NULL;
+    np700_reader *d = NULL;
+    char path[128];
+
+    if (!fx_init(&f, 1)) {
+        return;
+    }
+    for (int twice = 0; twice < 2; twice++) {
+        EXPECT_OK(np700_config_new(&c));
+        EXPECT_OK(np700_registry_new(f.cfg, &r));
+        EXPECT_OK(np700_reader_attach(f.path, strlen(f.path), &d));
+        EXPECT_OK(np700_config_free(c));
+        EXPECT_OK(np700_registry_free(r));
+        EXPECT_OK(np700_reader_free(d));
+        if (twice) {
+            EXPECT_STATUS(np700_config_free(c), NP700_ERR_INVALID_HANDLE);
+            EXPECT_STATUS(np700_registry_free(r), NP700_ERR_INVALID_HANDLE);
+            EXPECT_STATUS(np700_reader_free(d), NP700_ERR_INVALID_HANDLE);
+        }
+        (twice ? M.twice : M.stale)[H_CONFIG] = c;
+        (twice ? M.twice : M.stale)[H_REGISTRY] = r;
+        (twice ? M.twice : M.stale)[H_READER] = d;
+    }
+    fx_free(&f);
+    /* Later fixtures reuse these slots (the table takes the first free one): the cases then
+     * check the generation, not just an empty slot. */
+    snprintf(path, sizeof path, "/nonexistent-np700-dir/%ld", (long)getpid());
+    for (int i = 0; i < 2; i++) {
+        EXPECT_OK(np700_config_new(&M.bad_path[i]));
+    }
+    EXPECT_OK(np700_config_set_shared_path(M.bad_path[0], path, strlen(path)));
+    EXPECT_OK(np700_config_set_shared_path(M.bad_path[1], STR("np700\0ctest")));
+}
+
+void run_matrix(void) {
+    unsigned long row_uses[N_ROWS], str_uses[N_STR_ROWS];
+    printf("== bad-input matrix\n");
+    big = (char *)malloc(BIG_LEN);
+    if (big == NULL) {
+        CHECK_MSG(0, "out of memory");
+        return;
+    }
+    memset(big, '7', BIG_LEN);
+    memset(row_uses, 0, sizeof row_uses);
+    memset(str_uses, 0, sizeof str_uses);
+    for (int i = 0; i < LIST_ROOM; i++) {
+        snprintf(M.numbers[i], sizeof M.numbers[i], "1860000%04d", i);
+    }
+    make_stale_handles();
+    run_infallible();
+    run_last_error();
+    for (size_t i = 0; i < N_FNS; i++) {
+        run_function(&FNS[i], row_uses, str_uses);
+    }
+    /* Every row belongs to a function of the table (no typo silently drops a case). */
+    for (size_t i = 0; i < N_ROWS; i++) {
+        CHECK_MSG(row_uses[i] == 1, "row \"%s\" of %s ran %lu times", ROWS[i].what, ROWS[i].fn,
+                  row_uses[i]);
+    }
+    for (size_t i = 0; i < N_STR_ROWS; i++) {
+        CHECK_MSG(str_uses[i] == 1, "string row %s of %s ran %lu times", STR_ROWS[i].arg,
+                  STR_ROWS[i].fn, str_uses[i]);
+    }
+    EXPECT_OK(np700_config_free(M.bad_path[0]));
+    EXPECT_OK(np700_config_free(M.bad_path[1]));
+    free(big);
+    big = NULL;
+    printf("bad-input matrix: %lu cases over %d functions\n", cases_total,
+           (int)N_FNS + 4 + 1 + 3);
+}
