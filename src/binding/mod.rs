@@ -328,6 +328,40 @@ impl Binding {
         }
     }
 
+    /// The keys of [`Binding::legs`], in the same order, each with its first destination, without
+    /// allocating (the write path walks them several times per command).
+    pub(crate) fn entry_keys(
+        &self,
+    ) -> impl Iterator<Item = (UsageNumber, Party, Option<SubscriberNumber>)> + '_ {
+        let c = Party::Caller;
+        let (head, group, tail) = match &self.parties {
+            Parties::Axb { a, x, b } => (
+                [Some((*x, c(*a), Some(*b))), Some((*x, c(*b), Some(*a)))],
+                None,
+                None,
+            ),
+            Parties::Axn { a, x, n } => (
+                [Some((*x, c(*a), *n)), Some((*x, Party::Anyone, Some(*a)))],
+                None,
+                None,
+            ),
+            Parties::Axyb { a, x, y, b } => (
+                [Some((*y, c(*a), Some(*b))), Some((*x, c(*b), Some(*a)))],
+                None,
+                None,
+            ),
+            Parties::Gxb { group, x, b } => (
+                [None, None],
+                Some((group, *x, *b)),
+                Some((*x, c(*b), group.first().copied())),
+            ),
+        };
+        let members = group
+            .into_iter()
+            .flat_map(|(group, x, b)| group.iter().map(move |m| (x, Party::Caller(*m), Some(b))));
+        head.into_iter().flatten().chain(members).chain(tail)
+    }
+
     /// The route entry for `party` on `x`, if the binding has one (without building them all).
     pub fn leg(&self, x: UsageNumber, party: Party) -> Option<Leg> {
         let leg = |to: Option<Targets>, display, from_a_side| {
@@ -434,6 +468,11 @@ mod tests {
                 external_ref: String::new(),
             };
             let legs = b.legs();
+            let keys: Vec<_> = legs
+                .iter()
+                .map(|(x, p, l)| (*x, *p, l.to.and_then(|t| t.first())))
+                .collect();
+            assert_eq!(b.entry_keys().collect::<Vec<_>>(), keys);
             for number in [x, y, m.usage(3).unwrap()] {
                 for party in [Party::Anyone]
                     .into_iter()
