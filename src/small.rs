@@ -8,8 +8,9 @@ pub(crate) struct SmallSet<T, const N: usize> {
     repr: Repr<T, N>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 enum Repr<T, const N: usize> {
+    #[default]
     Empty,
     // Slots past `len` repeat an element only to fill the array (no `Default` needed).
     Inline(u8, [T; N]),
@@ -95,12 +96,6 @@ impl<T: Copy + Ord, const N: usize> Extend<T> for SmallSet<T, N> {
     }
 }
 
-impl<T, const N: usize> Default for Repr<T, N> {
-    fn default() -> Self {
-        Repr::Empty
-    }
-}
-
 impl<'a, T: Copy + Ord, const N: usize> IntoIterator for &'a SmallSet<T, N> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
@@ -125,7 +120,7 @@ mod tests {
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 let x = (seed % 10) as u32;
-                if seed % 5 == 0 {
+                if seed.is_multiple_of(5) {
                     let more = [x, x + 3, x / 2];
                     s.extend(more);
                     model.extend(more);

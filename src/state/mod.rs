@@ -184,16 +184,15 @@ impl State {
                 at,
                 quarantine_until,
             } => {
-                if let Some(old) = self.bindings.get(&binding.id).cloned() {
-                    let new_keys: BTreeSet<(UsageNumber, Party)> =
-                        binding.legs().into_iter().map(|(x, p, _)| (x, p)).collect();
-                    for (x, p, leg) in old.legs() {
-                        if !new_keys.contains(&(x, p)) {
+                if let Some(old) = self.bindings.remove(&binding.id) {
+                    let kept = |x, p| binding.entry_keys().any(|(nx, np, _)| (nx, np) == (x, p));
+                    for (x, p, reached) in old.entry_keys() {
+                        if !kept(x, p) {
                             self.end_entry(
                                 x,
                                 p,
-                                &old,
-                                leg.to.and_then(|t| t.first()),
+                                old.id,
+                                reached,
                                 *at,
                                 *quarantine_until,
                                 EndReason::Released,
@@ -201,7 +200,6 @@ impl State {
                         }
                     }
                     self.expiries.remove(&(old.expires_at, old.id));
-                    self.bindings.remove(&old.id);
                     self.install(binding.clone());
                 }
             }
@@ -230,13 +228,37 @@ impl State {
     /// Installs a binding's entries (replacing any quarantine of the same entries, which the
     /// planner only allows when the party reaches the same destination again).
     fn install(&mut self, binding: Binding) {
-        for (x, p, _) in binding.legs() {
-            let entry = self.usage.entry(x).or_default();
-            entry.routes.insert(p, binding.id);
-            if let Some(q) = entry.quarantine.remove(&p) {
-                self.quarantine_ends.remove(&(q.until, x, p));
+        // A number's entries are adjacent: look each number up once.
+        {
+            let State {
+                usage,
+                quarantine_ends,
+                party_numbers,
+                ..
+            } = self;
+            let mut keys = binding.entry_keys().peekable();
+            while let Some((x, first, _)) = keys.next() {
+                let entry = usage.entry(x).or_default();
+                let mut p = first;
+                loop {
+                    let had_route = entry.routes.insert(p, binding.id).is_some();
+                    let had_quarantine = match entry.quarantine.remove(&p) {
+                        Some(q) => {
+                            quarantine_ends.remove(&(q.until, x, p));
+                            true
+                        }
+                        None => false,
+                    };
+                    // `party_numbers` already lists the entry if it existed (live or quarantined).
+                    if let (Party::Caller(s), false) = (p, had_route || had_quarantine) {
+                        party_numbers.insert((s, x));
+                    }
+                    match keys.next_if(|(next, _, _)| *next == x) {
+                        Some((_, next, _)) => p = next,
+                        None => break,
+                    }
+                }
             }
-            self.note_party(x, p);
         }
         self.expiries.insert((binding.expires_at, binding.id));
         self.bindings.insert(binding.id, binding);
@@ -247,26 +269,19 @@ impl State {
             return;
         };
         self.expiries.remove(&(binding.expires_at, id));
-        for (x, p, leg) in binding.legs() {
-            self.end_entry(
-                x,
-                p,
-                &binding,
-                leg.to.and_then(|t| t.first()),
-                at,
-                until,
-                why,
-            );
+        for (x, p, reached) in binding.entry_keys() {
+            self.end_entry(x, p, id, reached, at, until, why);
         }
     }
 
-    /// Removes one route entry and, unless the quarantine is already over, quarantines it.
+    /// Removes one route entry of `binding` and, unless the quarantine is already over,
+    /// quarantines it.
     #[allow(clippy::too_many_arguments)]
     fn end_entry(
         &mut self,
         x: UsageNumber,
         p: Party,
-        binding: &Binding,
+        binding: BindingId,
         reached: Option<SubscriberNumber>,
         at: Timestamp,
         until: Timestamp,
@@ -275,26 +290,31 @@ impl State {
         let Some(entry) = self.usage.get_mut(&x) else {
             return;
         };
-        if entry.routes.get(&p) != Some(&binding.id) {
+        if entry.routes.get(&p) != Some(&binding) {
             return;
         }
         entry.routes.remove(&p);
         if until > at {
             let q = Quarantine {
                 until,
-                binding: binding.id,
+                binding,
                 reached,
                 ended,
             };
+            // A party has a route or a quarantine on a number, never both.
             if let Some(old) = entry.quarantine.insert(p, q) {
                 self.quarantine_ends.remove(&(old.until, x, p));
             }
             self.quarantine_ends.insert((until, x, p));
+        } else {
+            if entry.is_empty() {
+                self.usage.remove(&x);
+            }
+            // The entry is gone (it was listed while it routed).
+            if let Party::Caller(s) = p {
+                self.party_numbers.remove(&(s, x));
+            }
         }
-        if entry.is_empty() {
-            self.usage.remove(&x);
-        }
-        self.note_party(x, p);
     }
 
     /// Keeps `party_numbers` (used to prefer a party's earlier number) in step with entry `(x, p)`.
@@ -348,7 +368,17 @@ impl State {
     /// The active quarantine of entry `(x, p)` at `now`, counting entries of bindings that have
     /// expired but are not swept yet (they are quarantined from their expiry on).
     pub fn quarantine_at(&self, x: UsageNumber, p: Party, now: Timestamp) -> Option<Quarantine> {
-        let entry = self.usage.get(&x)?;
+        self.quarantine_in(self.usage.get(&x)?, x, p, now)
+    }
+
+    /// [`State::quarantine_at`] with `x`'s entry at hand.
+    fn quarantine_in(
+        &self,
+        entry: &UsageEntry,
+        x: UsageNumber,
+        p: Party,
+        now: Timestamp,
+    ) -> Option<Quarantine> {
         if let Some(id) = entry.routes.get(&p) {
             let b = &self.bindings[id];
             if b.is_expired(now) {
