@@ -2,9 +2,12 @@
 //!
 //! It changes only by [`State::apply`]ing [`Event`]s; commands are turned into events by
 //! [`State::plan`] (validation, no change) and [`State::execute`] (plan, then apply). Everything is
-//! plain data in ordered maps, so two states built from the same events compare equal.
+//! plain data compared by content, so two states built from the same events compare equal. The
+//! large tables (bindings, usage numbers) are hash maps in blocks: one probe per lookup, iteration
+//! still in key order.
 #![forbid(unsafe_code)]
 
+mod blocks;
 mod entry_map;
 mod plan;
 mod select;
@@ -18,6 +21,7 @@ use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
 use crate::tenant::{Tenant, TenantId};
 use crate::time::Timestamp;
+use blocks::BlockMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,9 +62,9 @@ pub struct State {
     tenants: BTreeMap<TenantId, Tenant>,
     next_tenant: u32,
     pool: NumberPool,
-    bindings: BTreeMap<BindingId, Binding>,
+    bindings: BlockMap<BindingId, Binding>,
     next_binding: u64,
-    usage: BTreeMap<UsageNumber, UsageEntry>,
+    usage: BlockMap<UsageNumber, UsageEntry>,
     // Derived indexes, kept in step by `apply`.
     expiries: BTreeSet<(Timestamp, BindingId)>,
     quarantine_ends: BTreeSet<(Timestamp, UsageNumber, Party)>,
@@ -76,9 +80,9 @@ impl State {
             tenants: BTreeMap::new(),
             next_tenant: 1,
             pool: NumberPool::default(),
-            bindings: BTreeMap::new(),
+            bindings: BlockMap::default(),
             next_binding: 1,
-            usage: BTreeMap::new(),
+            usage: BlockMap::default(),
             expiries: BTreeSet::new(),
             quarantine_ends: BTreeSet::new(),
             party_numbers: BTreeSet::new(),
@@ -131,7 +135,7 @@ impl State {
 
     /// Every usage number that carries entries or quarantines, in order.
     pub fn usage_entries(&self) -> impl Iterator<Item = (UsageNumber, &UsageEntry)> + '_ {
-        self.usage.iter().map(|(x, e)| (*x, e))
+        self.usage.iter()
     }
 
     /// The id the next binding will get.
@@ -238,7 +242,7 @@ impl State {
             } = self;
             let mut keys = binding.entry_keys().peekable();
             while let Some((x, first, _)) = keys.next() {
-                let entry = usage.entry(x).or_default();
+                let entry = usage.get_or_default(x);
                 let mut p = first;
                 loop {
                     let had_route = entry.routes.insert(p, binding.id).is_some();

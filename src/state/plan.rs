@@ -164,10 +164,9 @@ impl State {
             Command::ReclaimNumber { tenant, number } => {
                 self.known_tenant(*tenant)?;
                 self.pool.check_held(*number, *tenant)?;
-                let range = number.first_usage()..=number.last_usage();
                 let on_number: BTreeSet<BindingId> = self
                     .usage
-                    .range(range)
+                    .block(*number)
                     .flat_map(|(_, e)| e.routes.values().copied())
                     .collect();
                 let live = on_number

@@ -143,15 +143,7 @@ impl State {
 
     /// The lowest usage number under `m` that carries nothing and is not in `avoid`.
     fn first_free(&self, m: ManagementNumber, avoid: &[UsageNumber]) -> Option<UsageNumber> {
-        let mut used = self
-            .usage
-            .range(m.first_usage()..=m.last_usage())
-            .map(|(x, _)| *x)
-            .peekable();
-        m.usage_numbers().find(|x| {
-            while used.next_if(|u| u < x).is_some() {}
-            used.peek() != Some(x) && !avoid.contains(x)
-        })
+        self.usage.first_vacant(m, |x| !avoid.contains(&x))
     }
 
     /// How many live (unexpired) bindings `x` carries.
@@ -270,7 +262,7 @@ impl State {
             let fresh = tier
                 .iter()
                 .filter_map(|m| {
-                    let count = self.usage.range(m.first_usage()..=m.last_usage()).count();
+                    let count = self.usage.block_len(*m);
                     Some((count, self.first_free(*m, avoid)?))
                 })
                 .min();
@@ -279,8 +271,8 @@ impl State {
             }
             let mut shared: Vec<(usize, UsageNumber)> = tier
                 .iter()
-                .flat_map(|m| self.usage.range(m.first_usage()..=m.last_usage()))
-                .map(|(x, _)| (self.live_load(*x, now), *x))
+                .flat_map(|m| self.usage.block(*m))
+                .map(|(x, _)| (self.live_load(x, now), x))
                 .collect();
             shared.sort_unstable();
             for (_, x) in shared {
