@@ -10,7 +10,7 @@
 use crate::binding::BindingId;
 use crate::number::{ManagementNumber, UsageNumber};
 use rustc_hash::FxBuildHasher;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 /// A key split into (block, offset in the block).
@@ -90,7 +90,9 @@ impl<V> Block<V> {
 /// An ordered map of `K` to `V` in blocks (see the module docs).
 #[derive(Clone)]
 pub(crate) struct BlockMap<K: BlockKey, V> {
-    blocks: BTreeMap<K::Block, Block<V>>,
+    /// Sorted by block. Few blocks (management numbers in use, 2¹⁶-id ranges), and new ones come
+    /// mostly at the end: a sorted vector finds one faster than a B-tree.
+    blocks: Vec<(K::Block, Block<V>)>,
     len: usize,
     /// The last block that emptied, kept for the next new block: a block that empties and
     /// fills again (ids binding and unbinding at the end of the id range) allocates nothing.
@@ -100,7 +102,7 @@ pub(crate) struct BlockMap<K: BlockKey, V> {
 impl<K: BlockKey, V> Default for BlockMap<K, V> {
     fn default() -> Self {
         BlockMap {
-            blocks: BTreeMap::new(),
+            blocks: Vec::new(),
             len: 0,
             spare: None,
         }
@@ -114,16 +116,40 @@ impl<K: BlockKey, V> BlockMap<K, V> {
         self.len
     }
 
+    /// Where block `b` is, or where it would go.
+    fn find(&self, b: K::Block) -> Result<usize, usize> {
+        // The newest block (binding ids) is the usual one.
+        match self.blocks.last() {
+            Some((last, _)) if *last == b => Ok(self.blocks.len() - 1),
+            Some((last, _)) if *last < b => Err(self.blocks.len()),
+            _ => self.blocks.binary_search_by(|(k, _)| k.cmp(&b)),
+        }
+    }
+
+    fn block(&self, b: K::Block) -> Option<&Block<V>> {
+        self.find(b).ok().map(|i| &self.blocks[i].1)
+    }
+
+    /// Where block `b` is, adding it if needed.
+    fn find_or_add(&mut self, b: K::Block) -> usize {
+        self.find(b).unwrap_or_else(|i| {
+            let block = self.spare.take().unwrap_or_else(|| Block::new(K::OFFSETS));
+            self.blocks.insert(i, (b, block));
+            i
+        })
+    }
+
     /// The value for `k`.
     pub(crate) fn get(&self, k: &K) -> Option<&V> {
         let (b, o) = k.split();
-        self.blocks.get(&b)?.values.get(&o)
+        self.block(b)?.values.get(&o)
     }
 
     /// The value for `k`, to change.
     pub(crate) fn get_mut(&mut self, k: &K) -> Option<&mut V> {
         let (b, o) = k.split();
-        self.blocks.get_mut(&b)?.values.get_mut(&o)
+        let i = self.find(b).ok()?;
+        self.blocks[i].1.values.get_mut(&o)
     }
 
     /// The value for `k`, inserting `V::default()` first if there is none.
@@ -132,12 +158,9 @@ impl<K: BlockKey, V> BlockMap<K, V> {
         V: Default,
     {
         let (b, o) = k.split();
-        let block = self
-            .blocks
-            .entry(b)
-            .or_insert_with(|| self.spare.take().unwrap_or_else(|| Block::new(K::OFFSETS)));
+        let i = self.find_or_add(b);
+        let (block, len) = (&mut self.blocks[i].1, &mut self.len);
         block.set(o, true);
-        let len = &mut self.len;
         block.values.entry(o).or_insert_with(|| {
             *len += 1;
             V::default()
@@ -147,10 +170,8 @@ impl<K: BlockKey, V> BlockMap<K, V> {
     /// Sets the value for `k`, returning the previous one.
     pub(crate) fn insert(&mut self, k: K, v: V) -> Option<V> {
         let (b, o) = k.split();
-        let block = self
-            .blocks
-            .entry(b)
-            .or_insert_with(|| self.spare.take().unwrap_or_else(|| Block::new(K::OFFSETS)));
+        let i = self.find_or_add(b);
+        let block = &mut self.blocks[i].1;
         let old = block.values.insert(o, v);
         if old.is_none() {
             block.set(o, true);
@@ -162,13 +183,14 @@ impl<K: BlockKey, V> BlockMap<K, V> {
     /// Removes the value for `k`.
     pub(crate) fn remove(&mut self, k: &K) -> Option<V> {
         let (b, o) = k.split();
-        let block = self.blocks.get_mut(&b)?;
+        let i = self.find(b).ok()?;
+        let block = &mut self.blocks[i].1;
         let v = block.values.remove(&o)?;
         block.set(o, false);
         self.len -= 1;
         if block.values.is_empty() {
             // Its bitmap is all clear again.
-            self.spare = self.blocks.remove(&b);
+            self.spare = Some(self.blocks.remove(i).1);
         } else if block.values.capacity() > 64 && block.values.len() * 4 < block.values.capacity() {
             // Give memory back as a block drains (long-lived stragglers in an old id block).
             block.values.shrink_to(block.values.len() * 2);
@@ -189,21 +211,20 @@ impl<K: BlockKey, V> BlockMap<K, V> {
     }
 
     /// The entries of block `b`, in key order.
-    pub(crate) fn block(&self, b: K::Block) -> impl Iterator<Item = (K, &V)> + '_ {
-        self.blocks
-            .get(&b)
+    pub(crate) fn in_block(&self, b: K::Block) -> impl Iterator<Item = (K, &V)> + '_ {
+        self.block(b)
             .into_iter()
             .flat_map(move |block| Self::block_iter(b, block))
     }
 
     /// How many entries block `b` has.
     pub(crate) fn block_len(&self, b: K::Block) -> usize {
-        self.blocks.get(&b).map_or(0, |block| block.values.len())
+        self.block(b).map_or(0, |block| block.values.len())
     }
 
     /// The lowest offset of block `b` without a value for which `pred` holds.
     pub(crate) fn first_vacant(&self, b: K::Block, mut pred: impl FnMut(K) -> bool) -> Option<K> {
-        let present = self.blocks.get(&b).map(|block| &block.present);
+        let present = self.block(b).map(|block| &block.present);
         for i in 0..K::OFFSETS.div_ceil(64) {
             let mut free = !present.map_or(0, |p| p[i]);
             while free != 0 {
@@ -289,7 +310,7 @@ mod tests {
                 .range(m(i).first_usage()..=m(i).last_usage())
                 .map(|(k, v)| (*k, *v))
                 .collect();
-            let got: Vec<_> = map.block(m(i)).map(|(k, v)| (k, *v)).collect();
+            let got: Vec<_> = map.in_block(m(i)).map(|(k, v)| (k, *v)).collect();
             assert_eq!(got, want);
             assert_eq!(map.block_len(m(i)), want.len());
             let free = m(i)

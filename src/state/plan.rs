@@ -166,7 +166,7 @@ impl State {
                 self.pool.check_held(*number, *tenant)?;
                 let on_number: BTreeSet<BindingId> = self
                     .usage
-                    .block(*number)
+                    .in_block(*number)
                     .flat_map(|(_, e)| e.routes.values().copied())
                     .collect();
                 let live = on_number

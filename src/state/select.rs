@@ -271,7 +271,7 @@ impl State {
             }
             let mut shared: Vec<(usize, UsageNumber)> = tier
                 .iter()
-                .flat_map(|m| self.usage.block(*m))
+                .flat_map(|m| self.usage.in_block(*m))
                 .map(|(x, _)| (self.live_load(x, now), x))
                 .collect();
             shared.sort_unstable();
