@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod blocks;
+mod due;
 mod entry_map;
 mod plan;
 mod select;
@@ -22,6 +23,7 @@ use crate::pool::NumberPool;
 use crate::tenant::{Tenant, TenantId};
 use crate::time::Timestamp;
 use blocks::BlockMap;
+use due::DueSets;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -66,8 +68,8 @@ pub struct State {
     next_binding: u64,
     usage: BlockMap<UsageNumber, UsageEntry>,
     // Derived indexes, kept in step by `apply`.
-    expiries: BTreeSet<(Timestamp, BindingId)>,
-    quarantine_ends: BTreeSet<(Timestamp, UsageNumber, Party)>,
+    expiries: DueSets<BindingId>,
+    quarantine_ends: DueSets<(UsageNumber, Party)>,
     /// (party, usage number) for every caller entry, live or quarantined (for sticky selection).
     party_numbers: BTreeSet<(SubscriberNumber, UsageNumber)>,
 }
@@ -83,8 +85,8 @@ impl State {
             bindings: BlockMap::default(),
             next_binding: 1,
             usage: BlockMap::default(),
-            expiries: BTreeSet::new(),
-            quarantine_ends: BTreeSet::new(),
+            expiries: DueSets::default(),
+            quarantine_ends: DueSets::default(),
             party_numbers: BTreeSet::new(),
         }
     }
@@ -203,7 +205,7 @@ impl State {
                             );
                         }
                     }
-                    self.expiries.remove(&(old.expires_at, old.id));
+                    self.expiries.remove(old.expires_at, &old.id);
                     self.install(binding.clone());
                 }
             }
@@ -248,7 +250,7 @@ impl State {
                     let had_route = entry.routes.insert(p, binding.id).is_some();
                     let had_quarantine = match entry.quarantine.remove(&p) {
                         Some(q) => {
-                            quarantine_ends.remove(&(q.until, x, p));
+                            quarantine_ends.remove(q.until, &(x, p));
                             true
                         }
                         None => false,
@@ -264,7 +266,7 @@ impl State {
                 }
             }
         }
-        self.expiries.insert((binding.expires_at, binding.id));
+        self.expiries.insert(binding.expires_at, binding.id);
         self.bindings.insert(binding.id, binding);
     }
 
@@ -272,7 +274,7 @@ impl State {
         let Some(binding) = self.bindings.remove(&id) else {
             return;
         };
-        self.expiries.remove(&(binding.expires_at, id));
+        self.expiries.remove(binding.expires_at, &id);
         for (x, p, reached) in binding.entry_keys() {
             self.end_entry(x, p, id, reached, at, until, why);
         }
@@ -307,9 +309,9 @@ impl State {
             };
             // A party has a route or a quarantine on a number, never both.
             if let Some(old) = entry.quarantine.insert(p, q) {
-                self.quarantine_ends.remove(&(old.until, x, p));
+                self.quarantine_ends.remove(old.until, &(x, p));
             }
-            self.quarantine_ends.insert((until, x, p));
+            self.quarantine_ends.insert(until, (x, p));
         } else {
             if entry.is_empty() {
                 self.usage.remove(&x);
@@ -337,11 +339,7 @@ impl State {
 
     fn prune(&mut self, at: Timestamp) {
         self.pool.prune(at);
-        while let Some(&(until, x, p)) = self.quarantine_ends.first() {
-            if until > at {
-                break;
-            }
-            self.quarantine_ends.pop_first();
+        for (_, (x, p)) in self.quarantine_ends.take_due(at) {
             if let Some(entry) = self.usage.get_mut(&x) {
                 entry.quarantine.remove(&p);
                 if entry.is_empty() {
@@ -355,15 +353,17 @@ impl State {
     /// The route entries whose quarantine ends by `at` (what a prune at `at` removes).
     pub fn quarantines_ending_by(&self, at: Timestamp) -> Vec<(UsageNumber, Party)> {
         self.quarantine_ends
-            .iter()
-            .take_while(|(until, _, _)| *until <= at)
-            .map(|(_, x, p)| (*x, *p))
+            .due_by(at)
+            .into_iter()
+            .map(|(_, key)| key)
             .collect()
     }
 
     /// Whether any quarantine (route entry or management number) has ended by `now`.
     fn has_prunable(&self, now: Timestamp) -> bool {
-        self.quarantine_ends.first().is_some_and(|(until, _, _)| *until <= now)
+        self.quarantine_ends
+            .first_time()
+            .is_some_and(|until| until <= now)
             || self.pool.holdings().any(|(_, h)| {
                 matches!(h, crate::pool::Holding::Quarantined { until, .. } if *until <= now)
             })

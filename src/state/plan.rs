@@ -238,12 +238,7 @@ impl State {
                 }])
             }
             Command::Sweep => {
-                let due: Vec<(Timestamp, BindingId)> = self
-                    .expiries
-                    .iter()
-                    .take_while(|(t, _)| *t <= now)
-                    .copied()
-                    .collect();
+                let due = self.expiries.due_by(now);
                 // Expiries this sweep applies may start quarantines that are already over.
                 let q = self.config.binding_quarantine_secs;
                 let ended_already = due.iter().any(|(t, _)| t.plus_secs(q) <= now);
