@@ -7,15 +7,16 @@
 use crate::time::Timestamp;
 use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, HashSet};
-use std::hash::Hash;
+use std::fmt;
+use std::hash::{BuildHasher, Hash};
 
 /// Items by the time they fall due.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DueSets<T: Eq + Hash> {
-    by_time: BTreeMap<Timestamp, HashSet<T, FxBuildHasher>>,
+#[derive(Clone)]
+pub(crate) struct DueSets<T: Eq + Hash, S: BuildHasher = FxBuildHasher> {
+    by_time: BTreeMap<Timestamp, HashSet<T, S>>,
 }
 
-impl<T: Eq + Hash> Default for DueSets<T> {
+impl<T: Eq + Hash, S: BuildHasher> Default for DueSets<T, S> {
     fn default() -> Self {
         DueSets {
             by_time: BTreeMap::new(),
@@ -23,7 +24,21 @@ impl<T: Eq + Hash> Default for DueSets<T> {
     }
 }
 
-impl<T: Copy + Eq + Hash + Ord> DueSets<T> {
+impl<T: Eq + Hash, S: BuildHasher> PartialEq for DueSets<T, S> {
+    fn eq(&self, other: &Self) -> bool {
+        self.by_time == other.by_time
+    }
+}
+
+impl<T: Eq + Hash, S: BuildHasher> Eq for DueSets<T, S> {}
+
+impl<T: Eq + Hash + fmt::Debug, S: BuildHasher> fmt::Debug for DueSets<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(&self.by_time).finish()
+    }
+}
+
+impl<T: Copy + Eq + Hash + Ord, S: BuildHasher + Default> DueSets<T, S> {
     /// Adds `item`, due at `t`.
     pub(crate) fn insert(&mut self, t: Timestamp, item: T) {
         self.by_time.entry(t).or_default().insert(item);
@@ -73,7 +88,7 @@ mod tests {
     #[test]
     fn behaves_like_a_btreeset_of_pairs() {
         let t = Timestamp::from_unix_secs;
-        let mut sets = DueSets::default();
+        let mut sets = DueSets::<u64, super::super::blocks::Nearby>::default();
         let mut model = BTreeSet::new();
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..5_000 {

@@ -68,7 +68,8 @@ pub struct State {
     next_binding: u64,
     usage: BlockMap<UsageNumber, UsageEntry>,
     // Derived indexes, kept in step by `apply`.
-    expiries: DueSets<BindingId>,
+    /// Ids by expiry; sequential ids hash to neighbouring buckets.
+    expiries: DueSets<BindingId, blocks::Nearby>,
     quarantine_ends: DueSets<(UsageNumber, Party)>,
     /// (party, usage number) for every caller entry, live or quarantined (for sticky selection).
     party_numbers: BTreeSet<(SubscriberNumber, UsageNumber)>,
