@@ -228,6 +228,36 @@ pub struct Leg {
     pub from_a_side: bool,
 }
 
+/// The entry keys of a binding: (usage number, who calls, whom they first reach), computed one at
+/// a time (a few bytes of state, where a chain of arrays would be copied around).
+pub(crate) struct EntryKeys<'a> {
+    parties: &'a Parties,
+    next: usize,
+}
+
+impl Iterator for EntryKeys<'_> {
+    type Item = (UsageNumber, Party, Option<SubscriberNumber>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let c = Party::Caller;
+        let key = match (self.parties, self.next) {
+            (Parties::Axb { a, x, b }, 0) => (*x, c(*a), Some(*b)),
+            (Parties::Axb { a, x, b }, 1) => (*x, c(*b), Some(*a)),
+            (Parties::Axn { a, x, n }, 0) => (*x, c(*a), *n),
+            (Parties::Axn { a, x, .. }, 1) => (*x, Party::Anyone, Some(*a)),
+            (Parties::Axyb { a, y, b, .. }, 0) => (*y, c(*a), Some(*b)),
+            (Parties::Axyb { a, x, b, .. }, 1) => (*x, c(*b), Some(*a)),
+            (Parties::Gxb { group, x, b }, i) if i < group.len() => (*x, c(group[i]), Some(*b)),
+            (Parties::Gxb { group, x, b }, i) if i == group.len() => {
+                (*x, c(*b), group.first().copied())
+            }
+            _ => return None,
+        };
+        self.next += 1;
+        Some(key)
+    }
+}
+
 /// A live binding's status.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BindingStatus {
@@ -330,36 +360,11 @@ impl Binding {
 
     /// The keys of [`Binding::legs`], in the same order, each with its first destination, without
     /// allocating (the write path walks them several times per command).
-    pub(crate) fn entry_keys(
-        &self,
-    ) -> impl Iterator<Item = (UsageNumber, Party, Option<SubscriberNumber>)> + '_ {
-        let c = Party::Caller;
-        let (head, group, tail) = match &self.parties {
-            Parties::Axb { a, x, b } => (
-                [Some((*x, c(*a), Some(*b))), Some((*x, c(*b), Some(*a)))],
-                None,
-                None,
-            ),
-            Parties::Axn { a, x, n } => (
-                [Some((*x, c(*a), *n)), Some((*x, Party::Anyone, Some(*a)))],
-                None,
-                None,
-            ),
-            Parties::Axyb { a, x, y, b } => (
-                [Some((*y, c(*a), Some(*b))), Some((*x, c(*b), Some(*a)))],
-                None,
-                None,
-            ),
-            Parties::Gxb { group, x, b } => (
-                [None, None],
-                Some((group, *x, *b)),
-                Some((*x, c(*b), group.first().copied())),
-            ),
-        };
-        let members = group
-            .into_iter()
-            .flat_map(|(group, x, b)| group.iter().map(move |m| (x, Party::Caller(*m), Some(b))));
-        head.into_iter().flatten().chain(members).chain(tail)
+    pub(crate) fn entry_keys(&self) -> EntryKeys<'_> {
+        EntryKeys {
+            parties: &self.parties,
+            next: 0,
+        }
     }
 
     /// The route entry for `party` on `x`, if the binding has one (without building them all).

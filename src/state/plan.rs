@@ -396,7 +396,12 @@ impl State {
             consent_ref: req.consent_ref.clone(),
             external_ref: req.external_ref.clone(),
         };
-        let mut events = self.expire_events(self.expired_on(chosen, now));
+        let expired = self.expired_on(chosen, now);
+        let mut events = if expired.is_empty() {
+            Vec::with_capacity(1)
+        } else {
+            self.expire_events(expired)
+        };
         events.push(Event::Bound { binding });
         Ok(events)
     }
