@@ -52,6 +52,21 @@ impl<T: Copy + Ord, const N: usize> SmallSet<T, N> {
     /// Adds `item`; returns whether it was new.
     pub(crate) fn insert(&mut self, item: T) -> bool {
         const { assert!(N > 0 && N <= u8::MAX as usize) };
+        // Keys mostly come in order: start a set, or append to it, without searching.
+        match &mut self.repr {
+            Repr::Empty => {
+                self.repr = Repr::Inline(1, [item; N]);
+                return true;
+            }
+            Repr::Inline(len, items)
+                if usize::from(*len) < N && items[usize::from(*len) - 1] < item =>
+            {
+                items[usize::from(*len)] = item;
+                *len += 1;
+                return true;
+            }
+            _ => {}
+        }
         let Err(at) = self.as_slice().binary_search(&item) else {
             return false;
         };

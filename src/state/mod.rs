@@ -68,8 +68,9 @@ pub struct State {
     next_binding: u64,
     usage: BlockMap<UsageNumber, UsageEntry>,
     // Derived indexes, kept in step by `apply`.
-    /// Ids by expiry; sequential ids hash to neighbouring buckets.
+    /// Binding ids by expiry (sequential ids hash to neighbouring buckets).
     expiries: DueSets<BindingId, blocks::Nearby>,
+    /// Quarantined route entries by the end of their quarantine.
     quarantine_ends: DueSets<(UsageNumber, Party)>,
     /// (party, usage number) for every caller entry, live or quarantined (for sticky selection).
     party_numbers: BTreeSet<(SubscriberNumber, UsageNumber)>,
