@@ -159,6 +159,7 @@ impl<K: BlockKey, V> BlockMap<K, V> {
     }
 
     /// Where block `b` is, or where it would go.
+    #[inline]
     fn find(&self, b: K::Block) -> Result<usize, usize> {
         // The newest block (binding ids) is the usual one.
         match self.blocks.last() {
@@ -189,6 +190,7 @@ impl<K: BlockKey, V> BlockMap<K, V> {
     }
 
     /// The value for `k`.
+    #[inline]
     pub(crate) fn get(&self, k: &K) -> Option<&V> {
         let (b, o) = k.split();
         self.block(b)?.values.get(&o)
