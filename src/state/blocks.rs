@@ -1,10 +1,11 @@
 //! A map for the state's large tables (usage numbers, bindings), split in blocks: a usage number
 //! is (management number, sub-number), a binding id (id / 2¹⁶, id mod 2¹⁶).
 //!
-//! Each block is a hash map (one probe instead of a B-tree descent of millions of keys) with a
-//! bitmap of its keys (iteration stays in key order, and "the first free sub-number" is a bit
-//! scan). Blocks bound the cost of a rehash to 2¹⁶ entries: one hash map of millions of entries
-//! would stall the writer for seconds each time it doubled.
+//! Each block stores its values by offset — a hash map for binding ids, a slot array for the
+//! 10,000 sub-numbers of a management number — with a bitmap of its keys (iteration stays in key
+//! order, and "the first free sub-number" is a bit scan). A lookup is one probe instead of a
+//! B-tree descent of millions of keys, and blocks bound the cost of a rehash to 2¹⁶ entries: one
+//! hash map of millions of entries would stall the writer for seconds each time it doubled.
 #![forbid(unsafe_code)]
 
 use crate::binding::BindingId;
@@ -88,18 +89,143 @@ impl Hasher for NearbyHasher {
     }
 }
 
-#[derive(Clone)]
-struct Block<V> {
-    /// Bit `o % 64` of word `o / 64` is set when offset `o` has a value.
-    present: Box<[u64]>,
-    values: HashMap<u16, V, Nearby>,
+/// Where a block keeps its values, by offset.
+pub(crate) trait Store<V> {
+    fn new(offsets: usize) -> Self;
+    fn get(&self, o: u16) -> Option<&V>;
+    fn get_mut(&mut self, o: u16) -> Option<&mut V>;
+    /// The value at `o`, made by `f` if there is none.
+    fn get_or_insert_with(&mut self, o: u16, f: impl FnOnce() -> V) -> &mut V;
+    fn insert(&mut self, o: u16, v: V) -> Option<V>;
+    fn remove(&mut self, o: u16) -> Option<V>;
+    fn len(&self) -> usize;
+    /// The same offsets with equal values.
+    fn same(&self, other: &Self) -> bool
+    where
+        V: PartialEq;
 }
 
-impl<V> Block<V> {
+/// A hash map: memory follows the entries (binding ids, of which an old block may keep a few).
+#[derive(Clone)]
+pub(crate) struct Hashed<V>(HashMap<u16, V, Nearby>);
+
+impl<V> Store<V> for Hashed<V> {
+    fn new(_: usize) -> Self {
+        Hashed(HashMap::default())
+    }
+    fn get(&self, o: u16) -> Option<&V> {
+        self.0.get(&o)
+    }
+    fn get_mut(&mut self, o: u16) -> Option<&mut V> {
+        self.0.get_mut(&o)
+    }
+    fn get_or_insert_with(&mut self, o: u16, f: impl FnOnce() -> V) -> &mut V {
+        self.0.entry(o).or_insert_with(f)
+    }
+    fn insert(&mut self, o: u16, v: V) -> Option<V> {
+        self.0.insert(o, v)
+    }
+    fn remove(&mut self, o: u16) -> Option<V> {
+        let v = self.0.remove(&o)?;
+        if self.0.capacity() > 64 && self.0.len() * 4 < self.0.capacity() {
+            // Give memory back as a block drains (long-lived stragglers in an old id block).
+            self.0.shrink_to(self.0.len() * 2);
+        }
+        Some(v)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn same(&self, other: &Self) -> bool
+    where
+        V: PartialEq,
+    {
+        self.0 == other.0
+    }
+}
+
+/// A slot per offset into a vector of values: a lookup is one array read, for 4 bytes per
+/// possible offset (usage numbers: 40 KB per management number in use, as its index page).
+#[derive(Clone)]
+pub(crate) struct Dense<V> {
+    slots: Box<[u32]>,
+    values: Vec<(u16, V)>,
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+impl<V> Store<V> for Dense<V> {
+    fn new(offsets: usize) -> Self {
+        Dense {
+            slots: vec![NO_SLOT; offsets].into_boxed_slice(),
+            values: Vec::new(),
+        }
+    }
+    #[inline]
+    fn get(&self, o: u16) -> Option<&V> {
+        let i = *self.slots.get(usize::from(o))?;
+        self.values.get(i as usize).map(|(_, v)| v)
+    }
+    fn get_mut(&mut self, o: u16) -> Option<&mut V> {
+        let i = *self.slots.get(usize::from(o))?;
+        self.values.get_mut(i as usize).map(|(_, v)| v)
+    }
+    fn get_or_insert_with(&mut self, o: u16, f: impl FnOnce() -> V) -> &mut V {
+        if self.get(o).is_none() {
+            self.insert(o, f());
+        }
+        let i = self.slots.get(usize::from(o)).map_or(NO_SLOT, |i| *i) as usize;
+        &mut self.values[i].1
+    }
+    fn insert(&mut self, o: u16, v: V) -> Option<V> {
+        let slot = self.slots.get_mut(usize::from(o))?;
+        if let Some((_, old)) = self.values.get_mut(*slot as usize) {
+            return Some(std::mem::replace(old, v));
+        }
+        *slot = self.values.len() as u32;
+        self.values.push((o, v));
+        None
+    }
+    fn remove(&mut self, o: u16) -> Option<V> {
+        let slot = self.slots.get_mut(usize::from(o))?;
+        let i = std::mem::replace(slot, NO_SLOT) as usize;
+        if i >= self.values.len() {
+            return None;
+        }
+        let (_, v) = self.values.swap_remove(i);
+        if let Some((moved, _)) = self.values.get(i) {
+            self.slots[usize::from(*moved)] = i as u32;
+        }
+        if self.values.capacity() > 64 && self.values.len() * 4 < self.values.capacity() {
+            self.values.shrink_to(self.values.len() * 2);
+        }
+        Some(v)
+    }
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+    fn same(&self, other: &Self) -> bool
+    where
+        V: PartialEq,
+    {
+        self.len() == other.len() && self.values.iter().all(|(o, v)| other.get(*o) == Some(v))
+    }
+}
+
+#[derive(Clone)]
+struct Block<V, S> {
+    /// Bit `o % 64` of word `o / 64` is set when offset `o` has a value.
+    present: Box<[u64]>,
+    values: S,
+    _v: std::marker::PhantomData<V>,
+}
+
+impl<V, S: Store<V>> Block<V, S> {
     fn new(offsets: usize) -> Self {
         Block {
             present: vec![0; offsets.div_ceil(64)].into_boxed_slice(),
-            values: HashMap::default(),
+            values: S::new(offsets),
+            _v: std::marker::PhantomData,
         }
     }
 
@@ -129,19 +255,19 @@ impl<V> Block<V> {
     }
 }
 
-/// An ordered map of `K` to `V` in blocks (see the module docs).
+/// An ordered map of `K` to `V` in blocks (see the module docs), the blocks storing values in `S`.
 #[derive(Clone)]
-pub(crate) struct BlockMap<K: BlockKey, V> {
+pub(crate) struct BlockMap<K: BlockKey, V, S = Hashed<V>> {
     /// Sorted by block. Few blocks (management numbers in use, 2¹⁶-id ranges), and new ones come
     /// mostly at the end: a sorted vector finds one faster than a B-tree.
-    blocks: Vec<(K::Block, Block<V>)>,
+    blocks: Vec<(K::Block, Block<V, S>)>,
     len: usize,
     /// The last block that emptied, kept for the next new block: a block that empties and
     /// fills again (ids binding and unbinding at the end of the id range) allocates nothing.
-    spare: Option<Block<V>>,
+    spare: Option<Block<V, S>>,
 }
 
-impl<K: BlockKey, V> Default for BlockMap<K, V> {
+impl<K: BlockKey, V, S> Default for BlockMap<K, V, S> {
     fn default() -> Self {
         BlockMap {
             blocks: Vec::new(),
@@ -151,7 +277,7 @@ impl<K: BlockKey, V> Default for BlockMap<K, V> {
     }
 }
 
-impl<K: BlockKey, V> BlockMap<K, V> {
+impl<K: BlockKey, V, S: Store<V>> BlockMap<K, V, S> {
     /// How many entries.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -169,7 +295,7 @@ impl<K: BlockKey, V> BlockMap<K, V> {
         }
     }
 
-    fn block(&self, b: K::Block) -> Option<&Block<V>> {
+    fn block(&self, b: K::Block) -> Option<&Block<V, S>> {
         self.find(b).ok().map(|i| &self.blocks[i].1)
     }
 
@@ -178,7 +304,7 @@ impl<K: BlockKey, V> BlockMap<K, V> {
         self.find(b).unwrap_or_else(|mut i| {
             // An empty last block (kept for the ids that keep coming) gives way to a newer one.
             if i == self.blocks.len()
-                && self.blocks.last().is_some_and(|(_, l)| l.values.is_empty())
+                && self.blocks.last().is_some_and(|(_, l)| l.values.len() == 0)
             {
                 self.spare = self.blocks.pop().map(|(_, block)| block);
                 i -= 1;
@@ -193,14 +319,14 @@ impl<K: BlockKey, V> BlockMap<K, V> {
     #[inline]
     pub(crate) fn get(&self, k: &K) -> Option<&V> {
         let (b, o) = k.split();
-        self.block(b)?.values.get(&o)
+        self.block(b)?.values.get(o)
     }
 
     /// The value for `k`, to change.
     pub(crate) fn get_mut(&mut self, k: &K) -> Option<&mut V> {
         let (b, o) = k.split();
         let i = self.find(b).ok()?;
-        self.blocks[i].1.values.get_mut(&o)
+        self.blocks[i].1.values.get_mut(o)
     }
 
     /// The value for `k`, inserting `V::default()` first if there is none.
@@ -212,7 +338,7 @@ impl<K: BlockKey, V> BlockMap<K, V> {
         let i = self.find_or_add(b);
         let (block, len) = (&mut self.blocks[i].1, &mut self.len);
         block.set(o, true);
-        block.values.entry(o).or_insert_with(|| {
+        block.values.get_or_insert_with(o, || {
             *len += 1;
             V::default()
         })
@@ -236,18 +362,15 @@ impl<K: BlockKey, V> BlockMap<K, V> {
         let (b, o) = k.split();
         let i = self.find(b).ok()?;
         let block = &mut self.blocks[i].1;
-        let v = block.values.remove(&o)?;
+        let v = block.values.remove(o)?;
         block.set(o, false);
         self.len -= 1;
-        if block.values.is_empty() {
+        if block.values.len() == 0 {
             // The last block stays (bindings come and go at the end of the id range); another
             // one is kept, its bitmap all clear, for the next new block.
             if i + 1 < self.blocks.len() {
                 self.spare = Some(self.blocks.remove(i).1);
             }
-        } else if block.values.capacity() > 64 && block.values.len() * 4 < block.values.capacity() {
-            // Give memory back as a block drains (long-lived stragglers in an old id block).
-            block.values.shrink_to(block.values.len() * 2);
         }
         Some(v)
     }
@@ -296,37 +419,42 @@ impl<K: BlockKey, V> BlockMap<K, V> {
     }
 
     /// The blocks that hold entries, with their values.
-    fn filled(&self) -> impl Iterator<Item = (K::Block, &HashMap<u16, V, Nearby>)> + '_ {
+    fn filled(&self) -> impl Iterator<Item = (K::Block, &S)> + '_ {
         self.blocks
             .iter()
-            .filter(|(_, block)| !block.values.is_empty())
+            .filter(|(_, block)| block.values.len() != 0)
             .map(|(b, block)| (*b, &block.values))
     }
 
-    fn block_iter(b: K::Block, block: &Block<V>) -> impl Iterator<Item = (K, &V)> + '_ {
+    fn block_iter(b: K::Block, block: &Block<V, S>) -> impl Iterator<Item = (K, &V)> + '_ {
         block
             .offsets()
-            .filter_map(move |o| Some((K::join(b, o)?, block.values.get(&o)?)))
+            .filter_map(move |o| Some((K::join(b, o)?, block.values.get(o)?)))
     }
 }
 
-impl<K: BlockKey, V> std::ops::Index<&K> for BlockMap<K, V> {
+impl<K: BlockKey, V, S: Store<V>> std::ops::Index<&K> for BlockMap<K, V, S> {
     type Output = V;
     fn index(&self, k: &K) -> &V {
         self.get(k).expect("no entry for key")
     }
 }
 
-impl<K: BlockKey, V: PartialEq> PartialEq for BlockMap<K, V> {
+impl<K: BlockKey, V: PartialEq, S: Store<V>> PartialEq for BlockMap<K, V, S> {
     fn eq(&self, other: &Self) -> bool {
         // The bitmaps follow the values; an empty last block is no entry.
-        self.len == other.len && self.filled().eq(other.filled())
+        self.len == other.len
+            && self
+                .filled()
+                .zip(other.filled())
+                .all(|((a, x), (b, y))| a == b && x.same(y))
+            && self.filled().count() == other.filled().count()
     }
 }
 
-impl<K: BlockKey, V: Eq> Eq for BlockMap<K, V> {}
+impl<K: BlockKey, V: Eq, S: Store<V>> Eq for BlockMap<K, V, S> {}
 
-impl<K: BlockKey + fmt::Debug, V: fmt::Debug> fmt::Debug for BlockMap<K, V> {
+impl<K: BlockKey + fmt::Debug, V: fmt::Debug, S: Store<V>> fmt::Debug for BlockMap<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
@@ -339,8 +467,13 @@ mod tests {
 
     #[test]
     fn behaves_like_a_btreemap() {
+        like_a_btreemap::<Hashed<u32>>();
+        like_a_btreemap::<Dense<u32>>();
+    }
+
+    fn like_a_btreemap<S: Store<u32>>() {
         let m = |i: u64| ManagementNumber::new(70012340000 + i).unwrap();
-        let mut map = BlockMap::<UsageNumber, u32>::default();
+        let mut map = BlockMap::<UsageNumber, u32, S>::default();
         let mut model = BTreeMap::new();
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         for step in 0..20_000u32 {
@@ -374,7 +507,7 @@ mod tests {
                 .find(|x| !model.contains_key(x) && x.sub_number() % 7 != 0);
             assert_eq!(map.first_vacant(m(i), |x| x.sub_number() % 7 != 0), free);
         }
-        let mut other = BlockMap::default();
+        let mut other = BlockMap::<UsageNumber, u32, S>::default();
         for (k, v) in model.iter().rev() {
             other.insert(*k, *v);
         }

@@ -66,7 +66,7 @@ pub struct State {
     pool: NumberPool,
     bindings: BlockMap<BindingId, Binding>,
     next_binding: u64,
-    usage: BlockMap<UsageNumber, UsageEntry>,
+    usage: BlockMap<UsageNumber, UsageEntry, blocks::Dense<UsageEntry>>,
     // Derived indexes, kept in step by `apply`.
     /// Binding ids by expiry (sequential ids hash to neighbouring buckets).
     expiries: DueSets<BindingId, blocks::Nearby>,
