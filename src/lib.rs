@@ -49,6 +49,7 @@ pub mod number;
 pub mod pool;
 pub mod registry;
 pub mod route;
+mod small;
 pub mod state;
 mod sync;
 pub mod tenant;

@@ -224,9 +224,10 @@ impl Registry {
 
     /// Makes a binding; returns it as stored.
     pub fn bind(&self, request: BindRequest, now: Timestamp) -> Result<crate::Binding, Error> {
-        let events = self.execute(&Command::Bind(request), now)?;
-        match events.last() {
-            Some(Event::Bound { binding }) => Ok(binding.clone()),
+        let mut events = self.execute(&Command::Bind(request), now)?;
+        // The events are ours: move the binding out rather than clone it.
+        match events.pop() {
+            Some(Event::Bound { binding }) => Ok(binding),
             _ => Err(Error::IndexFull),
         }
     }

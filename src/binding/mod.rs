@@ -228,6 +228,36 @@ pub struct Leg {
     pub from_a_side: bool,
 }
 
+/// The entry keys of a binding: (usage number, who calls, whom they first reach), computed one at
+/// a time (a few bytes of state, where a chain of arrays would be copied around).
+pub(crate) struct EntryKeys<'a> {
+    parties: &'a Parties,
+    next: usize,
+}
+
+impl Iterator for EntryKeys<'_> {
+    type Item = (UsageNumber, Party, Option<SubscriberNumber>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let c = Party::Caller;
+        let key = match (self.parties, self.next) {
+            (Parties::Axb { a, x, b }, 0) => (*x, c(*a), Some(*b)),
+            (Parties::Axb { a, x, b }, 1) => (*x, c(*b), Some(*a)),
+            (Parties::Axn { a, x, n }, 0) => (*x, c(*a), *n),
+            (Parties::Axn { a, x, .. }, 1) => (*x, Party::Anyone, Some(*a)),
+            (Parties::Axyb { a, y, b, .. }, 0) => (*y, c(*a), Some(*b)),
+            (Parties::Axyb { a, x, b, .. }, 1) => (*x, c(*b), Some(*a)),
+            (Parties::Gxb { group, x, b }, i) if i < group.len() => (*x, c(group[i]), Some(*b)),
+            (Parties::Gxb { group, x, b }, i) if i == group.len() => {
+                (*x, c(*b), group.first().copied())
+            }
+            _ => return None,
+        };
+        self.next += 1;
+        Some(key)
+    }
+}
+
 /// A live binding's status.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BindingStatus {
@@ -325,6 +355,15 @@ impl Binding {
                 ));
                 legs
             }
+        }
+    }
+
+    /// The keys of [`Binding::legs`], in the same order, each with its first destination, without
+    /// allocating (the write path walks them several times per command).
+    pub(crate) fn entry_keys(&self) -> EntryKeys<'_> {
+        EntryKeys {
+            parties: &self.parties,
+            next: 0,
         }
     }
 
@@ -434,6 +473,11 @@ mod tests {
                 external_ref: String::new(),
             };
             let legs = b.legs();
+            let keys: Vec<_> = legs
+                .iter()
+                .map(|(x, p, l)| (*x, *p, l.to.and_then(|t| t.first())))
+                .collect();
+            assert_eq!(b.entry_keys().collect::<Vec<_>>(), keys);
             for number in [x, y, m.usage(3).unwrap()] {
                 for party in [Party::Anyone]
                     .into_iter()

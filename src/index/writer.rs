@@ -14,11 +14,11 @@ use super::{DirEntry, Index, MANAGEMENT_BASE, USAGE_BASE, entry_hash, mix, reduc
 use crate::binding::{Binding, Direction, Mode, Party};
 use crate::event::Event;
 use crate::number::{ManagementNumber, SubscriberNumber, UsageNumber};
+use crate::small::SmallSet;
 use crate::state::State;
 use crate::sync::{Ordering, fence};
 use crate::tenant::{TenantId, TenantStatus};
 use crate::time::Timestamp;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The most entries in use (live, quarantined or tombstones) per 100 slots.
@@ -34,24 +34,35 @@ const GROW_SHARE: usize = 94;
 const MIN_COPY_PER_WRITE: usize = 16;
 
 /// What a batch of events touches, computed before they are applied (ended bindings are gone
-/// afterwards).
+/// afterwards). Small sorted sets, inline up to a few elements: one write touches a handful of
+/// keys, and the write path should not allocate for them.
 #[derive(Debug, Default)]
 pub(crate) struct Touched {
-    keys: BTreeSet<(UsageNumber, Party)>,
-    managements: BTreeSet<ManagementNumber>,
-    tenants: BTreeSet<TenantId>,
+    keys: SmallSet<(UsageNumber, Party), 4>,
+    managements: SmallSet<ManagementNumber, 2>,
+    tenants: SmallSet<TenantId, 2>,
     groups: usize,
     /// Management numbers newly assigned (each needs a page).
     assigned: usize,
 }
 
 impl Touched {
+    /// Marks route entry `(x, p)` for rewriting.
+    pub(crate) fn insert_key(&mut self, x: UsageNumber, p: Party) {
+        self.keys.insert((x, p));
+    }
+
+    /// Marks many route entries for rewriting (sorted once, for large sets).
+    pub(crate) fn extend_keys(&mut self, keys: impl IntoIterator<Item = (UsageNumber, Party)>) {
+        self.keys.extend(keys);
+    }
+
     /// What `events` will touch when applied to `state`.
     pub(crate) fn of(state: &State, events: &[Event]) -> Touched {
         let mut t = Touched::default();
         let add_binding = |t: &mut Touched, b: &Binding| {
-            for (x, p, _) in b.legs() {
-                t.keys.insert((x, p));
+            for (x, p, _) in b.entry_keys() {
+                t.insert_key(x, p);
             }
             // Extras records: a group for GXB's B leg, chunks of an AXN allow-list.
             if b.mode() == Mode::Gxb {
@@ -95,7 +106,7 @@ impl Touched {
                         add_binding(&mut t, b);
                     }
                 }
-                Event::QuarantinesPruned { at } => t.keys.extend(state.quarantines_ending_by(*at)),
+                Event::QuarantinesPruned { at } => t.extend_keys(state.quarantines_ending_by(*at)),
             }
         }
         t
@@ -108,10 +119,9 @@ impl Touched {
 
     /// Touches the entries of these (usage number, party) keys only.
     pub(crate) fn of_keys(keys: impl IntoIterator<Item = (UsageNumber, Party)>) -> Touched {
-        Touched {
-            keys: keys.into_iter().collect(),
-            ..Touched::default()
-        }
+        let mut t = Touched::default();
+        t.extend_keys(keys);
+        t
     }
 }
 
@@ -346,20 +356,21 @@ impl IndexWriter {
         // Per usage number, in an order readers can rely on (they read page, caller entry, then
         // the number's own record): while an exclusive binding holds the number, caller entries
         // before its record; when it ends, the record first; the page always last.
-        let keys: Vec<(UsageNumber, Party)> = t.keys.iter().copied().collect();
-        for group in keys.chunk_by(|a, b| a.0 == b.0) {
+        // Keys are sorted, so a number's keys are adjacent and its record (`Party::Anyone`, the
+        // least party) comes first.
+        for group in t.keys.as_slice().chunk_by(|a, b| a.0 == b.0) {
             let x = group[0].0;
             let exclusive_after = state
                 .usage_entry(x)
                 .is_some_and(|e| e.routes.contains_key(&Party::Anyone));
-            let (records, callers): (Vec<_>, Vec<_>) =
-                group.iter().partition(|(_, p)| *p == Party::Anyone);
-            let ordered: Vec<_> = if exclusive_after {
-                callers.into_iter().chain(records).collect()
+            let split = usize::from(group[0].1 == Party::Anyone);
+            let (records, callers) = group.split_at(split);
+            let (first, then) = if exclusive_after {
+                (callers, records)
             } else {
-                records.into_iter().chain(callers).collect()
+                (records, callers)
             };
-            for (x, p) in ordered {
+            for &(x, p) in first.iter().chain(then) {
                 self.sync_key(state, x, p)?;
             }
             self.sync_page(state, x);

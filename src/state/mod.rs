@@ -2,9 +2,13 @@
 //!
 //! It changes only by [`State::apply`]ing [`Event`]s; commands are turned into events by
 //! [`State::plan`] (validation, no change) and [`State::execute`] (plan, then apply). Everything is
-//! plain data in ordered maps, so two states built from the same events compare equal.
+//! plain data compared by content, so two states built from the same events compare equal. The
+//! large tables (bindings, usage numbers) are hash maps in blocks: one probe per lookup, iteration
+//! still in key order.
 #![forbid(unsafe_code)]
 
+mod blocks;
+mod due;
 mod entry_map;
 mod plan;
 mod select;
@@ -19,6 +23,8 @@ use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
 use crate::tenant::{Tenant, TenantId};
 use crate::time::Timestamp;
+use blocks::BlockMap;
+use due::DueSets;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,12 +65,14 @@ pub struct State {
     tenants: BTreeMap<TenantId, Tenant>,
     next_tenant: u32,
     pool: NumberPool,
-    bindings: BTreeMap<BindingId, Binding>,
+    bindings: BlockMap<BindingId, Binding>,
     next_binding: u64,
-    usage: BTreeMap<UsageNumber, UsageEntry>,
+    usage: BlockMap<UsageNumber, UsageEntry, blocks::Dense<UsageEntry>>,
     // Derived indexes, kept in step by `apply`.
-    expiries: BTreeSet<(Timestamp, BindingId)>,
-    quarantine_ends: BTreeSet<(Timestamp, UsageNumber, Party)>,
+    /// Binding ids by expiry (sequential ids hash to neighbouring buckets).
+    expiries: DueSets<BindingId, blocks::Nearby>,
+    /// Quarantined route entries by the end of their quarantine.
+    quarantine_ends: DueSets<(UsageNumber, Party)>,
     /// (party, usage number) for every caller entry, live or quarantined (for sticky selection).
     party_numbers: BTreeSet<(SubscriberNumber, UsageNumber)>,
 }
@@ -77,11 +85,11 @@ impl State {
             tenants: BTreeMap::new(),
             next_tenant: 1,
             pool: NumberPool::default(),
-            bindings: BTreeMap::new(),
+            bindings: BlockMap::default(),
             next_binding: 1,
-            usage: BTreeMap::new(),
-            expiries: BTreeSet::new(),
-            quarantine_ends: BTreeSet::new(),
+            usage: BlockMap::default(),
+            expiries: DueSets::default(),
+            quarantine_ends: DueSets::default(),
             party_numbers: BTreeSet::new(),
         }
     }
@@ -132,7 +140,7 @@ impl State {
 
     /// Every usage number that carries entries or quarantines, in order.
     pub fn usage_entries(&self) -> impl Iterator<Item = (UsageNumber, &UsageEntry)> + '_ {
-        self.usage.iter().map(|(x, e)| (*x, e))
+        self.usage.iter()
     }
 
     /// The usage numbers after `x` (all of them for `None`) that carry entries or quarantines,
@@ -141,9 +149,7 @@ impl State {
         &self,
         x: Option<UsageNumber>,
     ) -> impl Iterator<Item = (UsageNumber, &UsageEntry)> + '_ {
-        use std::ops::Bound::{Excluded, Unbounded};
-        let from = x.map_or(Unbounded, Excluded);
-        self.usage.range((from, Unbounded)).map(|(x, e)| (*x, e))
+        self.usage.iter_after(x)
     }
 
     /// The id the next binding will get.
@@ -196,24 +202,22 @@ impl State {
                 at,
                 quarantine_until,
             } => {
-                if let Some(old) = self.bindings.get(&binding.id).cloned() {
-                    let new_keys: BTreeSet<(UsageNumber, Party)> =
-                        binding.legs().into_iter().map(|(x, p, _)| (x, p)).collect();
-                    for (x, p, leg) in old.legs() {
-                        if !new_keys.contains(&(x, p)) {
+                if let Some(old) = self.bindings.remove(&binding.id) {
+                    let kept = |x, p| binding.entry_keys().any(|(nx, np, _)| (nx, np) == (x, p));
+                    for (x, p, reached) in old.entry_keys() {
+                        if !kept(x, p) {
                             self.end_entry(
                                 x,
                                 p,
-                                &old,
-                                leg.to.and_then(|t| t.first()),
+                                old.id,
+                                reached,
                                 *at,
                                 *quarantine_until,
                                 EndReason::Released,
                             );
                         }
                     }
-                    self.expiries.remove(&(old.expires_at, old.id));
-                    self.bindings.remove(&old.id);
+                    self.expiries.remove(old.expires_at, &old.id);
                     self.install(binding.clone());
                 }
             }
@@ -242,15 +246,39 @@ impl State {
     /// Installs a binding's entries (replacing any quarantine of the same entries, which the
     /// planner only allows when the party reaches the same destination again).
     fn install(&mut self, binding: Binding) {
-        for (x, p, _) in binding.legs() {
-            let entry = self.usage.entry(x).or_default();
-            entry.routes.insert(p, binding.id);
-            if let Some(q) = entry.quarantine.remove(&p) {
-                self.quarantine_ends.remove(&(q.until, x, p));
+        // A number's entries are adjacent: look each number up once.
+        {
+            let State {
+                usage,
+                quarantine_ends,
+                party_numbers,
+                ..
+            } = self;
+            let mut keys = binding.entry_keys().peekable();
+            while let Some((x, first, _)) = keys.next() {
+                let entry = usage.get_or_default(x);
+                let mut p = first;
+                loop {
+                    let had_route = entry.routes.insert(p, binding.id).is_some();
+                    let had_quarantine = match entry.quarantine.remove(&p) {
+                        Some(q) => {
+                            quarantine_ends.remove(q.until, &(x, p));
+                            true
+                        }
+                        None => false,
+                    };
+                    // `party_numbers` already lists the entry if it existed (live or quarantined).
+                    if let (Party::Caller(s), false) = (p, had_route || had_quarantine) {
+                        party_numbers.insert((s, x));
+                    }
+                    match keys.next_if(|(next, _, _)| *next == x) {
+                        Some((_, next, _)) => p = next,
+                        None => break,
+                    }
+                }
             }
-            self.note_party(x, p);
         }
-        self.expiries.insert((binding.expires_at, binding.id));
+        self.expiries.insert(binding.expires_at, binding.id);
         self.bindings.insert(binding.id, binding);
     }
 
@@ -258,27 +286,20 @@ impl State {
         let Some(binding) = self.bindings.remove(&id) else {
             return;
         };
-        self.expiries.remove(&(binding.expires_at, id));
-        for (x, p, leg) in binding.legs() {
-            self.end_entry(
-                x,
-                p,
-                &binding,
-                leg.to.and_then(|t| t.first()),
-                at,
-                until,
-                why,
-            );
+        self.expiries.remove(binding.expires_at, &id);
+        for (x, p, reached) in binding.entry_keys() {
+            self.end_entry(x, p, id, reached, at, until, why);
         }
     }
 
-    /// Removes one route entry and, unless the quarantine is already over, quarantines it.
+    /// Removes one route entry of `binding` and, unless the quarantine is already over,
+    /// quarantines it.
     #[allow(clippy::too_many_arguments)]
     fn end_entry(
         &mut self,
         x: UsageNumber,
         p: Party,
-        binding: &Binding,
+        binding: BindingId,
         reached: Option<SubscriberNumber>,
         at: Timestamp,
         until: Timestamp,
@@ -287,26 +308,31 @@ impl State {
         let Some(entry) = self.usage.get_mut(&x) else {
             return;
         };
-        if entry.routes.get(&p) != Some(&binding.id) {
+        if entry.routes.get(&p) != Some(&binding) {
             return;
         }
         entry.routes.remove(&p);
         if until > at {
             let q = Quarantine {
                 until,
-                binding: binding.id,
+                binding,
                 reached,
                 ended,
             };
+            // A party has a route or a quarantine on a number, never both.
             if let Some(old) = entry.quarantine.insert(p, q) {
-                self.quarantine_ends.remove(&(old.until, x, p));
+                self.quarantine_ends.remove(old.until, &(x, p));
             }
-            self.quarantine_ends.insert((until, x, p));
+            self.quarantine_ends.insert(until, (x, p));
+        } else {
+            if entry.is_empty() {
+                self.usage.remove(&x);
+            }
+            // The entry is gone (it was listed while it routed).
+            if let Party::Caller(s) = p {
+                self.party_numbers.remove(&(s, x));
+            }
         }
-        if entry.is_empty() {
-            self.usage.remove(&x);
-        }
-        self.note_party(x, p);
     }
 
     /// Keeps `party_numbers` (used to prefer a party's earlier number) in step with entry `(x, p)`.
@@ -325,11 +351,7 @@ impl State {
 
     fn prune(&mut self, at: Timestamp) {
         self.pool.prune(at);
-        while let Some(&(until, x, p)) = self.quarantine_ends.first() {
-            if until > at {
-                break;
-            }
-            self.quarantine_ends.pop_first();
+        for (_, (x, p)) in self.quarantine_ends.take_due(at) {
             if let Some(entry) = self.usage.get_mut(&x) {
                 entry.quarantine.remove(&p);
                 if entry.is_empty() {
@@ -343,15 +365,17 @@ impl State {
     /// The route entries whose quarantine ends by `at` (what a prune at `at` removes).
     pub fn quarantines_ending_by(&self, at: Timestamp) -> Vec<(UsageNumber, Party)> {
         self.quarantine_ends
-            .iter()
-            .take_while(|(until, _, _)| *until <= at)
-            .map(|(_, x, p)| (*x, *p))
+            .due_by(at)
+            .into_iter()
+            .map(|(_, key)| key)
             .collect()
     }
 
     /// Whether any quarantine (route entry or management number) has ended by `now`.
     fn has_prunable(&self, now: Timestamp) -> bool {
-        self.quarantine_ends.first().is_some_and(|(until, _, _)| *until <= now)
+        self.quarantine_ends
+            .first_time()
+            .is_some_and(|until| until <= now)
             || self.pool.holdings().any(|(_, h)| {
                 matches!(h, crate::pool::Holding::Quarantined { until, .. } if *until <= now)
             })
@@ -360,7 +384,17 @@ impl State {
     /// The active quarantine of entry `(x, p)` at `now`, counting entries of bindings that have
     /// expired but are not swept yet (they are quarantined from their expiry on).
     pub fn quarantine_at(&self, x: UsageNumber, p: Party, now: Timestamp) -> Option<Quarantine> {
-        let entry = self.usage.get(&x)?;
+        self.quarantine_in(self.usage.get(&x)?, x, p, now)
+    }
+
+    /// [`State::quarantine_at`] with `x`'s entry at hand.
+    fn quarantine_in(
+        &self,
+        entry: &UsageEntry,
+        x: UsageNumber,
+        p: Party,
+        now: Timestamp,
+    ) -> Option<Quarantine> {
         if let Some(id) = entry.routes.get(&p) {
             let b = &self.bindings[id];
             if b.is_expired(now) {

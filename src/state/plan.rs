@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::event::Event;
 use crate::number::UsageNumber;
 use crate::pool::{NumberChoice, Tag};
+use crate::small::SmallSet;
 use crate::tenant::{MAX_TENANT_NAME, Tenant, TenantId, TenantStatus, Violation};
 use crate::time::Timestamp;
 use std::collections::BTreeSet;
@@ -53,9 +54,16 @@ fn check_parties<X>(parties: &Parties<X>) -> Result<(), Error> {
     {
         return Err(Error::InvalidParties("a group has 1 to 8 members"));
     }
-    let all = parties.subscribers();
-    let distinct: BTreeSet<_> = all.iter().collect();
-    if distinct.len() != all.len() {
+    // At most nine subscribers: compare pairs rather than allocate a set.
+    let twice = match parties {
+        Parties::Axb { a, b, .. } | Parties::Axyb { a, b, .. } => a == b,
+        Parties::Axn { a, n, .. } => *n == Some(*a),
+        Parties::Gxb { group, b, .. } => group
+            .iter()
+            .enumerate()
+            .any(|(i, m)| m == b || group[i + 1..].contains(m)),
+    };
+    if twice {
         return Err(Error::InvalidParties("a subscriber appears twice"));
     }
     Ok(())
@@ -156,10 +164,9 @@ impl State {
             Command::ReclaimNumber { tenant, number } => {
                 self.known_tenant(*tenant)?;
                 self.pool.check_held(*number, *tenant)?;
-                let range = number.first_usage()..=number.last_usage();
                 let on_number: BTreeSet<BindingId> = self
                     .usage
-                    .range(range)
+                    .in_block(*number)
                     .flat_map(|(_, e)| e.routes.values().copied())
                     .collect();
                 let live = on_number
@@ -231,12 +238,7 @@ impl State {
                 }])
             }
             Command::Sweep => {
-                let due: Vec<(Timestamp, BindingId)> = self
-                    .expiries
-                    .iter()
-                    .take_while(|(t, _)| *t <= now)
-                    .copied()
-                    .collect();
+                let due = self.expiries.due_by(now);
                 // Expiries this sweep applies may start quarantines that are already over.
                 let q = self.config.binding_quarantine_secs;
                 let ended_already = due.iter().any(|(t, _)| t.plus_secs(q) <= now);
@@ -327,29 +329,35 @@ impl State {
         let policy = check_policy(&req.policy, req.parties.mode())?;
         check_parties(&req.parties)?;
 
-        let slots = slots(&req.parties);
-        let choices: Vec<&NumberChoice> = match &req.parties {
-            Parties::Axb { x, .. } | Parties::Axn { x, .. } | Parties::Gxb { x, .. } => vec![x],
-            Parties::Axyb { x, y, .. } => vec![x, y],
+        let (x_slot, y_slot) = slots(&req.parties);
+        let (x_choice, y_choice) = match &req.parties {
+            Parties::Axb { x, .. } | Parties::Axn { x, .. } | Parties::Gxb { x, .. } => (x, None),
+            Parties::Axyb { x, y, .. } => (x, Some(y)),
         };
+        let choices = std::iter::once((x_choice, &x_slot)).chain(y_choice.zip(y_slot.as_ref()));
         // Given numbers first, so an automatic Y never takes the X the caller named.
-        let mut avoid: Vec<UsageNumber> = choices
-            .iter()
-            .filter_map(|c| match c {
-                NumberChoice::Given(x) => Some(*x),
-                NumberChoice::Auto(_) => None,
-            })
-            .collect();
-        let mut chosen = Vec::with_capacity(2);
-        for (choice, slot) in choices.iter().zip(&slots) {
-            let others: Vec<UsageNumber> = match choice {
-                NumberChoice::Given(x) => avoid.iter().copied().filter(|a| a != x).collect(),
-                NumberChoice::Auto(_) => avoid.clone(),
-            };
-            let x = self.choose_number(req.tenant, t.pair_cap, choice, slot, &others, now)?;
-            avoid.push(x);
-            chosen.push(x);
+        let mut avoid = SmallSet::<UsageNumber, 4>::default();
+        for c in std::iter::once(x_choice).chain(y_choice) {
+            if let NumberChoice::Given(x) = c {
+                avoid.insert(*x);
+            }
         }
+        let (mut chosen, mut n) = ([UsageNumber::MIN; 2], 0);
+        for (choice, slot) in choices {
+            let mut others = avoid.clone();
+            if let NumberChoice::Given(x) = choice {
+                others = SmallSet::default();
+                for a in avoid.iter().filter(|a| *a != x) {
+                    others.insert(*a);
+                }
+            }
+            let x =
+                self.choose_number(req.tenant, t.pair_cap, choice, slot, others.as_slice(), now)?;
+            avoid.insert(x);
+            chosen[n] = x;
+            n += 1;
+        }
+        let chosen = &chosen[..n];
         if chosen.len() == 2 && chosen[0] == chosen[1] {
             return Err(Error::InvalidParties("X and Y must differ"));
         }
@@ -388,7 +396,12 @@ impl State {
             consent_ref: req.consent_ref.clone(),
             external_ref: req.external_ref.clone(),
         };
-        let mut events = self.expire_events(self.expired_on(&chosen, now));
+        let expired = self.expired_on(chosen, now);
+        let mut events = if expired.is_empty() {
+            Vec::with_capacity(1)
+        } else {
+            self.expire_events(expired)
+        };
         events.push(Event::Bound { binding });
         Ok(events)
     }
@@ -467,8 +480,9 @@ impl State {
             check_parties(&new.parties)?;
             let pair_cap = self.tenants[&tenant].pair_cap;
             let numbers = new.parties.usage_numbers();
-            for (slot, x) in slots(&new.parties).iter().zip(&numbers) {
-                self.check_number(*x, slot, pair_cap, Some(id), now)
+            let (x_slot, y_slot) = slots(&new.parties);
+            for (slot, x) in std::iter::once(x_slot).chain(y_slot).zip(&numbers) {
+                self.check_number(*x, &slot, pair_cap, Some(id), now)
                     .map_err(|conflict| Error::NumberConflict {
                         number: *x,
                         conflict,

@@ -1,48 +1,69 @@
 //! Checking a usage number for a new binding, and picking one automatically.
 #![forbid(unsafe_code)]
 
-use super::State;
-use crate::binding::{BindingId, Parties, Party};
+use super::{State, UsageEntry};
+use crate::binding::{BindingId, MAX_GROUP_MEMBERS, Parties, Party};
 use crate::error::Conflict;
 use crate::number::{ManagementNumber, SubscriberNumber, UsageNumber};
 use crate::pool::{Exhaustion, NumberChoice, Selection};
 use crate::tenant::TenantId;
 use crate::time::Timestamp;
-use std::collections::BTreeSet;
 
 /// The entries a binding installs on one of its usage numbers: (who calls, whom they first reach).
 pub(super) struct Slot {
-    pub keys: Vec<(Party, Option<SubscriberNumber>)>,
+    buf: [(Party, Option<SubscriberNumber>); MAX_GROUP_MEMBERS + 1],
+    len: usize,
     /// AXN: the number carries nothing else.
     pub exclusive: bool,
 }
 
-/// The slots of a binding's parties: X, then Y for AXYB.
-pub(super) fn slots<X>(parties: &Parties<X>) -> Vec<Slot> {
-    let keyed = |keys| Slot {
-        keys,
-        exclusive: false,
-    };
+impl Slot {
+    fn new(
+        keys: impl IntoIterator<Item = (Party, Option<SubscriberNumber>)>,
+        exclusive: bool,
+    ) -> Slot {
+        let mut slot = Slot {
+            buf: [(Party::Anyone, None); MAX_GROUP_MEMBERS + 1],
+            len: 0,
+            exclusive,
+        };
+        // Groups are validated to at most `MAX_GROUP_MEMBERS` before slots are made.
+        for (at, key) in slot.buf.iter_mut().zip(keys) {
+            *at = key;
+            slot.len += 1;
+        }
+        slot
+    }
+
+    /// (who calls, whom they first reach), one per entry.
+    pub fn keys(&self) -> &[(Party, Option<SubscriberNumber>)] {
+        &self.buf[..self.len]
+    }
+}
+
+/// The slots of a binding's parties: X, then Y for AXYB. Built inline (a bind should not
+/// allocate for them).
+pub(super) fn slots<X>(parties: &Parties<X>) -> (Slot, Option<Slot>) {
     match parties {
-        Parties::Axb { a, b, .. } => vec![keyed(vec![
-            (Party::Caller(*a), Some(*b)),
-            (Party::Caller(*b), Some(*a)),
-        ])],
-        Parties::Axn { a, n, .. } => vec![Slot {
-            keys: vec![(Party::Caller(*a), *n), (Party::Anyone, Some(*a))],
-            exclusive: true,
-        }],
-        Parties::Axyb { a, b, .. } => vec![
-            keyed(vec![(Party::Caller(*b), Some(*a))]),
-            keyed(vec![(Party::Caller(*a), Some(*b))]),
-        ],
+        Parties::Axb { a, b, .. } => (
+            Slot::new(
+                [(Party::Caller(*a), Some(*b)), (Party::Caller(*b), Some(*a))],
+                false,
+            ),
+            None,
+        ),
+        Parties::Axn { a, n, .. } => (
+            Slot::new([(Party::Caller(*a), *n), (Party::Anyone, Some(*a))], true),
+            None,
+        ),
+        Parties::Axyb { a, b, .. } => (
+            Slot::new([(Party::Caller(*b), Some(*a))], false),
+            Some(Slot::new([(Party::Caller(*a), Some(*b))], false)),
+        ),
         Parties::Gxb { group, b, .. } => {
-            let mut keys: Vec<_> = group
-                .iter()
-                .map(|m| (Party::Caller(*m), Some(*b)))
-                .collect();
-            keys.push((Party::Caller(*b), group.first().copied()));
-            vec![keyed(keys)]
+            let members = group.iter().map(|m| (Party::Caller(*m), Some(*b)));
+            let b = (Party::Caller(*b), group.first().copied());
+            (Slot::new(members.chain([b]), false), None)
         }
     }
 }
@@ -65,7 +86,7 @@ impl State {
         let Some(entry) = self.usage.get(&x) else {
             return Ok(());
         };
-        let mut live = BTreeSet::new();
+        let mut live_entries = 0usize;
         for (p, id) in entry.routes.iter() {
             if Some(*id) == ignore || self.bindings[id].is_expired(now) {
                 continue;
@@ -73,20 +94,24 @@ impl State {
             if *p == Party::Anyone {
                 return Err(Conflict::HeldExclusively);
             }
-            if let (Party::Caller(s), true) = (p, slot.keys.iter().any(|(k, _)| k == p)) {
+            if let (Party::Caller(s), true) = (p, slot.keys().iter().any(|(k, _)| k == p)) {
                 return Err(Conflict::PartyAlreadyBound(*s));
             }
-            live.insert(*id);
+            live_entries += 1;
         }
-        if slot.exclusive && !live.is_empty() {
+        if slot.exclusive && live_entries > 0 {
             return Err(Conflict::NotFree);
         }
-        if !slot.exclusive && live.len() >= usize::from(pair_cap) {
+        // Bindings have one or more entries here: count them only when the entries reach the cap.
+        if !slot.exclusive
+            && live_entries >= usize::from(pair_cap)
+            && self.live_bindings(entry, ignore, now) >= usize::from(pair_cap)
+        {
             return Err(Conflict::AtCapacity(pair_cap));
         }
         // Quarantines, including those of expired bindings not swept yet.
         let anyone_target = slot
-            .keys
+            .keys()
             .iter()
             .find(|(k, _)| *k == Party::Anyone)
             .map(|(_, t)| *t);
@@ -95,10 +120,10 @@ impl State {
             if entry.routes.get(p).is_some_and(|id| Some(*id) == ignore) {
                 continue;
             }
-            let Some(q) = self.quarantine_at(x, *p, now) else {
+            let Some(q) = self.quarantine_in(entry, x, *p, now) else {
                 continue;
             };
-            let new_target = match slot.keys.iter().find(|(k, _)| k == p) {
+            let new_target = match slot.keys().iter().find(|(k, _)| k == p) {
                 Some((_, t)) => Some(*t),
                 // A quarantined caller without an entry of its own would reach the exclusive
                 // binding's A; after an AXN, everyone would reach the new binding's parties.
@@ -118,26 +143,32 @@ impl State {
 
     /// The lowest usage number under `m` that carries nothing and is not in `avoid`.
     fn first_free(&self, m: ManagementNumber, avoid: &[UsageNumber]) -> Option<UsageNumber> {
-        let mut used = self
-            .usage
-            .range(m.first_usage()..=m.last_usage())
-            .map(|(x, _)| *x)
-            .peekable();
-        m.usage_numbers().find(|x| {
-            while used.next_if(|u| u < x).is_some() {}
-            used.peek() != Some(x) && !avoid.contains(x)
-        })
+        self.usage.first_vacant(m, |x| !avoid.contains(&x))
     }
 
     /// How many live (unexpired) bindings `x` carries.
     fn live_load(&self, x: UsageNumber, now: Timestamp) -> usize {
-        self.usage.get(&x).map_or(0, |e| {
-            e.routes
-                .values()
-                .filter(|id| !self.bindings[id].is_expired(now))
-                .collect::<BTreeSet<_>>()
-                .len()
-        })
+        self.usage
+            .get(&x)
+            .map_or(0, |e| self.live_bindings(e, None, now))
+    }
+
+    /// How many live (unexpired) bindings other than `ignore` have entries in `entry`.
+    fn live_bindings(
+        &self,
+        entry: &UsageEntry,
+        ignore: Option<BindingId>,
+        now: Timestamp,
+    ) -> usize {
+        let mut ids: Vec<BindingId> = entry
+            .routes
+            .values()
+            .filter(|id| Some(**id) != ignore && !self.bindings[id].is_expired(now))
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
     }
 
     /// Resolves a number choice for `slot`: a given number is checked (it must be the tenant's
@@ -231,7 +262,7 @@ impl State {
             let fresh = tier
                 .iter()
                 .filter_map(|m| {
-                    let count = self.usage.range(m.first_usage()..=m.last_usage()).count();
+                    let count = self.usage.block_len(*m);
                     Some((count, self.first_free(*m, avoid)?))
                 })
                 .min();
@@ -240,8 +271,8 @@ impl State {
             }
             let mut shared: Vec<(usize, UsageNumber)> = tier
                 .iter()
-                .flat_map(|m| self.usage.range(m.first_usage()..=m.last_usage()))
-                .map(|(x, _)| (self.live_load(*x, now), *x))
+                .flat_map(|m| self.usage.in_block(*m))
+                .map(|(x, _)| (self.live_load(x, now), x))
                 .collect();
             shared.sort_unstable();
             for (_, x) in shared {
