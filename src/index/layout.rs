@@ -47,7 +47,7 @@ pub(crate) const PAGE_WORDS: usize = 5_000;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Capacity {
     /// Entry slots (two per AXB binding, plus one record per usage number in use, plus
-    /// quarantines), kept at most 90 % full (a bigger successor is started at 84.6 %).
+    /// quarantines), kept at most 90 % full (a bigger successor is started at 85.5 %).
     pub entries: usize,
     /// Management-number directory slots, one per licensed management number, kept at most half
     /// full; at most 65,536 (a bigger value is cut to that), so at most 32,768 licensed numbers.
@@ -63,8 +63,8 @@ pub struct Capacity {
 impl Capacity {
     /// The capacity for about `bindings` live AXB-like bindings with room to spare.
     pub fn for_bindings(bindings: usize) -> Capacity {
-        // Two party entries per binding, 84 % full: just below where the index starts growing.
-        let entries = (bindings.saturating_mul(200).div_ceil(84) + 64).max(1024);
+        // Two party entries per binding, 85 % full: just below where the index starts growing.
+        let entries = (bindings.saturating_mul(200).div_ceil(85) + 64).max(1024);
         Capacity {
             entries,
             directory: 4096,

@@ -25,10 +25,10 @@ use std::sync::Arc;
 const MAX_LOAD_PERCENT: usize = 90;
 
 /// The share (per cent) of each limit after which the registry builds a bigger successor: for
-/// entries, at 84.6 % load, so that [`Capacity::for_bindings`] (84 %) never grows below the
+/// entries, at 85.5 % load, so that [`Capacity::for_bindings`] (85 %) never grows below the
 /// contracted peak. The rest is headroom for the writes that arrive while the successor is
 /// filled (see [`IndexWriter::copy_pace`]).
-const GROW_SHARE: usize = 94;
+const GROW_SHARE: usize = 95;
 
 /// The fewest entries a write copies into a successor.
 const MIN_COPY_PER_WRITE: usize = 16;
