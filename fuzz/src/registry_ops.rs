@@ -2,7 +2,9 @@
 //! unknown one, six management numbers of which four are licensed, eight subscribers), as in
 //! `tests/model.rs`, so that pair caps, conflicts, quarantines and tenant changes are reached within
 //! a few steps. Each command runs into a pure [`State`] and into a [`Registry`] whose index starts
-//! tiny, so growth (successor filled over writes, then a flip) happens in most inputs.
+//! tiny, so growth (successor filled over writes, then a flip) happens in most inputs. The first
+//! bytes choose where the index lives — in private memory, or in a shared mapping (a file) that a
+//! [`SharedIndex`] reader is attached to, as a switch process would be — and its initial size.
 //!
 //! After every step:
 //!
@@ -12,8 +14,9 @@
 //! - no management number is held by two tenants;
 //! - (X, caller) resolves to at most one live binding, and an exclusive (AXN) binding is alone;
 //! - for every (caller, dialled) pair of the universe, at now and at two later instants, the
-//!   lock-free index answers exactly as the state does (usage numbers for both media, management
-//!   numbers, a partial number, and dial strings);
+//!   lock-free index (and the shared reader, following the index's growth) answers exactly as the
+//!   state does (usage numbers for both media, management numbers, a partial number, and dial
+//!   strings);
 //! - every route goes through a live, unexpired, active binding of the tenant holding the number
 //!   (never one that ended), along that binding's own entry, never back to the caller, and never
 //!   takes a quarantined caller to someone other than the party it reached before.
@@ -24,6 +27,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use np700::binding::{Direction, MediaSet, Party, TimeWindow};
 use np700::command::Counterpart;
+use np700::index::SharedIndex;
 use np700::index::layout::Capacity;
 use np700::pool::TagMatch;
 use np700::route::AnnounceReason;
@@ -34,6 +38,8 @@ use np700::{
     SubscriberNumber, Tag, TenantId, TenantStatus, Timestamp, UsageNumber,
 };
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const T0: u64 = 1_767_225_600;
 const BINDING_Q: u64 = 30;
@@ -213,7 +219,7 @@ pub struct BindOp {
     people: [u8; 4],
     x: XPick,
     y: XPick,
-    /// Seconds to expiry; 0 is refused.
+    /// When it expires: see [`expiry`].
     life: u8,
     policy: PolicyPick,
     refs: RefsPick,
@@ -320,9 +326,33 @@ impl<'a> Arbitrary<'a> for Op {
     }
 }
 
-/// The steps `data` decodes to (at most [`MAX_OPS`]; a truncated last step is dropped).
-pub fn decode(data: &[u8]) -> Vec<Op> {
+/// A whole input.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The registry publishes its index in a shared mapping (a file), and a [`SharedIndex`]
+    /// reader attached to it must answer as the state too, following every growth.
+    pub shared: bool,
+    /// The index's initial capacity: every part tiny (0..=7, zero included), so growth and flips
+    /// start from each kind of shortage.
+    pub capacity: Capacity,
+    /// The steps (at most [`MAX_OPS`]; a truncated last step is dropped).
+    pub ops: Vec<Op>,
+}
+
+/// What `data` decodes to.
+pub fn decode(data: &[u8]) -> Input {
     let mut u = Unstructured::new(data);
+    let shared = bool::arbitrary(&mut u).unwrap_or(false);
+    let [entries, directory, tenants, pages, extras] = <[u8; 5]>::arbitrary(&mut u)
+        .unwrap_or_default()
+        .map(|b| usize::from(b % 8));
+    let capacity = Capacity {
+        entries,
+        directory,
+        tenants,
+        pages,
+        extras,
+    };
     let mut ops = Vec::new();
     while !u.is_empty() && ops.len() < MAX_OPS {
         match Op::arbitrary(&mut u) {
@@ -330,7 +360,11 @@ pub fn decode(data: &[u8]) -> Vec<Op> {
             Err(_) => break,
         }
     }
-    ops
+    Input {
+        shared,
+        capacity,
+        ops,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,6 +373,8 @@ pub fn decode(data: &[u8]) -> Vec<Op> {
 /// What a run went through, so a replay can check that its inputs reach the interesting paths.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Stats {
+    /// The index was in a shared mapping, with a reader attached.
+    pub shared: bool,
     /// Commands both sides accepted.
     pub accepted: usize,
     /// Commands both sides refused.
@@ -349,7 +385,7 @@ pub struct Stats {
     pub routed: usize,
     /// Route decisions compared that played an announcement (quarantine).
     pub announced: usize,
-    /// Times the registry flipped readers to a grown index.
+    /// Times the registry flipped readers to a grown index after the setup (which grows it too).
     pub flips: u64,
 }
 
@@ -363,14 +399,43 @@ struct Run {
     ended: BTreeSet<BindingId>,
     /// The callers routes are checked for: every person, a stranger, and an unidentified caller.
     callers: Vec<Option<SubscriberNumber>>,
+    /// A reader of the shared mapping, in shared mode.
+    reader: Option<(SharedIndex, SharedFile)>,
     stats: Stats,
+}
+
+/// The file of a shared index (and its staging file), removed when the run ends.
+struct SharedFile(PathBuf);
+
+impl SharedFile {
+    fn new() -> SharedFile {
+        static COUNT: AtomicU64 = AtomicU64::new(0);
+        let dir = Path::new("/dev/shm");
+        let dir = if dir.is_dir() {
+            dir.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        SharedFile(dir.join(format!("np700-fuzz-{}-{n}", std::process::id())))
+    }
+}
+
+impl Drop for SharedFile {
+    fn drop(&mut self) {
+        let mut staging = self.0.clone().into_os_string();
+        staging.push(".new");
+        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(staging);
+    }
 }
 
 /// Decodes `data` and runs it; panics on any violated property.
 pub fn run(data: &[u8]) -> Stats {
-    let ops = decode(data);
-    let mut run = Run::new();
-    for (i, op) in ops.iter().enumerate() {
+    let input = decode(data);
+    let mut run = Run::new(input.shared, input.capacity);
+    let setup_generation = run.registry.index().generation();
+    for (i, op) in input.ops.iter().enumerate() {
         let Some(cmd) = run.command(op) else {
             run.check(&format!("after step {i} ({op:?})"));
             continue;
@@ -378,27 +443,31 @@ pub fn run(data: &[u8]) -> Stats {
         run.execute(&cmd, i);
         run.check(&format!("after step {i} ({cmd:?})"));
     }
-    run.stats.flips = run.registry.index().generation() - 1;
+    run.stats.flips = run.registry.index().generation() - setup_generation;
+    run.stats.shared = input.shared;
     run.stats
 }
 
 impl Run {
-    fn new() -> Run {
+    fn new(shared: bool, tiny: Capacity) -> Run {
         let config = Config {
             binding_quarantine_secs: BINDING_Q,
             number_quarantine_secs: NUMBER_Q,
             default_pair_cap: 200,
         };
-        // A tiny index, so that the registry must grow it (successor, then flip) early.
-        let tiny = Capacity {
-            entries: 4,
-            directory: 2,
-            tenants: 1,
-            pages: 1,
-            extras: 1,
+        let (registry, reader) = if shared {
+            let file = SharedFile::new();
+            let registry = Registry::new_shared(config.clone(), tiny, &file.0)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.0.display()));
+            let reader = SharedIndex::attach(&file.0)
+                .unwrap_or_else(|e| panic!("attach {}: {e}", file.0.display()));
+            (registry, Some((reader, file)))
+        } else {
+            (Registry::new(config.clone(), tiny), None)
         };
         let mut run = Run {
-            registry: Registry::new(config.clone(), tiny),
+            registry,
+            reader,
             state: State::new(config.clone()),
             config,
             now: Timestamp::from_unix_secs(T0),
@@ -475,7 +544,7 @@ impl Run {
                 let mut req = BindRequest {
                     tenant: b.tenant.id(),
                     parties,
-                    expires_at: self.now.plus_secs(u64::from(b.life)),
+                    expires_at: expiry(self.now, b.life),
                     policy: b.policy.policy(),
                     order_id: "order".into(),
                     consent_ref: "consent".into(),
@@ -495,7 +564,7 @@ impl Run {
                         Counterpart::Group(ps.iter().take(10).map(|p| person(*p)).collect())
                     }
                 }),
-                expires_at: up.life.map(|l| self.now.plus_secs(u64::from(l))),
+                expires_at: up.life.map(|l| expiry(self.now, l)),
                 policy: up.policy.as_ref().map(PolicyPick::policy),
             },
             Op::Unbind(t, b) => Command::Unbind {
@@ -642,6 +711,7 @@ impl Run {
                 }
             }
         }
+        self.check_boundaries(context);
         self.check_partial_dialling(context);
         self.check_strings(&numbers, context);
     }
@@ -717,6 +787,14 @@ impl Run {
             "{context}: index vs state for {caller:?} → {x} ({media:?}) at +{}s",
             at.unix_secs() - T0
         );
+        if let Some((reader, _)) = &self.reader {
+            assert_eq!(
+                reader.route_dialed(caller, dialed, media, at),
+                want,
+                "{context}: shared reader vs state for {caller:?} → {x} ({media:?}) at +{}s",
+                at.unix_secs() - T0
+            );
+        }
         let r = match want {
             Decision::Route(r) => r,
             Decision::Announce { reason } => {
@@ -790,6 +868,56 @@ impl Run {
         }
     }
 
+    /// Each binding's and quarantine's own entries at the instants where their answer changes: the
+    /// last second before and the first at expiry, at the end of the expiry's quarantine, at the
+    /// end of a release's quarantine, and at the edges of a time-of-day window. Off-by-one errors
+    /// live there, and the fixed instants above rarely hit them.
+    fn check_boundaries(&mut self, context: &str) {
+        let q = BINDING_Q;
+        let mut probes: Vec<(UsageNumber, Option<SubscriberNumber>, u64)> = Vec::new();
+        for b in self.state.bindings() {
+            let e = b.expires_at.unix_secs();
+            let mut instants = vec![
+                e.saturating_sub(1),
+                e,
+                e.saturating_add(q - 1),
+                e.saturating_add(q),
+            ];
+            if let Some(w) = b.policy.window {
+                for minute in [w.start_minute, w.end_minute] {
+                    let start = next_minute(self.now, minute);
+                    instants.extend([start.saturating_sub(1), start]);
+                }
+            }
+            for (x, p, _) in b.legs() {
+                let caller = match p {
+                    Party::Caller(c) => Some(c),
+                    Party::Anyone => Some(stranger()),
+                };
+                probes.extend(instants.iter().map(|&t| (x, caller, t)));
+            }
+        }
+        for (x, entry) in self.state.usage_entries() {
+            for (p, quarantine) in entry.quarantine.iter() {
+                let caller = match p {
+                    Party::Caller(c) => Some(*c),
+                    Party::Anyone => Some(stranger()),
+                };
+                let until = quarantine.until.unix_secs();
+                probes.extend([(x, caller, until.saturating_sub(1)), (x, caller, until)]);
+            }
+        }
+        let now = self.now.unix_secs();
+        for (x, caller, t) in probes {
+            // Only the future is predicted; the index keeps 32-bit seconds, so it answers for
+            // instants before 2106-02-07 (later expiries read as that instant).
+            if t >= now && t < u64::from(u32::MAX) {
+                let at = Timestamp::from_unix_secs(t);
+                self.check_route(caller, x, Media::Voice, at, context);
+            }
+        }
+    }
+
     /// Management numbers and partial numbers ask for digits exactly when they should.
     fn check_partial_dialling(&self, context: &str) {
         let caller = Some(person(0));
@@ -803,6 +931,10 @@ impl Run {
                 .registry
                 .route_dialed(caller, dialed, Media::Voice, self.now);
             assert_eq!(got, want, "{context}: index vs state for {m}");
+            if let Some((reader, _)) = &self.reader {
+                let shared = reader.route_dialed(caller, dialed, Media::Voice, self.now);
+                assert_eq!(shared, want, "{context}: shared reader vs state for {m}");
+            }
             let expected = match (
                 self.state.pool().is_licensed(m),
                 self.state.pool().holder(m),
@@ -844,9 +976,39 @@ impl Run {
                     let want = self.state.route(caller, &dialed, Media::Voice, self.now);
                     let got = self.registry.route(caller, &dialed, Media::Voice, self.now);
                     assert_eq!(got, want, "{context}: {caller:?} → {dialed:?}");
+                    if let Some((reader, _)) = &self.reader {
+                        let shared = reader.route(caller, &dialed, Media::Voice, self.now);
+                        assert_eq!(shared, want, "{context}: shared {caller:?} → {dialed:?}");
+                    }
                 }
             }
         }
+    }
+}
+
+/// The first instant at or after `now` whose Beijing minute of day is `minute` (`minute` below
+/// 1440; an invalid window never reaches a binding).
+fn next_minute(now: Timestamp, minute: u16) -> u64 {
+    let into_minute = now.unix_secs() % 60;
+    let ahead = (u64::from(minute) + 1440 - u64::from(now.beijing_minute_of_day())) % 1440;
+    match (ahead, into_minute) {
+        (0, 0) => now.unix_secs(),
+        (0, _) => now.unix_secs() - into_minute + 1440 * 60,
+        _ => now.unix_secs() - into_minute + ahead * 60,
+    }
+}
+
+/// An expiry `life` seconds from now (0 is refused: not in the future), or for the top values one
+/// at the edges of the index's 32-bit seconds (it stores later times as 2106-02-07) and the end of
+/// time, which a platform may use for "until released".
+fn expiry(now: Timestamp, life: u8) -> Timestamp {
+    let edge = u64::from(u32::MAX);
+    match life {
+        0..=251 => now.plus_secs(u64::from(life)),
+        252 => Timestamp::from_unix_secs(edge - 1),
+        253 => Timestamp::from_unix_secs(edge),
+        254 => Timestamp::from_unix_secs(edge + 1),
+        _ => Timestamp::MAX,
     }
 }
 
