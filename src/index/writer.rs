@@ -171,6 +171,7 @@ impl IndexWriter {
         quarantine_secs: u64,
         generation: u64,
     ) -> std::io::Result<IndexWriter> {
+        let cap = cap.with_slots();
         let index = match backing {
             Backing::Heap => Index::new_heap(cap, quarantine_secs, generation),
             Backing::Shared(path) => {
