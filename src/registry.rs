@@ -279,11 +279,73 @@ mod tests {
     use crate::number::{DialedNumber, ManagementNumber};
     use crate::pool::{LicensedBlock, NumberChoice};
     use crate::route::Decision;
+    use crate::{Command, Media};
 
     const NOW: Timestamp = Timestamp::from_unix_secs(1_767_225_600);
 
     fn subscriber(n: u64) -> SubscriberNumber {
         SubscriberNumber::from_e164(n).unwrap()
+    }
+
+    /// A capacity with zero slots is the caller's to give (the index grows anyway), but readers
+    /// refuse an index without entry or directory slots as corrupt: the writer must never publish
+    /// one. Before the fix, readers could not attach, and readers of a previous writer kept
+    /// answering from its retired index (found by the `registry_ops` fuzz target).
+    #[test]
+    fn a_shared_index_made_with_zero_capacity_is_one_readers_attach_to_and_follow() {
+        let path = std::env::temp_dir().join(format!("np700-zero-cap-{}", std::process::id()));
+        let first = Registry::new_shared(Config::default(), Capacity::for_bindings(8), &path)
+            .expect("first writer");
+        let reader = SharedIndex::attach(&path).expect("attach to the first writer");
+        let m = ManagementNumber::new(70_010_000_000).unwrap();
+        first
+            .execute(
+                &Command::LicenseBlock(LicensedBlock { first: m, count: 1 }),
+                NOW,
+            )
+            .unwrap();
+        let dialed = DialedNumber::Management(m);
+        let ask = |r: &SharedIndex| r.route_dialed(None, dialed, Media::Voice, NOW);
+        let unassigned = Decision::Reject {
+            reason: crate::route::RejectReason::Unassigned,
+        };
+        assert_eq!(ask(&reader), unassigned);
+        drop(first);
+        for zero in [
+            Capacity {
+                entries: 0,
+                directory: 0,
+                tenants: 0,
+                pages: 0,
+                extras: 0,
+            },
+            Capacity {
+                entries: 0,
+                ..Capacity::for_bindings(8)
+            },
+            Capacity {
+                directory: 0,
+                ..Capacity::for_bindings(8)
+            },
+        ] {
+            // A restarted writer (nothing licensed yet): the reader moves to its index.
+            let writer = Registry::new_shared(Config::default(), zero, &path).expect("writer");
+            let not_ours = Decision::Reject {
+                reason: crate::route::RejectReason::NotOurs,
+            };
+            assert_eq!(ask(&reader), not_ours, "{zero:?}");
+            assert_eq!(reader.generation(), writer.index().generation());
+            SharedIndex::attach(&path).unwrap_or_else(|e| panic!("{zero:?}: {e}"));
+            // And it keeps working: growth from zero is published and followed too.
+            writer
+                .execute(
+                    &Command::LicenseBlock(LicensedBlock { first: m, count: 1 }),
+                    NOW,
+                )
+                .unwrap();
+            assert_eq!(ask(&reader), unassigned, "{zero:?}");
+        }
+        let _ = std::fs::remove_file(&path);
     }
 
     /// Growing happens a slice per write while every answer stays the state's: the successor

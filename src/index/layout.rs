@@ -76,6 +76,17 @@ impl Capacity {
         }
     }
 
+    /// This capacity with at least one entry slot and one directory slot. Readers refuse an index
+    /// without them as corrupt (`Index::from_mapping`), so a writer never creates one: a caller's
+    /// zero becomes one, and the index grows from there as from any small capacity.
+    pub(crate) fn with_slots(self) -> Capacity {
+        Capacity {
+            entries: self.entries.max(1),
+            directory: self.directory.max(1),
+            ..self
+        }
+    }
+
     /// Total words, or `None` if that overflows (a corrupt header).
     pub(crate) fn checked_words(&self) -> Option<usize> {
         HEADER_WORDS

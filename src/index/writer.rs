@@ -195,6 +195,8 @@ impl IndexWriter {
         generation: u64,
     ) -> std::io::Result<IndexWriter> {
         // Entries address the directory in 16 bits: slots past that could never be used.
+        // Readers refuse an index without entry or directory slots.
+        let cap = cap.with_slots();
         let cap = Capacity {
             directory: cap.directory.min(MAX_DIRECTORY),
             ..cap
