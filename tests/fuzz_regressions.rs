@@ -90,4 +90,8 @@ fn registry_ops_corpus_passes_and_reaches_growth_routes_and_quarantine() {
         "no run with a shared mapping"
     );
     assert!(stats.iter().any(|s| !s.shared), "no run on the heap");
+    assert!(
+        stats.iter().any(|s| s.shared && s.restarts > 0),
+        "no writer restart under a shared reader"
+    );
 }

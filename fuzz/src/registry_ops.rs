@@ -4,12 +4,15 @@
 //! a few steps. Each command runs into a pure [`State`] and into a [`Registry`] whose index starts
 //! tiny, so growth (successor filled over writes, then a flip) happens in most inputs. The first
 //! bytes choose where the index lives — in private memory, or in a shared mapping (a file) that a
-//! [`SharedIndex`] reader is attached to, as a switch process would be — and its initial size.
+//! [`SharedIndex`] reader is attached to, as a switch process would be — and its initial size. A
+//! step may also restart the writer: a new one takes over (the same path, in shared mode) and
+//! recovers by running the same commands again.
 //!
 //! After every step:
 //!
 //! - both gave the same result (the same events, or the same error), and the registry's state is
-//!   the pure state; a refused command changed nothing;
+//!   the pure state; a refused command changed nothing; a restarted writer has the same state, and
+//!   the shared reader has moved to the writer's latest index;
 //! - the state replayed from all events so far equals the live state;
 //! - no management number is held by two tenants;
 //! - (X, caller) resolves to at most one live binding, and an exclusive (AXN) binding is alone;
@@ -281,14 +284,21 @@ pub enum Op {
         first: u8,
         count: u8,
     },
+    /// The writer dies and a new one starts, with this initial capacity (as in [`Input`]).
+    RestartWriter {
+        capacity: [u8; 5],
+    },
 }
 
 impl<'a> Arbitrary<'a> for Op {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         Ok(match u.int_in_range(0u8..=24)? {
-            0..=3 => Op::Advance {
+            0..=2 => Op::Advance {
                 secs: u.arbitrary()?,
                 long: u.arbitrary()?,
+            },
+            3 => Op::RestartWriter {
+                capacity: u.arbitrary()?,
             },
             4..=11 => Op::Bind(u.arbitrary()?),
             12..=13 => Op::Update(u.arbitrary()?),
@@ -343,16 +353,7 @@ pub struct Input {
 pub fn decode(data: &[u8]) -> Input {
     let mut u = Unstructured::new(data);
     let shared = bool::arbitrary(&mut u).unwrap_or(false);
-    let [entries, directory, tenants, pages, extras] = <[u8; 5]>::arbitrary(&mut u)
-        .unwrap_or_default()
-        .map(|b| usize::from(b % 8));
-    let capacity = Capacity {
-        entries,
-        directory,
-        tenants,
-        pages,
-        extras,
-    };
+    let capacity = tiny(<[u8; 5]>::arbitrary(&mut u).unwrap_or_default());
     let mut ops = Vec::new();
     while !u.is_empty() && ops.len() < MAX_OPS {
         match Op::arbitrary(&mut u) {
@@ -369,6 +370,19 @@ pub fn decode(data: &[u8]) -> Input {
 
 // ---------------------------------------------------------------------------------------------
 // Running them.
+
+/// A tiny capacity (every part 0..=7, zero included), so growth and flips start from each kind of
+/// shortage.
+fn tiny(bytes: [u8; 5]) -> Capacity {
+    let [entries, directory, tenants, pages, extras] = bytes.map(|b| usize::from(b % 8));
+    Capacity {
+        entries,
+        directory,
+        tenants,
+        pages,
+        extras,
+    }
+}
 
 /// What a run went through, so a replay can check that its inputs reach the interesting paths.
 #[derive(Clone, Copy, Debug, Default)]
@@ -387,13 +401,20 @@ pub struct Stats {
     pub announced: usize,
     /// Times the registry flipped readers to a grown index after the setup (which grows it too).
     pub flips: u64,
+    /// Times the writer was restarted.
+    pub restarts: usize,
 }
 
 struct Run {
     config: Config,
     now: Timestamp,
     state: State,
-    registry: Registry,
+    /// The writer (`None` only while it restarts).
+    registry: Option<Registry>,
+    /// The writer's index generation after the setup or its last restart.
+    generation_base: u64,
+    /// Every command run and when, for a restarted writer to run again.
+    history: Vec<(Command, Timestamp)>,
     log: Vec<Event>,
     /// Bindings that were released or expired: they must never route again.
     ended: BTreeSet<BindingId>,
@@ -434,8 +455,10 @@ impl Drop for SharedFile {
 pub fn run(data: &[u8]) -> Stats {
     let input = decode(data);
     let mut run = Run::new(input.shared, input.capacity);
-    let setup_generation = run.registry.index().generation();
     for (i, op) in input.ops.iter().enumerate() {
+        if let Op::RestartWriter { capacity } = op {
+            run.restart(tiny(*capacity));
+        }
         let Some(cmd) = run.command(op) else {
             run.check(&format!("after step {i} ({op:?})"));
             continue;
@@ -443,7 +466,7 @@ pub fn run(data: &[u8]) -> Stats {
         run.execute(&cmd, i);
         run.check(&format!("after step {i} ({cmd:?})"));
     }
-    run.stats.flips = run.registry.index().generation() - setup_generation;
+    run.stats.flips += run.registry().index().generation() - run.generation_base;
     run.stats.shared = input.shared;
     run.stats
 }
@@ -466,7 +489,9 @@ impl Run {
             (Registry::new(config.clone(), tiny), None)
         };
         let mut run = Run {
-            registry,
+            registry: Some(registry),
+            generation_base: 0,
+            history: Vec::new(),
             reader,
             state: State::new(config.clone()),
             config,
@@ -503,13 +528,44 @@ impl Run {
         }
         assert_eq!(run.stats.refused, 0, "setup refused a command");
         run.stats = Stats::default();
+        run.generation_base = run.registry().index().generation();
         run.check("after setup");
         run
+    }
+
+    fn registry(&self) -> &Registry {
+        self.registry.as_ref().expect("a writer")
+    }
+
+    /// The writer process dies and a new one starts: in shared mode on the same path, where its
+    /// index retires the old one and the reader must move to it. With no journal yet, it recovers
+    /// by running the same commands at the same times, which must rebuild the same state.
+    fn restart(&mut self, capacity: Capacity) {
+        self.stats.restarts += 1;
+        self.stats.flips += self.registry().index().generation() - self.generation_base;
+        self.registry = None; // gone before the new one starts
+        let registry = match &self.reader {
+            Some((_, file)) => Registry::new_shared(self.config.clone(), capacity, &file.0)
+                .unwrap_or_else(|e| panic!("restart on {}: {e}", file.0.display())),
+            None => Registry::new(self.config.clone(), capacity),
+        };
+        for (cmd, at) in &self.history {
+            let _ = registry.execute(cmd, *at);
+        }
+        registry.with_state(|s| {
+            assert!(
+                *s == self.state,
+                "a restarted writer that ran the same commands has another state"
+            );
+        });
+        self.generation_base = registry.index().generation();
+        self.registry = Some(registry);
     }
 
     /// The command for `op` (`None` for a step that only moves time).
     fn command(&mut self, op: &Op) -> Option<Command> {
         Some(match op {
+            Op::RestartWriter { .. } => return None,
             Op::Advance { secs, long } => {
                 let secs = u64::from(*secs) * if *long { 10 } else { 1 };
                 self.now = self.now.plus_secs(secs);
@@ -635,7 +691,8 @@ impl Run {
     fn execute(&mut self, cmd: &Command, step: usize) {
         let before = self.state.clone();
         let from_state = self.state.execute(cmd, self.now);
-        let from_registry = self.registry.execute(cmd, self.now);
+        let from_registry = self.registry().execute(cmd, self.now);
+        self.history.push((cmd.clone(), self.now));
         assert_eq!(
             from_state, from_registry,
             "step {step}: state and registry disagree on {cmd:?}"
@@ -656,7 +713,7 @@ impl Run {
                 );
             }
         }
-        self.registry.with_state(|s| {
+        self.registry().with_state(|s| {
             assert!(
                 *s == self.state,
                 "step {step}: the registry's state differs from the pure state after {cmd:?}"
@@ -714,6 +771,14 @@ impl Run {
         self.check_boundaries(context);
         self.check_partial_dialling(context);
         self.check_strings(&numbers, context);
+        if let Some((reader, _)) = &self.reader {
+            // Having routed, the reader has moved to the writer's latest index (growth, restart).
+            assert_eq!(
+                reader.generation(),
+                self.registry().index().generation(),
+                "{context}: the shared reader is not on the writer's index"
+            );
+        }
     }
 
     /// The fixed universe of usage numbers plus every one the state has entries on (automatic
@@ -780,7 +845,7 @@ impl Run {
     ) {
         let dialed = DialedNumber::Usage(x);
         let want = self.state.route_dialed(caller, dialed, media, at);
-        let got = self.registry.route_dialed(caller, dialed, media, at);
+        let got = self.registry().route_dialed(caller, dialed, media, at);
         assert_eq!(
             got,
             want,
@@ -928,7 +993,7 @@ impl Run {
                 .state
                 .route_dialed(caller, dialed, Media::Voice, self.now);
             let got = self
-                .registry
+                .registry()
                 .route_dialed(caller, dialed, Media::Voice, self.now);
             assert_eq!(got, want, "{context}: index vs state for {m}");
             if let Some((reader, _)) = &self.reader {
@@ -961,7 +1026,7 @@ impl Run {
             len: 7,
         };
         let got = self
-            .registry
+            .registry()
             .route_dialed(caller, partial, Media::Voice, self.now);
         assert_eq!(got, Decision::CollectDigits { needed: 8 }, "{context}");
     }
@@ -974,7 +1039,9 @@ impl Run {
             for dialed in [format!("tel:+86-{x}"), x.management().to_string()] {
                 for caller in callers {
                     let want = self.state.route(caller, &dialed, Media::Voice, self.now);
-                    let got = self.registry.route(caller, &dialed, Media::Voice, self.now);
+                    let got = self
+                        .registry()
+                        .route(caller, &dialed, Media::Voice, self.now);
                     assert_eq!(got, want, "{context}: {caller:?} → {dialed:?}");
                     if let Some((reader, _)) = &self.reader {
                         let shared = reader.route(caller, &dialed, Media::Voice, self.now);
