@@ -607,6 +607,12 @@ typedef struct np700_decision {
     char targets[NP700_MAX_TARGETS][NP700_NUMBER_LEN];
 } np700_decision;
 
+
+
+
+
+
+
 /**
  * Success.
  */
@@ -1106,6 +1112,16 @@ typedef struct np700_decision {
  * over (SIP 503).
  */
 #define NP700_REJECT_UNAVAILABLE 13
+
+
+
+
+
+
+
+
+
+
 
 #ifdef __cplusplus
 extern "C" {
