@@ -17,9 +17,7 @@ use std::path::Path;
 /// huge pages), nothing changes.
 fn prefer_huge_pages(map: &MmapMut) {
     #[cfg(target_os = "linux")]
-    if std::env::var_os("NP700_AB_NO_HUGE").is_none() {
-        let _ = map.advise(memmap2::Advice::HugePage);
-    }
+    let _ = map.advise(memmap2::Advice::HugePage);
     #[cfg(not(target_os = "linux"))]
     let _ = map;
 }
