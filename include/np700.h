@@ -847,6 +847,17 @@ typedef struct np700_decision {
 #define NP700_ERR_TOO_MANY_HANDLES -306
 
 /**
+ * A journal or snapshot file is damaged where acknowledged data was; the registry refuses to
+ * open (the last error names the file and offset).
+ */
+#define NP700_ERR_CORRUPT_JOURNAL -307
+
+/**
+ * The journal failed earlier; no write is acknowledged until the registry is reopened.
+ */
+#define NP700_ERR_JOURNAL_HALTED -308
+
+/**
  * np700 panicked; the panic was caught at the boundary (please report it with the last error).
  */
 #define NP700_ERR_PANIC -901

@@ -98,6 +98,26 @@ pub enum Error {
         /// The operating system's error kind.
         kind: std::io::ErrorKind,
     },
+    /// A journal or snapshot file is damaged where acknowledged data was (not a torn tail):
+    /// the registry refuses to start rather than drop what it had acknowledged.
+    #[error("{file} is damaged at offset {offset}: {why}")]
+    Corrupt {
+        /// The file, relative to the journal directory.
+        file: String,
+        /// Where the damage starts.
+        offset: u64,
+        /// What was found.
+        why: &'static str,
+    },
+    /// The journal failed earlier (to `op`); no write is acknowledged until the registry is
+    /// reopened.
+    #[error("the journal failed to {op} ({kind}); reopen the registry to write again")]
+    Halted {
+        /// What failed.
+        op: &'static str,
+        /// The operating system's error kind.
+        kind: std::io::ErrorKind,
+    },
     /// An update that changes nothing.
     #[error("an update must change the counterpart, the expiry or the policy")]
     EmptyUpdate,

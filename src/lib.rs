@@ -45,6 +45,7 @@ pub mod error;
 pub mod event;
 pub mod ffi;
 pub mod index;
+pub mod journal;
 pub mod number;
 pub mod pool;
 pub mod registry;

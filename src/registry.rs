@@ -21,12 +21,14 @@ use crate::index::layout::Capacity;
 use crate::index::successor::Successor;
 use crate::index::writer::{Backing, BuildError, IndexWriter, Touched};
 use crate::index::{Index, SharedIndex};
+use crate::journal::storage::{DirStorage, Storage};
+use crate::journal::{self, Commit, Durability, Journal, JournalOptions, Recovery};
 use crate::number::SubscriberNumber;
 use crate::route::Decision;
 use crate::state::State;
 use crate::time::Timestamp;
 use arc_swap::ArcSwap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What the writer owns.
@@ -41,6 +43,8 @@ struct Writer {
     generation: u64,
     /// Growths that had to finish (or build) the successor within one write.
     grown_at_once: u64,
+    /// Where events are made durable (`None`: in memory only).
+    journal: Option<Journal>,
 }
 
 /// A thread-safe registry of tenants, numbers and bindings with a lock-free routing index.
@@ -55,14 +59,38 @@ struct Writer {
 pub struct Registry {
     writer: Mutex<Writer>,
     current: ArcSwap<Index>,
+    /// The journal's sync state, waited on outside the writer lock (group commit).
+    durability: Option<Arc<Durability>>,
+}
+
+/// How [`Registry::open`] sets a journaled registry up.
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    /// The index's starting capacity (it grows as needed; recovery makes it big enough).
+    pub capacity: Capacity,
+    /// Publish the index in a shared mapping at this path (see [`Registry::new_shared`]).
+    pub shared_index: Option<PathBuf>,
+    /// The journal's commit and snapshot policy.
+    pub journal: JournalOptions,
+}
+
+impl Default for OpenOptions {
+    /// A heap index for 100,000 bindings, the default journal options.
+    fn default() -> Self {
+        OpenOptions {
+            capacity: Capacity::for_bindings(100_000),
+            shared_index: None,
+            journal: JournalOptions::default(),
+        }
+    }
 }
 
 impl Registry {
     /// An empty registry whose index, in private memory, starts with `capacity` (it grows as
     /// needed).
     pub fn new(config: Config, capacity: Capacity) -> Registry {
-        Registry::with_backing(config, capacity, Backing::Heap, 1)
-            .unwrap_or_else(|_| unreachable!("a heap index needs no I/O"))
+        Registry::from_state(State::new(config), capacity, Backing::Heap, 1, None)
+            .unwrap_or_else(|_| unreachable!("an empty heap index needs no I/O and fits"))
     }
 
     /// An empty registry that publishes its index in a shared mapping at `path` (e.g. a file
@@ -74,31 +102,96 @@ impl Registry {
         capacity: Capacity,
         path: impl AsRef<Path>,
     ) -> std::io::Result<Registry> {
-        let path = path.as_ref().to_path_buf();
-        let previous = SharedIndex::attach_writable(&path).ok();
+        Registry::with_shared(State::new(config), capacity, path.as_ref(), None).map_err(
+            |e| match e {
+                Error::Io { kind, .. } => std::io::Error::from(kind),
+                other => std::io::Error::other(other),
+            },
+        )
+    }
+
+    /// Opens the journaled registry in directory `dir` (created if missing): recovers what the
+    /// journal holds (see [`crate::journal`] for the durability contract) and continues it.
+    ///
+    /// Fails with [`Error::Corrupt`] when acknowledged data is damaged, and with [`Error::Io`]
+    /// when the directory cannot be read or written.
+    pub fn open(
+        dir: impl AsRef<Path>,
+        config: Config,
+        options: OpenOptions,
+    ) -> Result<(Registry, Recovery), Error> {
+        let storage = DirStorage::new(dir).map_err(|e| Error::Io {
+            op: "create the journal directory",
+            kind: e.kind(),
+        })?;
+        Registry::open_storage(Arc::new(storage), config, options)
+    }
+
+    /// [`Registry::open`] on any [`Storage`] (a simulated disk in tests).
+    pub fn open_storage(
+        storage: Arc<dyn Storage>,
+        config: Config,
+        options: OpenOptions,
+    ) -> Result<(Registry, Recovery), Error> {
+        let (state, journal, recovery) = journal::recover(storage, config, options.journal)?;
+        let registry = match &options.shared_index {
+            Some(path) => Registry::with_shared(state, options.capacity, path, Some(journal))?,
+            None => Registry::from_state(state, options.capacity, Backing::Heap, 1, Some(journal))?,
+        };
+        Ok((registry, recovery))
+    }
+
+    /// A registry publishing `state` at `path`, replacing (and retiring) a previous writer's index.
+    fn with_shared(
+        state: State,
+        capacity: Capacity,
+        path: &Path,
+        journal: Option<Journal>,
+    ) -> Result<Registry, Error> {
+        let previous = SharedIndex::attach_writable(path).ok();
         let generation = previous.as_ref().map_or(0, Index::generation) + 1;
-        let registry = Registry::with_backing(config, capacity, Backing::Shared(path), generation)?;
+        let backing = Backing::Shared(path.to_path_buf());
+        let registry = Registry::from_state(state, capacity, backing, generation, journal)?;
         if let Some(previous) = previous {
             previous.retire();
         }
         Ok(registry)
     }
 
-    fn with_backing(
-        config: Config,
+    /// A registry serving `state`, its index built with at least `capacity`.
+    fn from_state(
+        state: State,
         capacity: Capacity,
         backing: Backing,
         generation: u64,
-    ) -> std::io::Result<Registry> {
-        let state = State::new(config);
-        let mut index = IndexWriter::new(
-            &backing,
-            capacity,
-            state.config().binding_quarantine_secs,
-            generation,
-        )?;
-        index.publish(&backing)?;
+        journal: Option<Journal>,
+    ) -> Result<Registry, Error> {
+        let mut cap = capacity;
+        let mut index = loop {
+            match IndexWriter::build(&backing, &state, cap, generation) {
+                Ok(index) => break index,
+                // A recovered state bigger than the capacity asked for: double until it fits
+                // (the directory's limit ends this with `IndexFull`).
+                Err(BuildError::Full)
+                    if cap.entries < usize::MAX / 4 && cap.directory < 1 << 17 =>
+                {
+                    cap = Capacity {
+                        entries: cap.entries * 2,
+                        directory: cap.directory * 2,
+                        tenants: cap.tenants * 2,
+                        pages: cap.pages * 2,
+                        extras: cap.extras * 2,
+                    }
+                }
+                Err(e) => return Err(build_error(e)),
+            }
+        };
+        index.publish(&backing).map_err(|e| Error::Io {
+            op: "publish the shared index",
+            kind: e.kind(),
+        })?;
         let current = ArcSwap::new(Arc::clone(index.index()));
+        let durability = journal.as_ref().map(|j| Arc::clone(j.durability()));
         let writer = Writer {
             state,
             backing,
@@ -107,10 +200,12 @@ impl Registry {
             retired: Vec::new(),
             grown_at_once: 0,
             generation,
+            journal,
         };
         Ok(Registry {
             writer: Mutex::new(writer),
             current,
+            durability,
         })
     }
 
@@ -125,11 +220,17 @@ impl Registry {
     /// Validates and carries out `command` at `now`; returns its events.
     pub fn execute(&self, command: &Command, now: Timestamp) -> Result<Vec<Event>, Error> {
         let mut w = self.lock();
+        if let Some(j) = &w.journal {
+            // Refuse before planning: after a journal failure nothing is acknowledged.
+            j.durability().check()?;
+        }
         let events = w.state.plan(command, now)?;
         if events.is_empty() {
             return Ok(events);
         }
         let touched = Touched::of(&w.state, &events);
+        // Room in the index is checked before the journal is written, so a write the index
+        // cannot take is refused without leaving events behind.
         if w.successor.is_none() && !w.index.has_headroom(&w.state, &touched) {
             let cap = w.index.grown_capacity(&w.state, &touched);
             // If it cannot be started now it is tried again on the next write; the index has
@@ -138,6 +239,16 @@ impl Registry {
         }
         if !w.index.has_room(&w.state, &touched) {
             self.grow(&mut w, &touched)?;
+        }
+        let mut wait_for = None;
+        if let Some(j) = &mut w.journal {
+            let seq = j.append(&events)?;
+            match j.commit() {
+                // Durable before any reader sees it.
+                Commit::PerWrite => j.durability().wait(seq)?,
+                Commit::Group => wait_for = Some(seq),
+                Commit::NotDurable => {}
+            }
         }
         for e in &events {
             w.state.apply(e);
@@ -173,7 +284,35 @@ impl Registry {
             }
         }
         w.retired.retain(|old| Arc::strong_count(old) > 1);
+        let Writer { state, journal, .. } = &mut *w;
+        if let Some(j) = journal.as_mut().filter(|j| j.wants_snapshot()) {
+            j.snapshot(state)?;
+        }
+        drop(w);
+        // Group commit: wait outside the lock, so writers arriving meanwhile share the sync.
+        if let (Some(seq), Some(d)) = (wait_for, &self.durability) {
+            d.wait(seq)?;
+        }
         Ok(events)
+    }
+
+    /// Writes a snapshot of the state to the journal directory and removes the journal
+    /// segments and snapshots it replaces; returns the seq of the last event it holds.
+    /// Writes wait meanwhile (it takes about a second per million bindings).
+    ///
+    /// Fails with [`Error::Io`] if a step fails (the registry then halts, see
+    /// [`crate::journal`]); a registry without a journal has nothing to snapshot
+    /// ([`Error::Io`] with kind `Unsupported`).
+    pub fn snapshot(&self) -> Result<u64, Error> {
+        let mut w = self.lock();
+        let Writer { state, journal, .. } = &mut *w;
+        match journal {
+            Some(j) => j.snapshot(state),
+            None => Err(Error::Io {
+                op: "snapshot a registry without a journal",
+                kind: std::io::ErrorKind::Unsupported,
+            }),
+        }
     }
 
     /// Makes room for a change touching `touched` now: finishes the successor if it has room
@@ -189,13 +328,7 @@ impl Registry {
             None => {
                 let cap = w.index.grown_capacity(&w.state, touched);
                 let next = IndexWriter::build(&w.backing, &w.state, cap, w.generation + 1)
-                    .map_err(|e| match e {
-                        BuildError::Full => Error::IndexFull,
-                        BuildError::Io(kind) => Error::Io {
-                            op: "create the shared index",
-                            kind,
-                        },
-                    })?;
+                    .map_err(build_error)?;
                 // A part that cannot grow (the directory) may leave no room for the change:
                 // refuse it before its events are applied, so the refusal changes nothing.
                 if !next.has_room(&w.state, touched) {
@@ -269,6 +402,16 @@ impl Registry {
     /// The index readers currently use (for statistics).
     pub fn index(&self) -> Arc<Index> {
         self.current.load_full()
+    }
+}
+
+fn build_error(e: BuildError) -> Error {
+    match e {
+        BuildError::Full => Error::IndexFull,
+        BuildError::Io(kind) => Error::Io {
+            op: "create the shared index",
+            kind,
+        },
     }
 }
 

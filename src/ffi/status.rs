@@ -125,6 +125,11 @@ pub const NP700_ERR_INCOMPATIBLE_INDEX: np700_status = -304;
 pub const NP700_ERR_TRUNCATED_INDEX: np700_status = -305;
 /// Too many live handles of this type (see `NP700_MAX_HANDLES`).
 pub const NP700_ERR_TOO_MANY_HANDLES: np700_status = -306;
+/// A journal or snapshot file is damaged where acknowledged data was; the registry refuses to
+/// open (the last error names the file and offset).
+pub const NP700_ERR_CORRUPT_JOURNAL: np700_status = -307;
+/// The journal failed earlier; no write is acknowledged until the registry is reopened.
+pub const NP700_ERR_JOURNAL_HALTED: np700_status = -308;
 
 // -9xx: bugs in np700.
 /// np700 panicked; the panic was caught at the boundary (please report it with the last error).
@@ -257,6 +262,8 @@ pub(crate) fn error_status(e: &Error) -> np700_status {
         Error::UpdateNotApplicable(_) => NP700_ERR_UPDATE_NOT_APPLICABLE,
         Error::IndexFull => NP700_ERR_INDEX_FULL,
         Error::Io { .. } => NP700_ERR_IO,
+        Error::Corrupt { .. } => NP700_ERR_CORRUPT_JOURNAL,
+        Error::Halted { .. } => NP700_ERR_JOURNAL_HALTED,
         Error::EmptyUpdate => NP700_ERR_EMPTY_UPDATE,
         Error::NumberConflict { conflict, .. } => match conflict {
             Conflict::PartyAlreadyBound(_) => NP700_ERR_PARTY_ALREADY_BOUND,
@@ -537,6 +544,14 @@ pub(crate) const STATUSES: &[(np700_status, &std::ffi::CStr)] = &[
     (
         NP700_ERR_TOO_MANY_HANDLES,
         c"NP700_ERR_TOO_MANY_HANDLES: too many live handles",
+    ),
+    (
+        NP700_ERR_CORRUPT_JOURNAL,
+        c"NP700_ERR_CORRUPT_JOURNAL: journal or snapshot damaged",
+    ),
+    (
+        NP700_ERR_JOURNAL_HALTED,
+        c"NP700_ERR_JOURNAL_HALTED: journal failed; reopen to write",
     ),
     (NP700_ERR_PANIC, c"NP700_ERR_PANIC: internal panic caught"),
     (NP700_ERR_INTERNAL, c"NP700_ERR_INTERNAL: internal error"),

@@ -292,7 +292,6 @@ impl<K: BlockKey, V, S> Default for BlockMap<K, V, S> {
 
 impl<K: BlockKey, V, S: Store<V>> BlockMap<K, V, S> {
     /// How many entries.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

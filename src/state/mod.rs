@@ -10,10 +10,12 @@
 mod blocks;
 mod due;
 mod entry_map;
+mod image;
 mod plan;
 mod select;
 
 pub use entry_map::EntryMap;
+pub use image::{ImageError, ImageRef, QuarantinedEntry, StateImage};
 pub use plan::MAX_NOTE_LEN;
 
 use crate::binding::{Binding, BindingId, BindingStatus, EndReason, Party};

@@ -1,0 +1,143 @@
+//! Snapshots: the whole state after event `seq`, in one checksummed file.
+//!
+//! ```text
+//! snapshot := header payload trailer
+//! header   := "NP700SNP" version:u32 0:u32 seq:u64 crc:u32 0:u32     (32 bytes, LE)
+//! payload  := postcard(StateImage)
+//! trailer  := payload_len:u64 payload_crc:u32 "SNPE"                 (16 bytes)
+//! ```
+//!
+//! The payload is streamed to storage in chunks (a snapshot of millions of bindings is never
+//! held twice in memory) and checked whole when read: a snapshot either verifies completely or
+//! is refused.
+
+use super::record::FORMAT_VERSION;
+use super::storage::Storage;
+use crate::config::Config;
+use crate::state::{State, StateImage};
+use std::io;
+
+/// The first bytes of every snapshot.
+pub const SNAPSHOT_MAGIC: [u8; 8] = *b"NP700SNP";
+const TRAILER_MAGIC: [u8; 4] = *b"SNPE";
+const HEADER_LEN: usize = 32;
+const TRAILER_LEN: usize = 16;
+/// Bytes buffered before an append to storage.
+const CHUNK: usize = 1 << 20;
+
+/// Writes the snapshot of `state` (after event `seq`) to the file `name`, which must not be
+/// visible to recovery under a snapshot name yet; returns its size. Does not sync.
+pub fn write(storage: &dyn Storage, name: &str, seq: u64, state: &State) -> io::Result<u64> {
+    let mut h = [0u8; HEADER_LEN];
+    h[..8].copy_from_slice(&SNAPSHOT_MAGIC);
+    h[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    h[16..24].copy_from_slice(&seq.to_le_bytes());
+    let crc = crc32c::crc32c(&h[..24]);
+    h[24..28].copy_from_slice(&crc.to_le_bytes());
+    storage.create(name)?;
+    storage.append(name, &h)?;
+    let mut out = Chunked {
+        storage,
+        name,
+        buf: Vec::with_capacity(CHUNK),
+        crc: 0,
+        len: 0,
+        error: None,
+    };
+    let encoded = postcard::to_io(&state.image(), &mut out).map(drop);
+    if let Some(e) = out.error.take() {
+        return Err(e);
+    }
+    encoded.map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "state does not encode"))?;
+    out.flush_buf()?;
+    let mut t = [0u8; TRAILER_LEN];
+    t[..8].copy_from_slice(&out.len.to_le_bytes());
+    t[8..12].copy_from_slice(&out.crc.to_le_bytes());
+    t[12..].copy_from_slice(&TRAILER_MAGIC);
+    storage.append(name, &t)?;
+    Ok((HEADER_LEN + TRAILER_LEN) as u64 + out.len)
+}
+
+/// Streams bytes to storage in chunks, computing the checksum on the way.
+struct Chunked<'a> {
+    storage: &'a dyn Storage,
+    name: &'a str,
+    buf: Vec<u8>,
+    crc: u32,
+    len: u64,
+    /// The storage's error (postcard reports only that writing failed).
+    error: Option<io::Error>,
+}
+
+impl Chunked<'_> {
+    fn flush_buf(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.storage.append(self.name, &self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+impl io::Write for Chunked<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.crc = crc32c::crc32c_append(self.crc, bytes);
+        self.len += bytes.len() as u64;
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= CHUNK
+            && let Err(e) = self.flush_buf()
+        {
+            let kind = e.kind();
+            self.error = Some(e);
+            return Err(kind.into());
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The seq a snapshot's header names, if the header is intact.
+pub fn header_seq(bytes: &[u8]) -> Result<u64, &'static str> {
+    let h = bytes.get(..HEADER_LEN).ok_or("snapshot header cut short")?;
+    if h[..8] != SNAPSHOT_MAGIC {
+        return Err("not a snapshot (bad magic)");
+    }
+    let crc = u32::from_le_bytes([h[24], h[25], h[26], h[27]]);
+    if crc32c::crc32c(&h[..24]) != crc {
+        return Err("snapshot header checksum mismatch");
+    }
+    if u32::from_le_bytes([h[8], h[9], h[10], h[11]]) != FORMAT_VERSION {
+        return Err("unsupported snapshot format version");
+    }
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&h[16..24]);
+    Ok(u64::from_le_bytes(seq))
+}
+
+/// Reads a snapshot: the seq of the last event it holds and the state.
+pub fn read(bytes: &[u8], config: Config) -> Result<(u64, State), &'static str> {
+    let seq = header_seq(bytes)?;
+    if bytes.len() < HEADER_LEN + TRAILER_LEN {
+        return Err("snapshot cut short");
+    }
+    let (body, t) = bytes.split_at(bytes.len() - TRAILER_LEN);
+    let payload = &body[HEADER_LEN..];
+    if t[12..] != TRAILER_MAGIC {
+        return Err("snapshot trailer missing (cut short?)");
+    }
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&t[..8]);
+    if u64::from_le_bytes(len) != payload.len() as u64 {
+        return Err("snapshot length mismatch");
+    }
+    if crc32c::crc32c(payload) != u32::from_le_bytes([t[8], t[9], t[10], t[11]]) {
+        return Err("snapshot checksum mismatch");
+    }
+    let image: StateImage =
+        postcard::from_bytes(payload).map_err(|_| "snapshot payload does not decode")?;
+    let state = State::from_image(config, image).map_err(|e| e.0)?;
+    Ok((seq, state))
+}
