@@ -172,15 +172,16 @@ impl Registry {
                 Ok(index) => break index,
                 // A recovered state bigger than the capacity asked for: double until it fits
                 // (the directory's limit ends this with `IndexFull`).
+                // (From at least 8 each: a part asked for with 0 would stay 0 and this never end.)
                 Err(BuildError::Full)
                     if cap.entries < usize::MAX / 4 && cap.directory < 1 << 17 =>
                 {
                     cap = Capacity {
-                        entries: cap.entries * 2,
-                        directory: cap.directory * 2,
-                        tenants: cap.tenants * 2,
-                        pages: cap.pages * 2,
-                        extras: cap.extras * 2,
+                        entries: (cap.entries * 2).max(8),
+                        directory: (cap.directory * 2).max(8),
+                        tenants: (cap.tenants * 2).max(8),
+                        pages: (cap.pages * 2).max(8),
+                        extras: (cap.extras * 2).max(8),
                     }
                 }
                 Err(e) => return Err(build_error(e)),
