@@ -141,6 +141,54 @@ impl Registry {
         Ok((registry, recovery))
     }
 
+    /// A registry without a journal serving `state`, its index on the heap or, with `shared`,
+    /// published there: a follower's (see [`crate::journal::follow`]), which changes only by
+    /// [`Registry::apply_events`] and [`Registry::replace_state`].
+    pub(crate) fn replica(
+        state: State,
+        capacity: Capacity,
+        shared: Option<&Path>,
+    ) -> Result<Registry, Error> {
+        match shared {
+            Some(path) => Registry::with_shared(state, capacity, path, None),
+            None => Registry::from_state(state, capacity, Backing::Heap, 1, None),
+        }
+    }
+
+    /// Applies events validated elsewhere (by the writer a follower follows) and publishes
+    /// them, as [`Registry::execute`] does with the events of a command. Events are applied in
+    /// chunks (what one chunk touches is kept in a small sorted set) under one hold of the
+    /// writer lock, so [`Registry::with_state`] sees all of them or none.
+    pub(crate) fn apply_events(&self, events: &[Event]) -> Result<(), Error> {
+        /// Events per chunk: a catch-up of millions is applied in bounded steps.
+        const CHUNK: usize = 64;
+        let mut w = self.lock();
+        for chunk in events.chunks(CHUNK) {
+            let touched = Touched::of(&w.state, chunk);
+            self.make_room(&mut w, &touched)?;
+            self.apply(&mut w, chunk, &touched)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the state (a follower reloading from a snapshot) and flips readers to an index
+    /// built from it; on failure nothing changes.
+    pub(crate) fn replace_state(&self, state: State) -> Result<(), Error> {
+        let mut w = self.lock();
+        // A successor of the old state is of no use, and a shared one's staging file is where
+        // the new index is built.
+        w.successor = None;
+        let cap = w.index.grown_capacity(&state, &Touched::default());
+        let mut next = build_fitting(&w.backing, &state, cap, w.generation + 1)?;
+        next.publish(&w.backing).map_err(|e| Error::Io {
+            op: "publish the shared index",
+            kind: e.kind(),
+        })?;
+        w.state = state;
+        self.switch(&mut w, next);
+        Ok(())
+    }
+
     /// A registry publishing `state` at `path`, replacing (and retiring) a previous writer's index.
     fn with_shared(
         state: State,
@@ -166,27 +214,7 @@ impl Registry {
         generation: u64,
         journal: Option<Journal>,
     ) -> Result<Registry, Error> {
-        let mut cap = capacity;
-        let mut index = loop {
-            match IndexWriter::build(&backing, &state, cap, generation) {
-                Ok(index) => break index,
-                // A recovered state bigger than the capacity asked for: double until it fits
-                // (the directory's limit ends this with `IndexFull`).
-                // (From at least 8 each: a part asked for with 0 would stay 0 and this never end.)
-                Err(BuildError::Full)
-                    if cap.entries < usize::MAX / 4 && cap.directory < 1 << 17 =>
-                {
-                    cap = Capacity {
-                        entries: (cap.entries * 2).max(8),
-                        directory: (cap.directory * 2).max(8),
-                        tenants: (cap.tenants * 2).max(8),
-                        pages: (cap.pages * 2).max(8),
-                        extras: (cap.extras * 2).max(8),
-                    }
-                }
-                Err(e) => return Err(build_error(e)),
-            }
-        };
+        let mut index = build_fitting(&backing, &state, capacity, generation)?;
         index.publish(&backing).map_err(|e| Error::Io {
             op: "publish the shared index",
             kind: e.kind(),
@@ -232,15 +260,7 @@ impl Registry {
         let touched = Touched::of(&w.state, &events);
         // Room in the index is checked before the journal is written, so a write the index
         // cannot take is refused without leaving events behind.
-        if w.successor.is_none() && !w.index.has_headroom(&w.state, &touched) {
-            let cap = w.index.grown_capacity(&w.state, &touched);
-            // If it cannot be started now it is tried again on the next write; the index has
-            // room until `has_room` says otherwise, and then `grow` builds it at once.
-            w.successor = Successor::start(&w.backing, &w.state, cap, w.generation + 1).ok();
-        }
-        if !w.index.has_room(&w.state, &touched) {
-            self.grow(&mut w, &touched)?;
-        }
+        self.make_room(&mut w, &touched)?;
         let mut wait_for = None;
         if let Some(j) = &mut w.journal {
             let seq = j.append(&events)?;
@@ -251,40 +271,7 @@ impl Registry {
                 Commit::NotDurable => {}
             }
         }
-        for e in &events {
-            w.state.apply(e);
-        }
-        let Writer {
-            state,
-            index,
-            successor,
-            ..
-        } = &mut *w;
-        if index.sync(state, &touched).is_err() {
-            // Capacity was checked above; rebuild from the state rather than leave the index
-            // behind it (the successor did not follow this write: drop it).
-            w.successor = None;
-            self.grow(&mut w, &Touched::default())?;
-        } else if let Some(next) = successor {
-            let pace = index.copy_pace(next.copied(), touched.key_count());
-            match next
-                .follow(state, &touched)
-                .and_then(|()| next.step(state, pace))
-            {
-                Ok(true) => {
-                    let next = w.successor.take().map(Successor::into_writer);
-                    if let Some(next) = next {
-                        // The write itself is done; if the successor cannot be published the
-                        // current index keeps serving and a new successor is started later.
-                        let _ = self.flip(&mut w, next);
-                    }
-                }
-                Ok(false) => {}
-                // Too small after all: a bigger one is started on the next write.
-                Err(_) => w.successor = None,
-            }
-        }
-        w.retired.retain(|old| Arc::strong_count(old) > 1);
+        self.apply(&mut w, &events, &touched)?;
         let Writer { state, journal, .. } = &mut *w;
         if let Some(j) = journal.as_mut().filter(|j| j.wants_snapshot()) {
             j.snapshot(state)?;
@@ -295,6 +282,63 @@ impl Registry {
             d.wait(seq)?;
         }
         Ok(events)
+    }
+
+    /// Makes sure the index can take a change touching `touched`: starts a successor when the
+    /// index nears its limits, and grows it at once when the change would not fit.
+    fn make_room(&self, w: &mut Writer, touched: &Touched) -> Result<(), Error> {
+        if w.successor.is_none() && !w.index.has_headroom(&w.state, touched) {
+            let cap = w.index.grown_capacity(&w.state, touched);
+            // If it cannot be started now it is tried again on the next write; the index has
+            // room until `has_room` says otherwise, and then `grow` builds it at once.
+            w.successor = Successor::start(&w.backing, &w.state, cap, w.generation + 1).ok();
+        }
+        if !w.index.has_room(&w.state, touched) {
+            self.grow(w, touched)?;
+        }
+        Ok(())
+    }
+
+    /// Applies `events` (validated, and journaled if need be; `touched` is what they touch, as
+    /// computed before they are applied and made room for by [`Registry::make_room`]) to the
+    /// state, and publishes them to the index readers use (and to its successor, which copies
+    /// a slice more).
+    fn apply(&self, w: &mut Writer, events: &[Event], touched: &Touched) -> Result<(), Error> {
+        for e in events {
+            w.state.apply(e);
+        }
+        let Writer {
+            state,
+            index,
+            successor,
+            ..
+        } = w;
+        if index.sync(state, touched).is_err() {
+            // Capacity was checked above; rebuild from the state rather than leave the index
+            // behind it (the successor did not follow this write: drop it).
+            w.successor = None;
+            self.grow(w, &Touched::default())?;
+        } else if let Some(next) = successor {
+            let pace = index.copy_pace(next.copied(), touched.key_count());
+            match next
+                .follow(state, touched)
+                .and_then(|()| next.step(state, pace))
+            {
+                Ok(true) => {
+                    let next = w.successor.take().map(Successor::into_writer);
+                    if let Some(next) = next {
+                        // The write itself is done; if the successor cannot be published the
+                        // current index keeps serving and a new successor is started later.
+                        let _ = self.flip(w, next);
+                    }
+                }
+                Ok(false) => {}
+                // Too small after all: a bigger one is started on the next write.
+                Err(_) => w.successor = None,
+            }
+        }
+        w.retired.retain(|old| Arc::strong_count(old) > 1);
+        Ok(())
     }
 
     /// Writes a snapshot of the state to the journal directory and removes the journal
@@ -347,13 +391,18 @@ impl Registry {
             op: "publish the shared index",
             kind: e.kind(),
         })?;
+        self.switch(w, next);
+        Ok(())
+    }
+
+    /// Flips readers to `next`, published already.
+    fn switch(&self, w: &mut Writer, next: IndexWriter) {
         w.generation += 1;
         let old = self.current.swap(Arc::clone(next.index()));
         // Readers in other processes see this and attach to the new index.
         old.retire();
         w.retired.push(old);
         w.index = next;
-        Ok(())
     }
 
     /// Makes a binding; returns it as stored.
@@ -403,6 +452,33 @@ impl Registry {
     /// The index readers currently use (for statistics).
     pub fn index(&self) -> Arc<Index> {
         self.current.load_full()
+    }
+}
+
+/// An index holding `state`, built with `capacity` or, for a state bigger than that (a recovered
+/// or reloaded one), doubled until it fits (the directory's limit ends this with `IndexFull`).
+fn build_fitting(
+    backing: &Backing,
+    state: &State,
+    capacity: Capacity,
+    generation: u64,
+) -> Result<IndexWriter, Error> {
+    let mut cap = capacity;
+    loop {
+        match IndexWriter::build(backing, state, cap, generation) {
+            Ok(index) => return Ok(index),
+            // (From at least 8 each: a part asked for with 0 would stay 0 and this never end.)
+            Err(BuildError::Full) if cap.entries < usize::MAX / 4 && cap.directory < 1 << 17 => {
+                cap = Capacity {
+                    entries: (cap.entries * 2).max(8),
+                    directory: (cap.directory * 2).max(8),
+                    tenants: (cap.tenants * 2).max(8),
+                    pages: (cap.pages * 2).max(8),
+                    extras: (cap.extras * 2).max(8),
+                }
+            }
+            Err(e) => return Err(build_error(e)),
+        }
     }
 }
 
