@@ -35,6 +35,7 @@
 //! Recovery loads the newest snapshot and replays the segments after it; writing a snapshot
 //! starts a new segment first, then removes the segments and snapshots it replaces.
 
+pub mod follow;
 pub mod record;
 pub mod sim;
 pub mod snapshot;
