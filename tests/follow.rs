@@ -876,3 +876,46 @@ fn a_follower_in_another_process_follows_the_writer() {
         "the follower process's state differs from the writer's"
     );
 }
+
+/// A segment that does not start where the previous one ends is a gap (reported once seen
+/// again); a next segment whose header never became whole (a writer stopped while creating
+/// it, which its recovery removes) is waited for, and the follower goes back to the previous
+/// one when it disappears.
+#[test]
+fn a_gap_between_segments_is_corrupt_and_a_torn_new_segment_is_waited_for() {
+    let s = Arc::new(SimStorage::new());
+    let mut w = sim_writer(&s, &options(Commit::NotDurable, None), 0);
+    w.provision();
+    for i in 0..5 {
+        w.bind(i, 100);
+    }
+    let f = sim_follower(&s);
+    assert_eq!(f.last_seq(), w.seq);
+    // A torn next segment.
+    let torn = segment_name(w.seq + 1);
+    s.create(&torn).unwrap();
+    s.append(&torn, &[0x4e; 10]).unwrap();
+    for _ in 0..100 {
+        assert_eq!(f.poll().unwrap().applied, 0);
+    }
+    // The writer's recovery removes it and continues the last segment.
+    s.remove(&torn).unwrap();
+    drop(w);
+    let mut w = sim_writer(&s, &options(Commit::NotDurable, None), 8);
+    w.bind(5, 100);
+    catch_up(&f);
+    assert_eq!(state_of(&f), w.state());
+    // A segment starting past where the last one ends.
+    let gap = segment_name(w.seq + 5);
+    s.create(&gap).unwrap();
+    s.append(&gap, &np700::journal::record::segment_header(w.seq + 5))
+        .unwrap();
+    let err = (0..200)
+        .find_map(|_| f.poll().err())
+        .expect("the gap is reported");
+    assert!(
+        matches!(&err, Error::Corrupt { file, .. } if *file == gap),
+        "{err}"
+    );
+    assert_eq!(state_of(&f), w.state());
+}

@@ -120,8 +120,10 @@ fn corrupt(file: &str, offset: u64, why: &'static str) -> Error {
     }
 }
 
-/// How many times one poll lists the directory again after finding it changing under it.
+/// How many times one poll reads again after finding the directory changing under it.
 const ROUNDS: usize = 8;
+/// Idle polls of a segment between listings of the directory (to notice a gap).
+const LIST_EVERY: u64 = 64;
 
 /// Reads a journal directory another process writes: the [`EventSource`] of a [`Follower`] on
 /// the writer's machine, and what a host forwarding events to a transport reads.
@@ -153,6 +155,8 @@ struct Cursor {
     next_seen: bool,
     /// A segment after this one but not starting where it ends, seen that many times in a row.
     gap_seen: u8,
+    /// Reads that brought nothing (the directory is listed every [`LIST_EVERY`]).
+    idle_polls: u64,
 }
 
 impl JournalSource {
@@ -223,6 +227,7 @@ impl JournalSource {
                         seq: base,
                         next_seen: false,
                         gap_seen: 0,
+                        idle_polls: 0,
                     });
                     self.started = true;
                     Ok(true)
@@ -287,58 +292,57 @@ impl JournalSource {
         Ok(Some(skip > 0 || scan.valid_len > 0))
     }
 
-    /// After a read that brought nothing: whether the writer has moved on to a next segment
-    /// (then this one is complete once read again). Reports a gap seen twice as damage.
+    /// After a read that brought nothing: whether the writer has moved on to the next segment
+    /// (then this one is complete once read again). Reports a gap seen three times as damage.
     fn look_for_next(&mut self) -> Result<(), Error> {
         let s = &*self.storage;
         let Some(c) = &mut self.cursor else {
             return Ok(());
         };
-        let l = listing(s).map_err(io_error("list the journal directory"))?;
-        let Some(next) = l.segments.iter().copied().find(|b| *b > c.base) else {
-            c.gap_seen = 0;
+        // The writer starts the next segment (named after the seq this one ends at) only once
+        // everything before it is written and synced: if it exists, this one is complete.
+        // Probing it costs one failed open while nothing happens. (A segment without records
+        // is never followed by another: its name would be its own.)
+        if c.seq > c.base {
+            match s.read_from(&segment_name(c.seq), u64::MAX) {
+                Ok(_) => {
+                    c.next_seen = true;
+                    c.gap_seen = 0;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error("read a journal segment")(e)),
+            }
+        }
+        // Now and then, and while a gap is suspected, list the directory: a later segment that
+        // does not start where this one ends means events are missing.
+        c.idle_polls += 1;
+        if c.gap_seen == 0 && c.idle_polls % LIST_EVERY != 0 {
             return Ok(());
-        };
-        if next < c.seq {
-            return Err(corrupt(
+        }
+        let l = listing(s).map_err(io_error("list the journal directory"))?;
+        match l.segments.iter().copied().find(|b| *b > c.base) {
+            Some(next) if next < c.seq => Err(corrupt(
                 &segment_name(next),
                 0,
                 "journal segments overlap: this one starts before the previous one ends",
-            ));
-        }
-        let name = segment_name(next);
-        let header = match s.read_from(&name, 0) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(io_error("read a journal segment")(e)),
-        };
-        if header.len() < record::SEGMENT_HEADER_LEN {
-            // Being created (or, after a crash, about to be removed by the writer's recovery).
-            return Ok(());
-        }
-        match record::parse_segment_header(&header) {
-            Ok(b) if b == next => {}
-            // A header torn at a crash, which the writer's recovery removes.
-            Err(_) if header.len() == record::SEGMENT_HEADER_LEN => return Ok(()),
-            Ok(_) => return Err(corrupt(&name, 0, "segment header and file name disagree")),
-            Err(why) => return Err(corrupt(&name, 0, why)),
-        }
-        if next == c.seq {
-            c.next_seen = true;
-            c.gap_seen = 0;
-        } else {
-            // This segment may have grown since it was read, or a segment between may have
-            // been missed by a listing racing a rotation: damage only if it persists.
-            c.gap_seen += 1;
-            if c.gap_seen >= 3 {
-                return Err(corrupt(
-                    &name,
-                    0,
-                    "journal gap: events are missing before this segment",
-                ));
+            )),
+            // This segment may have grown since it was read, the next one may have appeared
+            // since the probe, or a listing racing a rotation may have missed a segment
+            // between: damage only if it persists.
+            Some(next) if next > c.seq => {
+                c.gap_seen += 1;
+                if c.gap_seen >= 3 {
+                    let why = "journal gap: events are missing before this segment";
+                    return Err(corrupt(&segment_name(next), 0, why));
+                }
+                Ok(())
+            }
+            _ => {
+                c.gap_seen = 0;
+                Ok(())
             }
         }
-        Ok(())
     }
 }
 
@@ -406,6 +410,7 @@ impl JournalSource {
                             seq: base,
                             next_seen: false,
                             gap_seen: 0,
+                            idle_polls: 0,
                         });
                         continue;
                     }
