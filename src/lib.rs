@@ -15,6 +15,9 @@
 //! - [`State`]: validates commands into events, applies events, and routes.
 //! - [`route`]: route decisions and the reasons a switch maps to SIP statuses.
 //! - [`Registry`]: the thread-safe façade with the lock-free routing [`index`].
+//! - [`journal`]: durability (the journal of events, snapshots, recovery) and replicas
+//!   ([`journal::follow::Follower`]: a read-only copy that follows a writer's journal, or events
+//!   carried by any transport, and routes).
 //! - [`ffi`]: the C ABI (`include/np700.h`).
 //!
 //! ## The shape of a write
