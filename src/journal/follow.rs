@@ -150,8 +150,8 @@ struct Cursor {
     offset: u64,
     /// The seq of the record at `offset`.
     seq: u64,
-    /// The next segment, seen (with a whole header) before the last read of this one: this one
-    /// is complete, everything in it has been read once a read brings nothing new.
+    /// The next segment, seen to exist before the last read of this one: this one is complete,
+    /// everything in it has been read once a read brings nothing new.
     next_seen: bool,
     /// A segment after this one but not starting where it ends, seen that many times in a row.
     gap_seen: u8,
@@ -193,7 +193,8 @@ impl JournalSource {
 
     /// Finds where to read event `next_seq`: the segment holding it, or the newest snapshot
     /// when that is ahead of it and this source is new or the segments it needs are gone.
-    /// Returns whether a cursor was set; `None` when a reload was loaded (locate again).
+    /// Returns whether a cursor was set: `false` when a reload was loaded (locate again) or
+    /// there is nothing to read yet.
     fn locate(&mut self, reload: &mut Option<Reload>) -> Result<bool, Error> {
         let s = &*self.storage;
         let l = listing(s).map_err(io_error("list the journal directory"))?;
