@@ -176,11 +176,11 @@ impl Registry {
                     if cap.entries < usize::MAX / 4 && cap.directory < 1 << 17 =>
                 {
                     cap = Capacity {
-                        entries: cap.entries * 2,
-                        directory: cap.directory * 2,
-                        tenants: cap.tenants * 2,
-                        pages: cap.pages * 2,
-                        extras: cap.extras * 2,
+                        entries: cap.entries.max(1) * 2,
+                        directory: cap.directory.max(1) * 2,
+                        tenants: cap.tenants.max(1) * 2,
+                        pages: cap.pages.max(1) * 2,
+                        extras: cap.extras.max(1) * 2,
                     }
                 }
                 Err(e) => return Err(build_error(e)),
