@@ -102,12 +102,14 @@ impl Registry {
         capacity: Capacity,
         path: impl AsRef<Path>,
     ) -> std::io::Result<Registry> {
-        Registry::with_shared(State::new(config), capacity, path.as_ref(), None).map_err(
-            |e| match e {
-                Error::Io { kind, .. } => std::io::Error::from(kind),
-                other => std::io::Error::other(other),
-            },
-        )
+        let path = path.as_ref();
+        Registry::with_shared(State::new(config), capacity, path, None).map_err(|e| {
+            let kind = match e {
+                Error::Io { kind, .. } => kind,
+                _ => std::io::ErrorKind::Other,
+            };
+            std::io::Error::new(kind, format!("{e} at {}", path.display()))
+        })
     }
 
     /// Opens the journaled registry in directory `dir` (created if missing): recovers what the
