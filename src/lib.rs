@@ -15,6 +15,8 @@
 //! - [`State`]: validates commands into events, applies events, and routes.
 //! - [`route`]: route decisions and the reasons a switch maps to SIP statuses.
 //! - [`Registry`]: the thread-safe façade with the lock-free routing [`index`].
+//! - [`journal`]: durability — the journal of events, snapshots, recovery
+//!   ([`Registry::open`]); its module docs state the durability contract.
 //! - [`ffi`]: the C ABI (`include/np700.h`).
 //!
 //! ## The shape of a write

@@ -15,12 +15,12 @@
 //! 3. A torn or garbage tail after the last synced record is detected, reported
 //!    ([`Recovery::cut`]) and cut; damage before it — a record that a later intact record says
 //!    was durable, a damaged snapshot, a damaged segment that is not the last — is a hard error
-//!    at open ([`Error::Corrupt`](crate::Error::Corrupt): refuse to start, say where), never
+//!    at open ([`Error::Corrupt`]: refuse to start, say where), never
 //!    silently dropped.
 //! 4. Snapshots are written to a temporary file, synced, renamed and the directory synced; older
 //!    segments are removed only after that. A crash at any step leaves a recoverable state.
-//! 5. A failed write or sync is returned as an error ([`Error::Io`](crate::Error::Io)), and the
-//!    registry acknowledges no write after it ([`Error::Halted`](crate::Error::Halted)) until it
+//! 5. A failed write or sync is returned as an error ([`Error::Io`]), and the
+//!    registry acknowledges no write after it ([`Error::Halted`]) until it
 //!    is reopened: no retry-then-acknowledge.
 //!
 //! With [`Commit::Group`], readers ([`Registry::route`](crate::Registry::route)) may see a
