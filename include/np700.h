@@ -16,6 +16,7 @@
  *   np700_registry_register_tenant(), _license_block(), _assign_number(), _bind(), ...
  *   np700_route() from any thread, any time
  *   np700_registry_free()
+ *   Durable: np700_registry_open() instead of _new(); np700_registry_snapshot() now and then.
  *   Reader processes: np700_reader_attach() -> np700_reader_route() -> np700_reader_free().
  *
  * OWNERSHIP
@@ -53,10 +54,29 @@
  *   NP700_VERSION_MAJOR/MINOR/PATCH and NP700_VERSION_NUMBER describe this header;
  *   np700_version() and np700_version_number() the library actually loaded.
  *
+ * DURABILITY
+ *   np700_registry_open(config, dir, ...) opens a journaled registry: it recovers the newest
+ *   snapshot plus the journal after it, cuts a torn tail (reported in np700_recovery) and
+ *   continues. The contract:
+ *   1. A write returns NP700_OK only after its events are in the journal and synced
+ *      (fdatasync; the directory too for new files). NP700_COMMIT_GROUP (the default) lets
+ *      writers arriving during a sync share the next one; each still returns only once a sync
+ *      covering it completed. NP700_COMMIT_NOT_DURABLE acknowledges before syncing: explicit,
+ *      never the default.
+ *   2. After a crash at any point, recovery yields exactly the effect of the first k events for
+ *      some k >= the number acknowledged: no gaps, no reordering, each call all or nothing.
+ *   3. A torn or garbage tail after the last synced record is cut and reported; damage before
+ *      it is NP700_ERR_CORRUPT_JOURNAL at open (the last error names file and offset).
+ *   4. Snapshots (np700_registry_snapshot(), or automatic, see np700_config_set_journal()) are
+ *      written to a temporary file, synced, renamed, the directory synced; only then is the
+ *      journal they replace removed.
+ *   5. After a failed write or sync, that call returns NP700_ERR_IO and every later write
+ *      NP700_ERR_JOURNAL_HALTED until the registry is freed and opened again.
+ *
  * LATER CAPABILITIES
- *   Durability (journal, snapshots, recovery), compliance reporting and records will extend
- *   this ABI in the same style: new functions and new configuration setters, new status codes
- *   appended to the groups above, no change to what exists.
+ *   Replicas, hand-over, compliance reporting and records extend this ABI in the same style:
+ *   new functions and new configuration setters, new status codes appended to the groups
+ *   above, no change to what exists.
  */
 
 
@@ -142,6 +162,11 @@
 #define NP700_NAME_BUF_LEN 129
 
 /**
+ * Room for a journal file name in `np700_recovery` (names are 28 bytes and a NUL).
+ */
+#define NP700_FILE_NAME_LEN 40
+
+/**
  * Room for any number np700 writes and its NUL: a 15-digit usage number, or `+` and up to 15
  * E.164 digits.
  */
@@ -187,6 +212,11 @@ typedef struct np700_registry np700_registry;
  * code. Outputs are written only when the result is `NP700_OK`.
  */
 typedef int32_t np700_status;
+
+/**
+ * When a journaled registry acknowledges a write (`NP700_COMMIT_*`).
+ */
+typedef uint32_t np700_commit;
 
 /**
  * A business scenario a tenant contracted for (`NP700_SCENARIO_*`).
@@ -305,6 +335,40 @@ typedef struct np700_stats {
      */
     uint64_t index_entries;
 } np700_stats;
+
+/**
+ * What `np700_registry_open()` recovered.
+ */
+typedef struct np700_recovery {
+    /**
+     * The seq (event number) of the last event in the snapshot loaded; 0 if none was.
+     */
+    uint64_t snapshot_seq;
+    /**
+     * Events replayed from the journal after the snapshot.
+     */
+    uint64_t replayed;
+    /**
+     * The seq of the last event recovered (0 for an empty journal).
+     */
+    uint64_t last_seq;
+    /**
+     * Bytes of a torn or garbage tail cut from the last journal segment (0: none).
+     */
+    uint64_t cut_bytes;
+    /**
+     * Where the cut is in that segment.
+     */
+    uint64_t cut_offset;
+    /**
+     * The segment cut, NUL-terminated ("" if none).
+     */
+    char cut_file[NP700_FILE_NAME_LEN];
+    /**
+     * Leftover files removed (temporary snapshots, a segment whose creation did not finish).
+     */
+    uint32_t removed_files;
+} np700_recovery;
 
 /**
  * A medium, and as bits a set of media (`NP700_MEDIA_*`).
@@ -868,6 +932,21 @@ typedef struct np700_decision {
 #define NP700_ERR_INTERNAL -902
 
 /**
+ * After a sync covering the write, shared by writers arriving meanwhile (the default).
+ */
+#define NP700_COMMIT_GROUP 0
+
+/**
+ * After a sync of its own, made before readers see the write.
+ */
+#define NP700_COMMIT_PER_WRITE 1
+
+/**
+ * At once, before any sync: NOT durable (an acknowledged write may be lost in a crash).
+ */
+#define NP700_COMMIT_NOT_DURABLE 2
+
+/**
  * Normal service.
  */
 #define NP700_TENANT_ACTIVE 1
@@ -1266,6 +1345,21 @@ np700_status np700_config_set_shared_path(struct np700_config *config,
                                           size_t path_len);
 
 /**
+ * Sets how registries opened from this configuration with `np700_registry_open()` keep their
+ * journal: `commit` is an `NP700_COMMIT_*` value (else `NP700_ERR_BAD_ENUM`);
+ * `snapshot_after_bytes` writes a snapshot, within the write that crosses it, once the current
+ * journal segment holds that many bytes (0: only when `np700_registry_snapshot()` is called).
+ * The defaults are `NP700_COMMIT_GROUP` and 256 MiB. No effect on `np700_registry_new()`.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_set_journal(struct np700_config *config,
+                                      np700_commit commit,
+                                      uint64_t snapshot_after_bytes);
+
+/**
  * Creates a registry from a configuration. On success `*out` is the new handle; free it with
  * `np700_registry_free()`. The configuration is copied: it may be changed or freed afterwards.
  *
@@ -1428,6 +1522,46 @@ np700_status np700_registry_sweep(const struct np700_registry *registry,
  */
 np700_status np700_registry_stats(const struct np700_registry *registry,
                                   struct np700_stats *out);
+
+/**
+ * Opens the journaled registry in directory `dir` (UTF-8, at most `NP700_MAX_PATH_LEN` bytes;
+ * created if missing): recovers everything it acknowledged — the newest snapshot plus the
+ * journal after it —, cuts a torn tail, and continues the journal. On success `*out` is the
+ * handle (free it with `np700_registry_free()`) and, if `recovery` is not NULL, `*recovery`
+ * says what was found.
+ *
+ * From then on every write returns `NP700_OK` only once its events are durable (see the
+ * configuration's `np700_config_set_journal()`), and after a failed write or sync every write
+ * returns `NP700_ERR_JOURNAL_HALTED` until the registry is freed and opened again.
+ *
+ * Errors: `NP700_ERR_CORRUPT_JOURNAL` when data that was acknowledged is damaged (the last
+ * error names the file and offset; nothing is changed on disk), `NP700_ERR_IO` when the
+ * directory cannot be read or written, `NP700_ERR_INDEX_FULL` when the recovered state does
+ * not fit an index.
+ *
+ * # Safety
+ *
+ * `dir` must be NULL or valid for reads of `dir_len` bytes; `out` valid for a write of one
+ * pointer; `recovery` NULL or valid for a write of one `np700_recovery`.
+ */
+np700_status np700_registry_open(const struct np700_config *config,
+                                 const char *dir,
+                                 size_t dir_len,
+                                 struct np700_registry **out,
+                                 struct np700_recovery *recovery);
+
+/**
+ * Writes a snapshot of a journaled registry and removes the journal it replaces; `*seq` (if
+ * not NULL) is the seq of the last event it holds. Writes wait meanwhile (about a second per
+ * million bindings): call it at a quiet moment. `NP700_ERR_IO` if a step fails (the registry
+ * then halts) or the registry has no journal (created by `np700_registry_new()`).
+ *
+ * # Safety
+ *
+ * `seq` must be NULL or valid for a write of one `uint64_t`.
+ */
+np700_status np700_registry_snapshot(const struct np700_registry *registry,
+                                     uint64_t *seq);
 
 /**
  * The default policy: voice and SMS, both directions, any caller, any time, not recorded.

@@ -36,6 +36,8 @@ mod config;
 
 mod registry;
 
+mod journal;
+
 mod binding;
 
 mod route;
@@ -49,6 +51,7 @@ pub use args::{
 pub use binding::*;
 pub use config::*;
 pub use handle::NP700_MAX_HANDLES;
+pub use journal::*;
 pub use reader::*;
 pub use registry::*;
 pub use route::*;

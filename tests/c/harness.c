@@ -1,7 +1,7 @@
 /*
  * The harness: assertion counters, the common fixture, main().
  *
- *   np700_ctest [functional] [matrix] [threads]   run the suites (all by default)
+ *   np700_ctest [functional] [matrix] [threads] [journal]   run the suites (all by default)
  *   np700_ctest --asan-selftest                   a heap overflow: must be caught by ASan
  *   np700_ctest --ubsan-selftest                  a signed overflow: must be caught by UBSan
  *
@@ -9,6 +9,8 @@
  * at run time checks that ASan's runtime poisons a heap redzone.
  */
 #include "harness.h"
+
+#include <dirent.h>
 
 #include <limits.h>
 #include <pthread.h>
@@ -124,6 +126,23 @@ const char *ct_kind_name(np700_decision_kind kind) {
 void ct_temp_path(char *buf, size_t len, const char *tag) {
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(buf, len, "%s/np700-ctest-%ld-%s", dir, (long)getpid(), tag);
+}
+
+/* Removes a journal directory and its files. */
+void ct_remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        struct dirent *e;
+        char path[512];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                unlink(path);
+            }
+        }
+        closedir(d);
+    }
+    rmdir(dir);
 }
 
 np700_bind_request fx_axb(uint32_t tenant, const char *a, const char *x, const char *b) {
@@ -270,6 +289,9 @@ int main(int argc, char **argv) {
     }
     if (wanted(argc, argv, "threads")) {
         run_threads();
+    }
+    if (wanted(argc, argv, "journal")) {
+        run_journal();
     }
     pthread_mutex_lock(&counts_lock);
     printf("%lu passed, %lu failed\n", passed_count, failed_count);

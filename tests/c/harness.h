@@ -151,11 +151,14 @@ void fx_free(struct fx *f);
 np700_bind_request fx_axb(uint32_t tenant, const char *a, const char *x, const char *b);
 /* A path unique to this process for shared index files (`tag` tells them apart). */
 void ct_temp_path(char *buf, size_t len, const char *tag);
+/* Removes a directory and the files in it (a journal directory). */
+void ct_remove_dir(const char *dir);
 
 /* ---- the suites --------------------------------------------------------------------------- */
 
 void run_functional(void);
 void run_matrix(void);
 void run_threads(void);
+void run_journal(void);
 
 #endif /* NP700_CTEST_HARNESS_H */

@@ -141,6 +141,12 @@ static const struct profile P_OPT_TEXT = {
 static const struct profile P_PATH_SET = {
     {NP700_ERR_NULL, UTF8, NA, NA, NA, NA, NA, NA, NA, NA, NP700_ERR_TOO_LONG, NP700_ERR_TOO_LONG},
     NO_REJECTS};
+/* A journal directory (created if missing): required; bad names are I/O errors. Relative
+ * names that would be valid directories are not run (they would litter the working directory). */
+static const struct profile P_DIR = {
+    {NP700_ERR_NULL, UTF8, NA, NP700_ERR_NULL, NP700_ERR_NULL, NA, NA, NP700_ERR_IO,
+     NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_TOO_LONG, NP700_ERR_TOO_LONG},
+    NO_REJECTS};
 /* A path to attach to: anything but an index there is an I/O error. */
 static const struct profile P_PATH_ATTACH = {
     {NP700_ERR_NULL, UTF8, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO,
@@ -323,6 +329,28 @@ static void b_attach(struct fx *f, struct call *c) {
     c->n = strlen(f->path);
 }
 
+/* The journal directory of the matrix's journaled registries. */
+static char journal_dir[128];
+static uint64_t seq_out;
+static np700_recovery recovery_out;
+
+static void b_cfg_journal(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->code = NP700_COMMIT_GROUP;
+    c->value = 0;
+}
+static void b_open(struct fx *f, struct call *c) {
+    c->handle = f->cfg;
+    c->s = journal_dir;
+    c->n = strlen(journal_dir);
+    c->list = &recovery_out;
+}
+static void b_snapshot(struct fx *f, struct call *c) {
+    (void)f;
+    c->handle = M.spare;
+    c->list = &seq_out;
+}
+
 static np700_status i_config_new(const struct call *c) {
     return np700_config_new((np700_config **)c->out);
 }
@@ -343,6 +371,16 @@ static np700_status i_capacity(const struct call *c) {
 }
 static np700_status i_shared_path(const struct call *c) {
     return np700_config_set_shared_path(CFG(c), c->s, c->n);
+}
+static np700_status i_set_journal(const struct call *c) {
+    return np700_config_set_journal(CFG(c), c->code, c->value);
+}
+static np700_status i_open(const struct call *c) {
+    return np700_registry_open((const np700_config *)c->handle, c->s, c->n,
+                               (np700_registry **)c->out, (np700_recovery *)c->list);
+}
+static np700_status i_snapshot(const struct call *c) {
+    return np700_registry_snapshot(REG(c), (uint64_t *)c->list);
 }
 static np700_status i_registry_new(const struct call *c) {
     return np700_registry_new((const np700_config *)c->handle, (np700_registry **)c->out);
@@ -443,6 +481,15 @@ static void setup_spare_reader(struct fx *f) {
     EXPECT_OK(np700_reader_attach(f->path, strlen(f->path), &r));
     M.spare = r;
 }
+static void setup_journaled_registry(struct fx *f) {
+    np700_registry *r = NULL;
+    EXPECT_OK(np700_registry_open(f->cfg, journal_dir, strlen(journal_dir), &r, NULL));
+    M.spare = r;
+}
+static void free_spare_registry(const struct call *c) {
+    (void)c;
+    EXPECT_OK(np700_registry_free((np700_registry *)M.spare));
+}
 static void setup_suspended(struct fx *f) {
     EXPECT_OK(np700_registry_suspend(f->reg, f->ta, f->ba, T0));
 }
@@ -462,6 +509,11 @@ static const struct fn FNS[] = {
     {"np700_config_set_shared_path", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg, i_shared_path, NULL},
     {"np700_registry_new", H_CONFIG, 0, 0, OUT(np700_registry *), 0, NULL, b_cfg, i_registry_new,
      free_out_registry},
+    {"np700_config_set_journal", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg_journal, i_set_journal, NULL},
+    {"np700_registry_open", H_CONFIG, 0, 0, OUT(np700_registry *), 0, NULL, b_open, i_open,
+     free_out_registry},
+    {"np700_registry_snapshot", H_REGISTRY, 0, 0, 0, 0, setup_journaled_registry, b_snapshot,
+     i_snapshot, free_spare_registry},
     {"np700_registry_free", H_REGISTRY, 1, 0, 0, 0, setup_spare_registry, b_spare,
      i_registry_free, NULL},
     {"np700_registry_register_tenant", H_REGISTRY, 0, 1, OUT(uint32_t), 0, NULL, b_register,
@@ -867,6 +919,10 @@ static void m_upd_nothing(struct fx *f, struct call *c, long long unused) {
 }
 #undef UR
 
+static void m_fixture_registry(struct fx *f, struct call *c, long long unused) {
+    (void)unused;
+    c->handle = f->reg;
+}
 static void m_bad_config(struct fx *f, struct call *c, long long which) {
     (void)f;
     c->handle = M.bad_path[which];
@@ -903,6 +959,13 @@ static const struct row ROWS[] = {
     R("np700_config_set_capacity", "SIZE_MAX", m_value, ALL_ONES, NP700_ERR_OUT_OF_RANGE),
     R("np700_registry_new", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
     R("np700_registry_new", "shared path with a NUL byte", m_bad_config, 1, NP700_ERR_IO),
+    R("np700_config_set_journal", "commit 3", m_code, 3, NP700_ERR_BAD_ENUM),
+    R("np700_config_set_journal", "commit UINT32_MAX", m_code, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    R("np700_registry_open", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
+    R("np700_registry_open", "recovery misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_snapshot", "seq misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_snapshot", "a registry without a journal", m_fixture_registry, 0,
+      NP700_ERR_IO),
     /* tenants */
     R("np700_registry_register_tenant", "scenarios NULL with length 1", m_list_null, 1,
       NP700_ERR_NULL),
@@ -1104,6 +1167,7 @@ struct str_row {
 
 static const struct str_row STR_ROWS[] = {
     {"np700_config_set_shared_path", "path", m_str, &P_PATH_SET},
+    {"np700_registry_open", "dir", m_str, &P_DIR},
     {"np700_registry_register_tenant", "name", m_str, &P_TEXT},
     {"np700_registry_record_violation", "note", m_str, &P_OPT_TEXT},
     {"np700_registry_license_block", "first", m_str, &P_NUMBER},
@@ -1427,6 +1491,8 @@ static void make_stale_handles(void) {
     }
     EXPECT_OK(np700_config_set_shared_path(M.bad_path[0], path, strlen(path)));
     EXPECT_OK(np700_config_set_shared_path(M.bad_path[1], STR("np700\0ctest")));
+    ct_temp_path(journal_dir, sizeof journal_dir, "matrix-journal");
+    ct_remove_dir(journal_dir);
 }
 
 void run_matrix(void) {
@@ -1460,6 +1526,7 @@ void run_matrix(void) {
     }
     EXPECT_OK(np700_config_free(M.bad_path[0]));
     EXPECT_OK(np700_config_free(M.bad_path[1]));
+    ct_remove_dir(journal_dir);
     free(big);
     big = NULL;
     printf("bad-input matrix: %lu cases over %d functions\n", cases_total,
