@@ -790,6 +790,9 @@ pub enum Op {
     },
     /// The infallible functions, with arbitrary codes.
     Describe(i32, u32),
+    /// Configurations made until the handle table is full (`NP700_ERR_TOO_MANY_HANDLES`), then
+    /// freed (once a run).
+    FillHandles,
 }
 
 impl<'a> Arbitrary<'a> for Op {
@@ -851,7 +854,15 @@ impl<'a> Arbitrary<'a> for Op {
                 buf_null: u.arbitrary()?,
                 needed: u.arbitrary()?,
             },
-            _ => Op::Describe(u.arbitrary()?, u.arbitrary()?),
+            _ => {
+                let (status, code) = (u.arbitrary()?, u.arbitrary()?);
+                // Rare (it makes a thousand calls): a status argument of i32::MIN.
+                if status == i32::MIN {
+                    Op::FillHandles
+                } else {
+                    Op::Describe(status, code)
+                }
+            }
         })
     }
 }
@@ -1260,6 +1271,8 @@ struct Run {
     arena: Vec<Vec<u8>>,
     strs: Vec<Vec<np700_str>>,
     files: Files,
+    /// The handle table was filled once ([`Op::FillHandles`]).
+    filled: bool,
     context: String,
     stats: Stats,
 }
@@ -1306,6 +1319,7 @@ impl Run {
             arena: Vec::new(),
             strs: Vec::new(),
             files: Files::new(),
+            filled: false,
             context: "start".into(),
             stats: Stats::default(),
         };
@@ -2086,6 +2100,7 @@ impl Run {
                 needed,
             } => self.last_error_call(usize::from(*buf_len) % 600, *buf_null, *needed),
             Op::Describe(status, code) => self.describe(*status, *code),
+            Op::FillHandles => self.fill_handles(),
         }
     }
 
@@ -3268,6 +3283,49 @@ impl Run {
                 "{}: {f}: wrote the buffer on {st}",
                 self.context
             );
+        }
+    }
+
+    /// The table of configuration handles fills up at `NP700_MAX_HANDLES` live ones with its
+    /// documented status, writing nothing, and works again once they are freed.
+    fn fill_handles(&mut self) {
+        if std::mem::replace(&mut self.filled, true) {
+            return;
+        }
+        let live = self.configs.iter().filter(|c| c.live).count();
+        let f = "np700_config_new";
+        let mut made = Vec::new();
+        loop {
+            let mut o = OutBuf::<*mut np700_config>::new(OutPick::Valid);
+            // SAFETY: an output buffer.
+            let st = unsafe { np700_config_new(o.ptr()) };
+            self.status(f, st);
+            self.untouched(f, st, &o);
+            if st != NP700_OK {
+                assert_eq!(st, NP700_ERR_TOO_MANY_HANDLES, "{}: {f}", self.context);
+                break;
+            }
+            let token = o.read(f).addr();
+            self.new_token(f, token);
+            assert!(
+                !made.contains(&token),
+                "{}: {f}: a live handle again",
+                self.context
+            );
+            made.push(token);
+        }
+        assert_eq!(
+            live + made.len(),
+            NP700_MAX_HANDLES,
+            "{}: the table took {} configurations beside {live}",
+            self.context,
+            made.len()
+        );
+        for token in made {
+            // SAFETY: a live handle.
+            let st = unsafe { np700_config_free(std::ptr::without_provenance_mut(token)) };
+            self.status("np700_config_free", st);
+            assert_eq!(st, NP700_OK, "{}: np700_config_free", self.context);
         }
     }
 
