@@ -1273,6 +1273,8 @@ struct Run {
     files: Files,
     /// The handle table was filled once ([`Op::FillHandles`]).
     filled: bool,
+    /// The configurations made to fill it, until they are freed.
+    filling: Vec<usize>,
     context: String,
     stats: Stats,
 }
@@ -1320,6 +1322,7 @@ impl Run {
             strs: Vec::new(),
             files: Files::new(),
             filled: false,
+            filling: Vec::new(),
             context: "start".into(),
             stats: Stats::default(),
         };
@@ -3294,7 +3297,6 @@ impl Run {
         }
         let live = self.configs.iter().filter(|c| c.live).count();
         let f = "np700_config_new";
-        let mut made = Vec::new();
         loop {
             let mut o = OutBuf::<*mut np700_config>::new(OutPick::Valid);
             // SAFETY: an output buffer.
@@ -3308,20 +3310,20 @@ impl Run {
             let token = o.read(f).addr();
             self.new_token(f, token);
             assert!(
-                !made.contains(&token),
+                !self.filling.contains(&token),
                 "{}: {f}: a live handle again",
                 self.context
             );
-            made.push(token);
+            self.filling.push(token);
         }
         assert_eq!(
-            live + made.len(),
+            live + self.filling.len(),
             NP700_MAX_HANDLES,
             "{}: the table took {} configurations beside {live}",
             self.context,
-            made.len()
+            self.filling.len()
         );
-        for token in made {
+        while let Some(token) = self.filling.pop() {
             // SAFETY: a live handle.
             let st = unsafe { np700_config_free(std::ptr::without_provenance_mut(token)) };
             self.status("np700_config_free", st);
@@ -3457,6 +3459,26 @@ impl Run {
                 assert_eq!(st, NP700_OK, "cleanup: np700_config_free");
                 self.configs[i].live = false;
             }
+        }
+    }
+}
+
+/// A run that failed a check still frees its handles, so that the runs after it in the same
+/// process (a replay under `cargo test`) start from an empty handle table.
+impl Drop for Run {
+    fn drop(&mut self) {
+        let configs = self.configs.iter().filter(|c| c.live).map(|c| c.token);
+        for token in configs.chain(self.filling.iter().copied()) {
+            // SAFETY: tokens only.
+            unsafe { np700_config_free(std::ptr::without_provenance_mut(token)) };
+        }
+        for r in self.readers.iter().filter(|r| r.live) {
+            // SAFETY: a token.
+            unsafe { np700_reader_free(std::ptr::without_provenance_mut(r.token)) };
+        }
+        for r in self.registries.iter().filter(|r| r.live) {
+            // SAFETY: a token.
+            unsafe { np700_registry_free(std::ptr::without_provenance_mut(r.token)) };
         }
     }
 }
