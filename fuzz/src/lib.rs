@@ -3,5 +3,6 @@
 //! main crate's `tests/fuzz_regressions.rs` includes the same files, so every input kept under
 //! `regressions/` or `corpus/` is replayed by plain `cargo test`.
 
+pub mod c_abi;
 pub mod number_parse;
 pub mod registry_ops;
