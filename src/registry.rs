@@ -108,7 +108,7 @@ impl Registry {
                 Error::Io { kind, .. } => kind,
                 _ => std::io::ErrorKind::Other,
             };
-            std::io::Error::new(kind, format!("{e} at {}", path.display()))
+            std::io::Error::new(kind, format!("{e} at {path:?}"))
         })
     }
 

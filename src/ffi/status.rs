@@ -303,6 +303,11 @@ impl fmt::Write for LastError {
         let (dst, src) = (self.buf.get_mut(self.len..self.len + take), s.get(..take));
         if let (Some(dst), Some(src)) = (dst, src) {
             dst.copy_from_slice(src.as_bytes());
+            // A NUL inside the message (from a path or text the caller gave) would end the C
+            // string early: show it as a space.
+            for b in dst.iter_mut().filter(|b| **b == 0) {
+                *b = b' ';
+            }
             self.len += take;
         }
         Ok(())
