@@ -729,6 +729,21 @@ typedef struct np700_decision {
 #define NP700_ERR_BUFFER_TOO_SMALL -109
 
 /**
+ * A hand-over does not parse (not JSON, or a field of the wrong type).
+ */
+#define NP700_ERR_HANDOVER_UNREADABLE -110
+
+/**
+ * The document is not an np700 hand-over (its `format` is another).
+ */
+#define NP700_ERR_NOT_A_HANDOVER -111
+
+/**
+ * The hand-over's version is not one this library reads.
+ */
+#define NP700_ERR_HANDOVER_VERSION -112
+
+/**
  * No tenant with this id.
  */
 #define NP700_ERR_UNKNOWN_TENANT -201
@@ -879,6 +894,46 @@ typedef struct np700_decision {
  * Automatic selection: every candidate is in quarantine for these parties.
  */
 #define NP700_ERR_ALL_CANDIDATES_QUARANTINED -243
+
+/**
+ * Import: the hand-over contradicts itself or a rule of the state (the last error says where).
+ */
+#define NP700_ERR_HANDOVER_INCONSISTENT -250
+
+/**
+ * Import: the tenant mapping names a tenant the hand-over does not have.
+ */
+#define NP700_ERR_MAPPING_FROM_UNKNOWN -251
+
+/**
+ * Import: the tenant mapping maps onto a tenant the registry does not have.
+ */
+#define NP700_ERR_MAPPING_TO_UNKNOWN -252
+
+/**
+ * Import: the tenant mapping maps two tenants onto one.
+ */
+#define NP700_ERR_MAPPING_NOT_ONE_TO_ONE -253
+
+/**
+ * Import: a mapped tenant's status differs from the exported one.
+ */
+#define NP700_ERR_TENANT_STATUS_DIFFERS -254
+
+/**
+ * Import: a usage number of the hand-over already carries entries in the registry.
+ */
+#define NP700_ERR_ENTRY_IN_USE -255
+
+/**
+ * Import: a binding id to keep is already issued in the registry.
+ */
+#define NP700_ERR_BINDING_ID_TAKEN -256
+
+/**
+ * Import: the registry has no binding ids left to renumber into.
+ */
+#define NP700_ERR_BINDING_IDS_EXHAUSTED -257
 
 /**
  * The routing index cannot grow to hold the change.

@@ -17,6 +17,9 @@
 //! - [`Registry`]: the thread-safe façade with the lock-free routing [`index`].
 //! - [`journal`]: durability — the journal of events, snapshots, recovery
 //!   ([`Registry::open`]); its module docs state the durability contract.
+//! - [`handover`]: export of a tenant's or the platform's live bindings and quarantines, import
+//!   into another registry with identical routing, and migration of legacy middle-number
+//!   bindings onto 700 numbers.
 //! - [`ffi`]: the C ABI (`include/np700.h`).
 //!
 //! ## The shape of a write
@@ -46,6 +49,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod ffi;
+pub mod handover;
 pub mod index;
 pub mod journal;
 pub mod number;

@@ -11,6 +11,7 @@
 //! | `-9xx` | a bug in np700: a panic caught at the boundary, an internal inconsistency |
 
 use crate::error::{Conflict, Error};
+use crate::handover::ImportError;
 use crate::index::AttachError;
 use crate::number::NumberError;
 use crate::pool::{Exhaustion, InvalidTag, PoolError};
@@ -47,6 +48,12 @@ pub const NP700_ERR_BAD_ENUM: np700_status = -107;
 pub const NP700_ERR_OUT_OF_RANGE: np700_status = -108;
 /// The caller's buffer is too small; the required size is reported.
 pub const NP700_ERR_BUFFER_TOO_SMALL: np700_status = -109;
+/// A hand-over does not parse (not JSON, or a field of the wrong type).
+pub const NP700_ERR_HANDOVER_UNREADABLE: np700_status = -110;
+/// The document is not an np700 hand-over (its `format` is another).
+pub const NP700_ERR_NOT_A_HANDOVER: np700_status = -111;
+/// The hand-over's version is not one this library reads.
+pub const NP700_ERR_HANDOVER_VERSION: np700_status = -112;
 
 // -2xx: refusals by the registry's rules.
 /// No tenant with this id.
@@ -111,6 +118,22 @@ pub const NP700_ERR_TAG_UNMATCHED: np700_status = -241;
 pub const NP700_ERR_ALL_CANDIDATES_CONFLICT: np700_status = -242;
 /// Automatic selection: every candidate is in quarantine for these parties.
 pub const NP700_ERR_ALL_CANDIDATES_QUARANTINED: np700_status = -243;
+/// Import: the hand-over contradicts itself or a rule of the state (the last error says where).
+pub const NP700_ERR_HANDOVER_INCONSISTENT: np700_status = -250;
+/// Import: the tenant mapping names a tenant the hand-over does not have.
+pub const NP700_ERR_MAPPING_FROM_UNKNOWN: np700_status = -251;
+/// Import: the tenant mapping maps onto a tenant the registry does not have.
+pub const NP700_ERR_MAPPING_TO_UNKNOWN: np700_status = -252;
+/// Import: the tenant mapping maps two tenants onto one.
+pub const NP700_ERR_MAPPING_NOT_ONE_TO_ONE: np700_status = -253;
+/// Import: a mapped tenant's status differs from the exported one.
+pub const NP700_ERR_TENANT_STATUS_DIFFERS: np700_status = -254;
+/// Import: a usage number of the hand-over already carries entries in the registry.
+pub const NP700_ERR_ENTRY_IN_USE: np700_status = -255;
+/// Import: a binding id to keep is already issued in the registry.
+pub const NP700_ERR_BINDING_ID_TAKEN: np700_status = -256;
+/// Import: the registry has no binding ids left to renumber into.
+pub const NP700_ERR_BINDING_IDS_EXHAUSTED: np700_status = -257;
 
 // -3xx: resources and I/O.
 /// The routing index cannot grow to hold the change.
@@ -279,6 +302,23 @@ pub(crate) fn error_status(e: &Error) -> np700_status {
             Exhaustion::AllCandidatesQuarantined => NP700_ERR_ALL_CANDIDATES_QUARANTINED,
         },
         Error::NumberInUse { .. } => NP700_ERR_NUMBER_IN_USE,
+        Error::Import(i) => match i {
+            ImportError::Unreadable(_) => NP700_ERR_HANDOVER_UNREADABLE,
+            ImportError::NotAHandover(_) => NP700_ERR_NOT_A_HANDOVER,
+            ImportError::UnsupportedVersion(_) => NP700_ERR_HANDOVER_VERSION,
+            ImportError::Inconsistent { .. } => NP700_ERR_HANDOVER_INCONSISTENT,
+            ImportError::MappingFromUnknown(_) => NP700_ERR_MAPPING_FROM_UNKNOWN,
+            ImportError::MappingToUnknown(_) => NP700_ERR_MAPPING_TO_UNKNOWN,
+            ImportError::MappingNotOneToOne(_) => NP700_ERR_MAPPING_NOT_ONE_TO_ONE,
+            ImportError::TenantStatusDiffers { .. } => NP700_ERR_TENANT_STATUS_DIFFERS,
+            // The same refusals as for an ordinary assignment.
+            ImportError::NotLicensed(_) => NP700_ERR_NOT_LICENSED,
+            ImportError::NumberHeld { .. } => NP700_ERR_HELD_BY_ANOTHER_TENANT,
+            ImportError::NumberInQuarantine { .. } => NP700_ERR_NUMBER_IN_QUARANTINE,
+            ImportError::EntryInUse(_) => NP700_ERR_ENTRY_IN_USE,
+            ImportError::BindingIdTaken(_) => NP700_ERR_BINDING_ID_TAKEN,
+            ImportError::BindingIdsExhausted => NP700_ERR_BINDING_IDS_EXHAUSTED,
+        },
     }
 }
 
@@ -410,6 +450,18 @@ pub(crate) const STATUSES: &[(np700_status, &std::ffi::CStr)] = &[
         c"NP700_ERR_BUFFER_TOO_SMALL: buffer too small",
     ),
     (
+        NP700_ERR_HANDOVER_UNREADABLE,
+        c"NP700_ERR_HANDOVER_UNREADABLE: hand-over does not parse",
+    ),
+    (
+        NP700_ERR_NOT_A_HANDOVER,
+        c"NP700_ERR_NOT_A_HANDOVER: not an np700 hand-over",
+    ),
+    (
+        NP700_ERR_HANDOVER_VERSION,
+        c"NP700_ERR_HANDOVER_VERSION: unsupported hand-over version",
+    ),
+    (
         NP700_ERR_UNKNOWN_TENANT,
         c"NP700_ERR_UNKNOWN_TENANT: unknown tenant",
     ),
@@ -528,6 +580,38 @@ pub(crate) const STATUSES: &[(np700_status, &std::ffi::CStr)] = &[
     (
         NP700_ERR_ALL_CANDIDATES_QUARANTINED,
         c"NP700_ERR_ALL_CANDIDATES_QUARANTINED: every candidate number is in quarantine",
+    ),
+    (
+        NP700_ERR_HANDOVER_INCONSISTENT,
+        c"NP700_ERR_HANDOVER_INCONSISTENT: hand-over inconsistent",
+    ),
+    (
+        NP700_ERR_MAPPING_FROM_UNKNOWN,
+        c"NP700_ERR_MAPPING_FROM_UNKNOWN: mapped tenant not in the hand-over",
+    ),
+    (
+        NP700_ERR_MAPPING_TO_UNKNOWN,
+        c"NP700_ERR_MAPPING_TO_UNKNOWN: mapped onto an unknown tenant",
+    ),
+    (
+        NP700_ERR_MAPPING_NOT_ONE_TO_ONE,
+        c"NP700_ERR_MAPPING_NOT_ONE_TO_ONE: two tenants mapped onto one",
+    ),
+    (
+        NP700_ERR_TENANT_STATUS_DIFFERS,
+        c"NP700_ERR_TENANT_STATUS_DIFFERS: mapped tenant has another status",
+    ),
+    (
+        NP700_ERR_ENTRY_IN_USE,
+        c"NP700_ERR_ENTRY_IN_USE: usage number already carries entries",
+    ),
+    (
+        NP700_ERR_BINDING_ID_TAKEN,
+        c"NP700_ERR_BINDING_ID_TAKEN: binding id already issued",
+    ),
+    (
+        NP700_ERR_BINDING_IDS_EXHAUSTED,
+        c"NP700_ERR_BINDING_IDS_EXHAUSTED: no binding ids left",
     ),
     (
         NP700_ERR_INDEX_FULL,

@@ -12,7 +12,7 @@ use super::layout::{Capacity, EXTRA_NUMBERS, MAX_DIRECTORY, PAGE_WORDS};
 use super::slot::{self, Image, Kind, flag};
 use super::{DirEntry, Index, MANAGEMENT_BASE, USAGE_BASE, entry_hash, mix, reduce, tenant_code};
 use crate::binding::{Binding, Direction, Mode, Party};
-use crate::event::Event;
+use crate::event::{Event, Imported};
 use crate::number::{ManagementNumber, SubscriberNumber, UsageNumber};
 use crate::small::SmallSet;
 use crate::state::State;
@@ -107,6 +107,10 @@ impl Touched {
                     }
                 }
                 Event::QuarantinesPruned { at } => t.extend_keys(state.quarantines_ending_by(*at)),
+                Event::Imported(Imported::EntryQuarantine(q)) => t.insert_key(q.number, q.party),
+                Event::Imported(Imported::NumberQuarantine { number, .. }) => {
+                    t.managements.insert(*number);
+                }
             }
         }
         t
