@@ -1,6 +1,7 @@
 //! Hand-over: a platform's live bindings, quarantines and numbers, exported from one registry and
 //! imported into another so that every call routes as it did (the carrier keeps serving existing
-//! orders when a platform exits the pilot).
+//! orders when a platform exits the pilot); and, in [`legacy`], the migration of legacy
+//! middle-number bindings onto 700 numbers during the transition period.
 //!
 //! # Export
 //!
@@ -102,7 +103,7 @@
 //! | `quarantines[]` | [`QuarantinedEntry`]: usage `number`, `party` (`{"Caller": subscriber}`, or `"Anyone"` after an AXN binding), and `quarantine`: `until`, `binding` (the id of the binding that left it), `reached` (whom the party reached, or `null`), `ended` (`Released` → "service ended", `Expired` → "binding expired") |
 #![forbid(unsafe_code)]
 
-
+pub mod legacy;
 
 use crate::binding::MAX_REFERENCE_LEN;
 use crate::binding::{Binding, BindingId, EndReason, Mode, Parties, Party};
