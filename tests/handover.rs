@@ -136,7 +136,7 @@ fn step(r: &Registry, now: &mut u64, op: &[u8; 12]) {
                 1 => Parties::Axn {
                     a,
                     x,
-                    n: (op[4] % 3 != 0).then_some(b),
+                    n: (!op[4].is_multiple_of(3)).then_some(b),
                 },
                 2 => Parties::Axyb { a, x, y, b },
                 _ => Parties::Gxb {
@@ -150,16 +150,16 @@ fn step(r: &Registry, now: &mut u64, op: &[u8; 12]) {
                     [usize::from(op[10] % 3)],
                 direction: [Direction::Both, Direction::AToBOnly, Direction::BToAOnly]
                     [usize::from(op[10] / 3 % 3)],
-                allowed_callers: if op[2] % 4 == 1 && op[10] / 9 % 3 == 0 {
+                allowed_callers: if op[2] % 4 == 1 && (op[10] / 9).is_multiple_of(3) {
                     vec![sub(op[11]), sub(op[11].wrapping_add(2))]
                 } else {
                     vec![]
                 },
-                window: (op[11] % 5 == 0).then_some(TimeWindow {
+                window: op[11].is_multiple_of(5).then_some(TimeWindow {
                     start_minute: u16::from(op[11]) * 5,
                     end_minute: 1000,
                 }),
-                record: op[10] % 2 == 0,
+                record: op[10].is_multiple_of(2),
             };
             Command::Bind(np700::BindRequest {
                 tenant: t,
@@ -179,19 +179,23 @@ fn step(r: &Registry, now: &mut u64, op: &[u8; 12]) {
             Some((binding, tenant)) => Command::Update {
                 tenant,
                 binding,
-                counterpart: (op[3] % 2 == 0).then(|| {
+                counterpart: op[3].is_multiple_of(2).then(|| {
                     match r.with_state(|s| s.binding(binding).map(|b| b.mode())) {
                         Some(np700::Mode::Axn) => Counterpart::N(Some(sub(op[4]))),
                         _ => Counterpart::B(sub(op[4])),
                     }
                 }),
-                expires_at: (op[3] % 3 == 0).then(|| when.plus_secs(1 + u64::from(op[5]) % 100)),
+                expires_at: op[3]
+                    .is_multiple_of(3)
+                    .then(|| when.plus_secs(1 + u64::from(op[5]) % 100)),
                 policy: None,
             },
             None => return,
         },
         12 => match pick {
-            Some((binding, tenant)) if op[3] % 2 == 0 => Command::Suspend { tenant, binding },
+            Some((binding, tenant)) if op[3].is_multiple_of(2) => {
+                Command::Suspend { tenant, binding }
+            }
             Some((binding, tenant)) => Command::Resume { tenant, binding },
             None => return,
         },

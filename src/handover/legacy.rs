@@ -4,7 +4,7 @@
 //! number such as a 170/171 number, or a 95 short number) exports its live bindings as JSON
 //! lines, one binding per line; [`migrate`] gives each a 700 usage number of the tenant —
 //! from a caller's table, or picked automatically — and makes it through the normal bind path
-//! ([`Command::Bind`](crate::Command::Bind): validated and journaled like any other binding).
+//! ([`Command::Bind`]: validated and journaled like any other binding).
 //! Each line gets its own outcome in a [`LegacyReport`]: the binding made, or why it could not
 //! be ([`LegacyRefusal`]). Lines are independent: a refused line does not stop the others.
 //!
