@@ -729,21 +729,6 @@ typedef struct np700_decision {
 #define NP700_ERR_BUFFER_TOO_SMALL -109
 
 /**
- * A hand-over does not parse (not JSON, or a field of the wrong type).
- */
-#define NP700_ERR_HANDOVER_UNREADABLE -110
-
-/**
- * The document is not an np700 hand-over (its `format` is another).
- */
-#define NP700_ERR_NOT_A_HANDOVER -111
-
-/**
- * The hand-over's version is not one this library reads.
- */
-#define NP700_ERR_HANDOVER_VERSION -112
-
-/**
  * No tenant with this id.
  */
 #define NP700_ERR_UNKNOWN_TENANT -201
@@ -896,44 +881,59 @@ typedef struct np700_decision {
 #define NP700_ERR_ALL_CANDIDATES_QUARANTINED -243
 
 /**
+ * Import: the hand-over does not parse (not JSON, or a field of the wrong type).
+ */
+#define NP700_ERR_HANDOVER_UNREADABLE -250
+
+/**
+ * Import: the document is not an np700 hand-over (its `format` is another).
+ */
+#define NP700_ERR_NOT_A_HANDOVER -251
+
+/**
+ * Import: the hand-over's version is not one this library reads.
+ */
+#define NP700_ERR_HANDOVER_VERSION -252
+
+/**
  * Import: the hand-over contradicts itself or a rule of the state (the last error says where).
  */
-#define NP700_ERR_HANDOVER_INCONSISTENT -250
+#define NP700_ERR_HANDOVER_INCONSISTENT -253
 
 /**
  * Import: the tenant mapping names a tenant the hand-over does not have.
  */
-#define NP700_ERR_MAPPING_FROM_UNKNOWN -251
+#define NP700_ERR_MAPPING_FROM_UNKNOWN -254
 
 /**
  * Import: the tenant mapping maps onto a tenant the registry does not have.
  */
-#define NP700_ERR_MAPPING_TO_UNKNOWN -252
+#define NP700_ERR_MAPPING_TO_UNKNOWN -255
 
 /**
  * Import: the tenant mapping maps two tenants onto one.
  */
-#define NP700_ERR_MAPPING_NOT_ONE_TO_ONE -253
+#define NP700_ERR_MAPPING_NOT_ONE_TO_ONE -256
 
 /**
  * Import: a mapped tenant's status differs from the exported one.
  */
-#define NP700_ERR_TENANT_STATUS_DIFFERS -254
+#define NP700_ERR_TENANT_STATUS_DIFFERS -257
 
 /**
  * Import: a usage number of the hand-over already carries entries in the registry.
  */
-#define NP700_ERR_ENTRY_IN_USE -255
+#define NP700_ERR_ENTRY_IN_USE -258
 
 /**
  * Import: a binding id to keep is already issued in the registry.
  */
-#define NP700_ERR_BINDING_ID_TAKEN -256
+#define NP700_ERR_BINDING_ID_TAKEN -259
 
 /**
  * Import: the registry has no binding ids left to renumber into.
  */
-#define NP700_ERR_BINDING_IDS_EXHAUSTED -257
+#define NP700_ERR_BINDING_IDS_EXHAUSTED -260
 
 /**
  * The routing index cannot grow to hold the change.

@@ -48,12 +48,6 @@ pub const NP700_ERR_BAD_ENUM: np700_status = -107;
 pub const NP700_ERR_OUT_OF_RANGE: np700_status = -108;
 /// The caller's buffer is too small; the required size is reported.
 pub const NP700_ERR_BUFFER_TOO_SMALL: np700_status = -109;
-/// A hand-over does not parse (not JSON, or a field of the wrong type).
-pub const NP700_ERR_HANDOVER_UNREADABLE: np700_status = -110;
-/// The document is not an np700 hand-over (its `format` is another).
-pub const NP700_ERR_NOT_A_HANDOVER: np700_status = -111;
-/// The hand-over's version is not one this library reads.
-pub const NP700_ERR_HANDOVER_VERSION: np700_status = -112;
 
 // -2xx: refusals by the registry's rules.
 /// No tenant with this id.
@@ -118,22 +112,28 @@ pub const NP700_ERR_TAG_UNMATCHED: np700_status = -241;
 pub const NP700_ERR_ALL_CANDIDATES_CONFLICT: np700_status = -242;
 /// Automatic selection: every candidate is in quarantine for these parties.
 pub const NP700_ERR_ALL_CANDIDATES_QUARANTINED: np700_status = -243;
+/// Import: the hand-over does not parse (not JSON, or a field of the wrong type).
+pub const NP700_ERR_HANDOVER_UNREADABLE: np700_status = -250;
+/// Import: the document is not an np700 hand-over (its `format` is another).
+pub const NP700_ERR_NOT_A_HANDOVER: np700_status = -251;
+/// Import: the hand-over's version is not one this library reads.
+pub const NP700_ERR_HANDOVER_VERSION: np700_status = -252;
 /// Import: the hand-over contradicts itself or a rule of the state (the last error says where).
-pub const NP700_ERR_HANDOVER_INCONSISTENT: np700_status = -250;
+pub const NP700_ERR_HANDOVER_INCONSISTENT: np700_status = -253;
 /// Import: the tenant mapping names a tenant the hand-over does not have.
-pub const NP700_ERR_MAPPING_FROM_UNKNOWN: np700_status = -251;
+pub const NP700_ERR_MAPPING_FROM_UNKNOWN: np700_status = -254;
 /// Import: the tenant mapping maps onto a tenant the registry does not have.
-pub const NP700_ERR_MAPPING_TO_UNKNOWN: np700_status = -252;
+pub const NP700_ERR_MAPPING_TO_UNKNOWN: np700_status = -255;
 /// Import: the tenant mapping maps two tenants onto one.
-pub const NP700_ERR_MAPPING_NOT_ONE_TO_ONE: np700_status = -253;
+pub const NP700_ERR_MAPPING_NOT_ONE_TO_ONE: np700_status = -256;
 /// Import: a mapped tenant's status differs from the exported one.
-pub const NP700_ERR_TENANT_STATUS_DIFFERS: np700_status = -254;
+pub const NP700_ERR_TENANT_STATUS_DIFFERS: np700_status = -257;
 /// Import: a usage number of the hand-over already carries entries in the registry.
-pub const NP700_ERR_ENTRY_IN_USE: np700_status = -255;
+pub const NP700_ERR_ENTRY_IN_USE: np700_status = -258;
 /// Import: a binding id to keep is already issued in the registry.
-pub const NP700_ERR_BINDING_ID_TAKEN: np700_status = -256;
+pub const NP700_ERR_BINDING_ID_TAKEN: np700_status = -259;
 /// Import: the registry has no binding ids left to renumber into.
-pub const NP700_ERR_BINDING_IDS_EXHAUSTED: np700_status = -257;
+pub const NP700_ERR_BINDING_IDS_EXHAUSTED: np700_status = -260;
 
 // -3xx: resources and I/O.
 /// The routing index cannot grow to hold the change.
@@ -450,18 +450,6 @@ pub(crate) const STATUSES: &[(np700_status, &std::ffi::CStr)] = &[
         c"NP700_ERR_BUFFER_TOO_SMALL: buffer too small",
     ),
     (
-        NP700_ERR_HANDOVER_UNREADABLE,
-        c"NP700_ERR_HANDOVER_UNREADABLE: hand-over does not parse",
-    ),
-    (
-        NP700_ERR_NOT_A_HANDOVER,
-        c"NP700_ERR_NOT_A_HANDOVER: not an np700 hand-over",
-    ),
-    (
-        NP700_ERR_HANDOVER_VERSION,
-        c"NP700_ERR_HANDOVER_VERSION: unsupported hand-over version",
-    ),
-    (
         NP700_ERR_UNKNOWN_TENANT,
         c"NP700_ERR_UNKNOWN_TENANT: unknown tenant",
     ),
@@ -580,6 +568,18 @@ pub(crate) const STATUSES: &[(np700_status, &std::ffi::CStr)] = &[
     (
         NP700_ERR_ALL_CANDIDATES_QUARANTINED,
         c"NP700_ERR_ALL_CANDIDATES_QUARANTINED: every candidate number is in quarantine",
+    ),
+    (
+        NP700_ERR_HANDOVER_UNREADABLE,
+        c"NP700_ERR_HANDOVER_UNREADABLE: hand-over does not parse",
+    ),
+    (
+        NP700_ERR_NOT_A_HANDOVER,
+        c"NP700_ERR_NOT_A_HANDOVER: not an np700 hand-over",
+    ),
+    (
+        NP700_ERR_HANDOVER_VERSION,
+        c"NP700_ERR_HANDOVER_VERSION: unsupported hand-over version",
     ),
     (
         NP700_ERR_HANDOVER_INCONSISTENT,
@@ -743,6 +743,46 @@ mod tests {
             let code = error_status(&e);
             assert!(STATUSES.iter().any(|(c, _)| *c == code), "{e}");
         }
+        let tenant = crate::TenantId::from_raw(1);
+        let m = crate::ManagementNumber::new(70012340000).unwrap();
+        let imports = [
+            ImportError::Unreadable(String::new()),
+            ImportError::NotAHandover(String::new()),
+            ImportError::UnsupportedVersion(2),
+            ImportError::Inconsistent {
+                section: "bindings",
+                index: 0,
+                why: "x",
+            },
+            ImportError::MappingFromUnknown(tenant),
+            ImportError::MappingToUnknown(tenant),
+            ImportError::MappingNotOneToOne(tenant),
+            ImportError::TenantStatusDiffers {
+                tenant,
+                exported: crate::TenantStatus::Active,
+                current: crate::TenantStatus::Exited,
+            },
+            ImportError::NotLicensed(m),
+            ImportError::NumberHeld {
+                number: m,
+                holder: tenant,
+            },
+            ImportError::NumberInQuarantine {
+                number: m,
+                until: crate::Timestamp::from_unix_secs(0),
+            },
+            ImportError::EntryInUse(m.first_usage()),
+            ImportError::BindingIdTaken(crate::BindingId::from_raw(1)),
+            ImportError::BindingIdsExhausted,
+        ];
+        let mut codes = std::collections::BTreeSet::new();
+        for e in imports {
+            let code = error_status(&Error::Import(e.clone()));
+            assert!(STATUSES.iter().any(|(c, _)| *c == code), "{e}");
+            codes.insert(code);
+        }
+        // One code per refusal (the number refusals are the assignment's own codes).
+        assert_eq!(codes.len(), 14);
     }
 
     #[test]
