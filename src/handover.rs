@@ -129,6 +129,10 @@ pub const VERSION: u32 = 1;
 /// The largest binding id an import accepts (the routing index holds ids in 48 bits).
 pub const MAX_BINDING_ID: u64 = (1 << 48) - 1;
 
+/// The most management numbers the blocks of a hand-over may hold: what the routing index of
+/// one registry can license.
+pub const MAX_MANAGEMENT_NUMBERS: usize = 1 << 15;
+
 /// The most tags one management number may carry in a hand-over.
 pub const MAX_TAGS_PER_NUMBER: usize = 256;
 
@@ -505,10 +509,19 @@ fn check_handover(h: &Handover) -> Result<Checked, ImportError> {
         }
     }
     let mut blocks = NumberPool::default();
+    let mut licensed = 0;
     for (i, b) in h.blocks.iter().enumerate() {
         blocks.check_license(b).map_err(|_| {
             inconsistent("blocks", i, "an invalid block, or one overlapping another")
         })?;
+        licensed += b.count as usize;
+        if licensed > MAX_MANAGEMENT_NUMBERS {
+            return Err(inconsistent(
+                "blocks",
+                i,
+                "more management numbers than a registry holds (32,768)",
+            ));
+        }
         blocks.license(*b);
     }
     let mut held: BTreeMap<ManagementNumber, TenantId> = BTreeMap::new();
@@ -882,9 +895,9 @@ impl ImportReport {
         };
         if request.options.binding_ids == BindingIds::Keep {
             report.bindings = ids.iter().map(|id| (*id, *id)).collect();
-        } else if let Some((old, new)) = pair {
-            let rank = ids.range(..old).count() as u64;
-            let base = new.raw() - rank;
+        } else if let Some(base) =
+            pair.and_then(|(old, new)| new.raw().checked_sub(ids.range(..old).count() as u64))
+        {
             report.bindings = ids
                 .iter()
                 .zip(base..)

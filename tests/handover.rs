@@ -482,7 +482,16 @@ fn the_small_source_imports_and_round_trips() {
             .any(|n| matches!(n.holding, NumberHolding::Quarantined { .. }))
     );
     let dst = registry();
+    // What the planner says it will do is what the report of the executed import says.
+    let request = ImportRequest {
+        handover: h.clone(),
+        options: ImportOptions::default(),
+    };
+    let (_, planned) = dst
+        .with_state(|s| handover::plan_import(s, &request, at(2)))
+        .unwrap();
     let report = import(&dst, h, ImportOptions::default(), at(2)).unwrap();
+    assert_eq!(planned, report);
     assert_eq!(
         (
             report.tenants_registered,
@@ -582,6 +591,22 @@ fn an_inconsistent_handover_is_refused_with_the_item_at_fault() {
         overlap,
         ImportOptions::default(),
         bad("blocks", 1, "an invalid block, or one overlapping another"),
+    );
+
+    let mut huge = h.clone();
+    huge.blocks.push(LicensedBlock {
+        first: ManagementNumber::new(70020000000).unwrap(),
+        count: 40_000,
+    });
+    refused(
+        &dst,
+        huge,
+        ImportOptions::default(),
+        bad(
+            "blocks",
+            1,
+            "more management numbers than a registry holds (32,768)",
+        ),
     );
 
     let mut outside = h.clone();
@@ -891,18 +916,21 @@ fn entries_in_use_and_issued_ids_are_refused() {
         ImportOptions::default(),
         ImportError::BindingIdTaken(first_id),
     );
-    // Renumbered, it goes in.
-    let report = import(
-        &dst,
-        h,
-        ImportOptions {
+    // Renumbered, it goes in, and the report says what the planner said.
+    let request = ImportRequest {
+        handover: h,
+        options: ImportOptions {
             binding_ids: BindingIds::Renumber,
             ..ImportOptions::default()
         },
-        at(2),
-    )
-    .unwrap();
+    };
+    let (_, planned) = dst
+        .with_state(|s| handover::plan_import(s, &request, at(2)))
+        .unwrap();
+    let report = handover::import_into(&dst, request, at(2)).unwrap();
+    assert_eq!(planned, report);
     assert!(report.bindings.values().all(|id| id.raw() >= 4));
+    assert_eq!(report.tenants[&tenant(1)], tenant(2));
 }
 
 #[test]

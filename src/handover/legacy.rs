@@ -34,7 +34,7 @@
 //! | `consent_ref` | yes | the reference of the user's consent (not empty; at most 64 bytes) |
 //! | `external_ref` | no | the platform's reference; absent, it is `legacy:<middle>` |
 //!
-//! Every migrated binding gets [`LegacyOptions::policy`].
+//! Other fields are ignored. Every migrated binding gets [`LegacyOptions::policy`].
 //!
 //! # Mapping onto 700 numbers
 //!
