@@ -1,7 +1,7 @@
 /*
  * The harness: assertion counters, the common fixture, main().
  *
- *   np700_ctest [functional] [matrix] [threads] [journal]   run the suites (all by default)
+ *   np700_ctest [functional] [matrix] [threads] [journal] [handover]   the suites (default: all)
  *   np700_ctest --asan-selftest                   a heap overflow: must be caught by ASan
  *   np700_ctest --ubsan-selftest                  a signed overflow: must be caught by UBSan
  *
@@ -292,6 +292,9 @@ int main(int argc, char **argv) {
     }
     if (wanted(argc, argv, "journal")) {
         run_journal();
+    }
+    if (wanted(argc, argv, "handover")) {
+        run_handover();
     }
     pthread_mutex_lock(&counts_lock);
     printf("%lu passed, %lu failed\n", passed_count, failed_count);

@@ -160,5 +160,6 @@ void run_functional(void);
 void run_matrix(void);
 void run_threads(void);
 void run_journal(void);
+void run_handover(void);
 
 #endif /* NP700_CTEST_HARNESS_H */
