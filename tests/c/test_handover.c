@@ -319,23 +319,6 @@ static void test_tenant_hand_over(void) {
     free(doc);
 }
 
-/* A one-tenant hand-over with a binding of the given id on usage number `m`0001 of `m`. */
-static void literal_doc(char *buf, size_t len, const char *m, unsigned long long id) {
-    snprintf(buf, len,
-             "{\"format\":\"np700-handover\",\"version\":1,\"exported_at\":1767225600,"
-             "\"scope\":\"Platform\",\"tenants\":[{\"id\":1,\"name\":\"Literal\",\"scenarios\":[],"
-             "\"status\":\"Active\",\"pair_cap\":200,\"credit_record\":[],"
-             "\"registered_at\":1767225600}],\"blocks\":[{\"first\":%s,\"count\":1}],"
-             "\"numbers\":[{\"number\":%s,\"holding\":{\"Held\":{\"tenant\":1,\"tags\":[],"
-             "\"since\":1767225600}}}],\"bindings\":[{\"id\":%llu,\"tenant\":1,\"parties\":{"
-             "\"Axb\":{\"a\":8613800000001,\"x\":%s0001,\"b\":8613900000001}},\"policy\":{"
-             "\"media\":{\"voice\":true,\"sms\":true},\"direction\":\"Both\","
-             "\"allowed_callers\":[],\"window\":null,\"record\":false},\"status\":\"Active\","
-             "\"created_at\":1767225600,\"expires_at\":1767312000,\"order_id\":\"\","
-             "\"consent_ref\":\"c\",\"external_ref\":\"\"}],\"quarantines\":[]}",
-             m, m, id, m);
-}
-
 /* Every refusal of an import: its status, the report untouched, the target unchanged. */
 static void test_import_refusals(void) {
     struct fx f;
@@ -383,7 +366,7 @@ static void test_import_refusals(void) {
                   cases[i].what);
     }
     /* Inconsistent: a binding on a number its tenant does not hold. */
-    literal_doc(literal, sizeof literal, "70040000000", 1);
+    ct_literal_handover(literal, sizeof literal, "70040000000", 1, "70040000000", 1);
     CHECK(strstr(literal, "\"Held\":{\"tenant\":1") != NULL);
     memcpy(strstr(literal, "\"Held\":{\"tenant\":1") + 17, "7", 1);
     FILL(untouched);
@@ -442,10 +425,11 @@ static void test_import_refusals(void) {
 
     /* Binding ids run out: a binding kept at 2^48 - 1 leaves nothing to renumber into. */
     to = new_registry(f.cfg);
-    literal_doc(literal, sizeof literal, "70040000000", UINT64_C(281474976710655));
+    ct_literal_handover(literal, sizeof literal, "70040000000", 1, "70040000000",
+                        UINT64_C(281474976710655));
     EXPECT_OK(import_doc(to, literal, NULL, 0, NP700_IMPORT_KEEP_IDS, &rep));
     CHECK_U64(rep.first_binding, UINT64_C(281474976710655));
-    literal_doc(literal, sizeof literal, "70050000000", 1);
+    ct_literal_handover(literal, sizeof literal, "70050000000", 1, "70050000000", 1);
     before = stats(to);
     EXPECT_STATUS(import_doc(to, literal, NULL, 0, NP700_IMPORT_RENUMBER, &untouched),
                   NP700_ERR_BINDING_IDS_EXHAUSTED);
