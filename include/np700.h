@@ -2110,9 +2110,10 @@ np700_status np700_reader_generation(const struct np700_reader *reader,
  *   second call with a buffer of `*needed` bytes succeeds. (If writes may come in between, loop
  *   while the status is `NP700_ERR_BUFFER_TOO_SMALL`.)
  *
- * Exporting reads the whole state under the writer's lock (writes wait meanwhile, routing does
- * not): about a second per million bindings. It changes nothing: a platform that exits usually
- * exports its tenant, has the document imported elsewhere, and then stops binding.
+ * Exporting reads the state under the writer's lock (writes wait meanwhile, in proportion to
+ * the bindings exported; routing does not) and changes nothing: a platform that exits exports
+ * its tenant, has the document imported by whoever keeps serving its bindings, and stops
+ * binding.
  *
  * Errors: `NP700_ERR_NULL` (`buf` NULL with a length, or `needed` misaligned),
  * `NP700_ERR_OUT_OF_RANGE` (`now`), `NP700_ERR_UNKNOWN_TENANT`, `NP700_ERR_BUFFER_TOO_SMALL`.
@@ -2204,8 +2205,9 @@ np700_status np700_registry_import(const struct np700_registry *registry,
  * `NP700_ERR_BAD_NUMBER` (a table entry), `NP700_ERR_BAD_TAG`, `NP700_ERR_BAD_ENUM` (the
  * policy's codes), `NP700_ERR_OUT_OF_RANGE` (`now`), `NP700_ERR_UNKNOWN_TENANT`,
  * `NP700_ERR_BUFFER_TOO_SMALL`. A policy the rules refuse (no media, a bad window) refuses each
- * line instead (`NP700_LEGACY_REFUSED`), as do a suspended or exited tenant and a table target
- * that is not the tenant's.
+ * line instead (`NP700_LEGACY_REFUSED`), as do a suspended or exited tenant, a table target
+ * that is not the tenant's, and — in a journaled registry — a failed journal write (the lines
+ * before it stay migrated; `why` says what failed).
  *
  * # Safety
  *
