@@ -438,6 +438,13 @@ pub(crate) fn recover(
             current = Some((name, scan.valid_len));
         }
     }
+    // Removals must be durable before anything is appended: a torn segment that came back
+    // after a crash would put the records appended meanwhile (and any torn tail of theirs) in a
+    // segment that is not the last, where damage is refused as corruption.
+    if !report.removed.is_empty() {
+        s.sync_dir()
+            .map_err(io_error("sync the journal directory"))?;
+    }
     // Continue the last segment if it ends where recovery did, else start one.
     let (segment, segment_len) = match current {
         Some((name, len)) => {
