@@ -276,3 +276,37 @@ fn a_torn_segment_removed_by_recovery_stays_removed() {
     assert!(rec.cut.is_some(), "{rec:?}");
     assert_eq!(s.contents(&empty), None);
 }
+
+/// A snapshot whose new segment failed to sync (its directory entry not durable either) halts
+/// the registry; a reopen continued that segment, syncing its contents but not its directory
+/// entry, and acknowledged writes into it: a power loss then removed the segment, and the
+/// acknowledged writes with it (found by `tests/crash.rs`).
+#[test]
+fn a_continued_segment_is_in_the_directory_for_good_before_writes_are_acknowledged() {
+    use np700::journal::sim::{Fate, OpKind};
+    let s = Arc::new(SimStorage::new());
+    let o = options(Commit::Group, None);
+    let (r, _) = open(&s, &o);
+    let t = provision(&r);
+    for i in 0..5 {
+        bind(&r, t, i).unwrap();
+    }
+    // Syncs so far: the first segment and its directory entry, then one per write; the next
+    // is the snapshot's new segment.
+    s.fail_nth(OpKind::Sync, 2 + 3 + 5 + 1);
+    assert!(matches!(r.snapshot(), Err(Error::Io { .. })));
+    drop(r);
+    let new_segment = np700::journal::segment_name(3 + 5 + 1);
+    assert!(s.list().unwrap().contains(&new_segment));
+    // Reopened as the failed process left it: the write goes to the new segment.
+    let (r, _) = open(&s, &o);
+    bind(&r, t, 10).unwrap();
+    let acknowledged = state_of(&r);
+    drop(r);
+    // A power loss keeping no directory change since the last directory sync.
+    let (r, _) = open(&Arc::new(s.crash_keeping(|_| Fate::Keep, 0)), &o);
+    assert!(
+        state_of(&r) == acknowledged,
+        "the acknowledged write was lost"
+    );
+}
