@@ -8,7 +8,9 @@
 //!
 //! - `random_crash_and_recover_cycles`: at least 100,000 cycles (`NP700_CRASH_CYCLES`) of
 //!   random histories, power-off points and fates, each life continuing from what the previous
-//!   recovery left;
+//!   recovery left (one in five after a process kill instead of a power loss: the next process
+//!   opens the disk as the last one left it, writes not synced still pending); the lives run on
+//!   every core (at least two threads);
 //! - `every_crash_point_of_short_histories`: every power-off point of fixed short histories, and
 //!   for each every prefix of the directory operations and a set of fates (all kept, all
 //!   dropped, each pending write alone dropped, torn at a few offsets or garbled);
