@@ -10,7 +10,8 @@
 //!   random histories, power-off points and fates, each life continuing from what the previous
 //!   recovery left (one in five after a process kill instead of a power loss: the next process
 //!   opens the disk as the last one left it, writes not synced still pending); the lives run on
-//!   every core (at least two threads);
+//!   every core (at least two threads); a failure names its seed, and `NP700_CRASH_SEED`
+//!   replays that run alone;
 //! - `every_crash_point_of_short_histories`: every power-off point of fixed short histories, and
 //!   for each every prefix of the directory operations and a set of fates (all kept, all
 //!   dropped, each pending write alone dropped, torn at a few offsets or garbled);
@@ -45,8 +46,24 @@ fn cycles_wanted() -> u64 {
         .unwrap_or(100_000)
 }
 
+/// One run of the random test: its options, lives and every choice from `seed`.
+fn run_seed(seed: u64) -> Stats {
+    let mut ch = SplitMix(seed);
+    let options = random_options(&mut ch);
+    let lives = 10 + ch.below(20);
+    run(options.clone(), lives, 4, &mut ch).unwrap_or_else(|e| {
+        panic!("run with seed {seed} (NP700_CRASH_SEED={seed}; {options:?}): {e}")
+    })
+}
+
 #[test]
 fn random_crash_and_recover_cycles() {
+    // A failure names its seed: NP700_CRASH_SEED replays that run alone.
+    if let Ok(seed) = std::env::var("NP700_CRASH_SEED") {
+        let stats = run_seed(seed.parse().expect("NP700_CRASH_SEED: a number"));
+        eprintln!("{stats:?}");
+        return;
+    }
     let wanted = cycles_wanted();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)) as u64;
     let start = Instant::now();
@@ -57,14 +74,7 @@ fn random_crash_and_recover_cycles() {
                     let mut total = Stats::default();
                     let mut runs = 0u64;
                     while total.cycles() < wanted.div_ceil(threads) {
-                        let seed = w << 32 | runs;
-                        let mut ch = SplitMix(seed);
-                        let options = random_options(&mut ch);
-                        let lives = 10 + ch.below(20);
-                        match run(options.clone(), lives, 4, &mut ch) {
-                            Ok(stats) => total += stats,
-                            Err(e) => panic!("run with seed {seed} ({options:?}): {e}"),
-                        }
+                        total += run_seed(w << 32 | runs);
                         runs += 1;
                     }
                     (total, runs)
