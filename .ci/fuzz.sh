@@ -21,6 +21,8 @@ SECS=${NP700_FUZZ_SECS:-60}
 # One line per target: its name, then any libFuzzer options of its own.
 TARGETS=(
   "number_parse"
+  "journal_decode -max_len=4096 -malloc_limit_mb=256"
+  "crash_recover -max_len=1024"
   "registry_ops -max_len=512"
   "c_abi -max_len=2048"
 )

@@ -8,6 +8,14 @@
 
 #[path = "../fuzz/src/c_abi.rs"]
 mod c_abi;
+// Shared with tests/crash.rs, which uses the rest of it.
+#[allow(dead_code)]
+#[path = "../fuzz/src/crash_check.rs"]
+mod crash_check;
+#[path = "../fuzz/src/crash_recover.rs"]
+mod crash_recover;
+#[path = "../fuzz/src/journal_decode.rs"]
+mod journal_decode;
 #[path = "../fuzz/src/number_parse.rs"]
 mod number_parse;
 #[path = "../fuzz/src/registry_ops.rs"]
@@ -52,6 +60,53 @@ fn replay<T>(kind: &str, target: &str, check: impl Fn(&[u8]) -> T) -> Vec<T> {
     }
     assert!(failed.is_empty(), "inputs that fail: {failed:#?}");
     results
+}
+
+/// The checksum `journal_decode` re-verifies records with is CRC-32C (its check value).
+#[test]
+fn journal_decode_checksum_is_crc32c() {
+    assert_eq!(journal_decode::crc32c(b"123456789"), 0xE306_9283);
+    assert_eq!(journal_decode::crc32c(b""), 0);
+}
+
+#[test]
+fn journal_decode_corpus_passes_and_reaches_records_cuts_and_refusals() {
+    let outcomes = replay("corpus", "journal_decode", journal_decode::check);
+    let sum = |f: fn(&journal_decode::Outcome) -> u64| outcomes.iter().map(f).sum::<u64>();
+    // A corpus that no longer reaches these would check little: keep it honest.
+    assert!(sum(|o| o.records as u64) > 0, "no record accepted");
+    assert!(sum(|o| o.stopped as u64) > 0, "no scan stopped at damage");
+    assert!(sum(|o| o.snapshots as u64) > 0, "no snapshot read");
+    assert!(sum(|o| o.recovered as u64) > 0, "no recovery succeeded");
+    assert!(sum(|o| o.replayed) > 0, "no event replayed");
+    assert!(sum(|o| o.cuts as u64) > 0, "no torn tail cut");
+    assert!(
+        sum(|o| o.corrupt as u64) > 0,
+        "no recovery refused as corrupt"
+    );
+}
+
+#[test]
+fn crash_recover_corpus_passes_and_reaches_cuts_snapshots_and_lost_power() {
+    let stats = replay("corpus", "crash_recover", crash_recover::run);
+    let sum = |f: fn(&crash_check::Stats) -> u64| stats.iter().map(f).sum::<u64>();
+    assert!(sum(|s| s.recoveries) > 0, "no recovery");
+    assert!(
+        sum(|s| s.interrupted) > 0,
+        "no recovery cut short by a power loss"
+    );
+    assert!(sum(|s| s.from_snapshot) > 0, "no recovery from a snapshot");
+    assert!(sum(|s| s.cuts) > 0, "no torn tail cut");
+    assert!(sum(|s| s.removals) > 0, "no leftover removed");
+    assert!(
+        sum(|s| s.beyond_acked) > 0,
+        "no unacknowledged write recovered"
+    );
+    assert!(
+        sum(|s| s.io_errors) > 0,
+        "no write failed by the power loss"
+    );
+    assert!(sum(|s| s.routed) > 0, "no call routed after a recovery");
 }
 
 #[test]

@@ -4,5 +4,8 @@
 //! `regressions/` or `corpus/` is replayed by plain `cargo test`.
 
 pub mod c_abi;
+pub mod crash_check;
+pub mod crash_recover;
+pub mod journal_decode;
 pub mod number_parse;
 pub mod registry_ops;

@@ -485,7 +485,15 @@ impl IndexWriter {
 
     fn take_page(&mut self) -> Result<u16, Full> {
         let page = match self.pages_free.pop() {
-            Some(p) => p,
+            Some(p) => {
+                // A page given back holds its former number's expiries: clear it.
+                for sub in (0..PAGE_WORDS as u16 * 2).step_by(2) {
+                    self.index.page_word(p, sub).store(0, Ordering::Relaxed);
+                }
+                p
+            }
+            // A page never handed out is still as the index was created: zero. Not writing it
+            // keeps it out of memory (the index's memory is zeroed lazily) until it is used.
             None if self.pages_next < self.index.capacity().pages
                 && self.pages_next <= u16::MAX as usize =>
             {
@@ -494,9 +502,6 @@ impl IndexWriter {
             }
             None => return Err(Full),
         };
-        for sub in (0..PAGE_WORDS as u16 * 2).step_by(2) {
-            self.index.page_word(page, sub).store(0, Ordering::Relaxed);
-        }
         fence(Ordering::Release);
         Ok(page)
     }

@@ -441,11 +441,18 @@ pub(crate) fn recover(
     // Continue the last segment if it ends where recovery did, else start one.
     let (segment, segment_len) = match current {
         Some((name, len)) => {
-            // What was read may have been only in the page cache (a killed process): make it
-            // durable before later records claim it is.
+            // What was read may have been only in the page cache (a killed process), and so may
+            // the segment's directory entry: make both durable before later records claim they
+            // are. The directory sync also makes the removals above durable: a torn segment
+            // that came back after a crash would put the records appended meanwhile (and any
+            // torn tail of theirs) in a segment that is not the last, where damage is refused
+            // as corruption.
             s.sync(&name).map_err(io_error("sync the journal"))?;
+            s.sync_dir()
+                .map_err(io_error("sync the journal directory"))?;
             (name, len)
         }
+        // A new segment is durable with its directory entry, and the removals above, at once.
         _ => (
             start_segment(s, next).map_err(io_error("start a journal segment"))?,
             record::SEGMENT_HEADER_LEN as u64,
