@@ -184,7 +184,13 @@ impl State {
                     t.credit_record.push(violation.clone());
                 }
             }
-            Event::BlockLicensed { block, .. } => self.pool.license(*block),
+            // A block the rules refuse (forged, or from a broken transport) is not licensed: a
+            // block of billions of numbers would make the index walk them all.
+            Event::BlockLicensed { block, .. } => {
+                if self.pool.check_license(block).is_ok() {
+                    self.pool.license(*block);
+                }
+            }
             Event::NumberAssigned {
                 number,
                 tenant,
