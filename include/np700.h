@@ -16,6 +16,8 @@
  *   np700_registry_register_tenant(), _license_block(), _assign_number(), _bind(), ...
  *   np700_route() from any thread, any time
  *   np700_registry_free()
+ *   Durable: np700_registry_open() instead of _new(); np700_registry_snapshot() now and then.
+ *   Hand-over: np700_registry_export() -> the document -> np700_registry_import() elsewhere.
  *   Reader processes: np700_reader_attach() -> np700_reader_route() -> np700_reader_free().
  *
  * OWNERSHIP
@@ -45,7 +47,9 @@
  *   small buffers); -2xx refusals by the registry's rules (one code per refusal); -3xx
  *   resources and I/O; -9xx bugs in np700 (a panic is caught and reported, never unwinds into
  *   the caller). Codes are append-only and never renumbered. Outputs are written only on
- *   NP700_OK (the one exception, np700_last_error()'s `needed`, is documented there).
+ *   NP700_OK (the one exception: a size asked for with a buffer — `needed` of
+ *   np700_last_error() and np700_registry_export(), `lines_needed` of
+ *   np700_registry_migrate_legacy() — is also written with NP700_ERR_BUFFER_TOO_SMALL).
  *   np700_status_str() names a code; np700_last_error() copies this thread's last message.
  *   When several arguments are bad at once, which one is reported is unspecified.
  *
@@ -53,10 +57,38 @@
  *   NP700_VERSION_MAJOR/MINOR/PATCH and NP700_VERSION_NUMBER describe this header;
  *   np700_version() and np700_version_number() the library actually loaded.
  *
+ * DURABILITY
+ *   np700_registry_open(config, dir, ...) opens a journaled registry: it recovers the newest
+ *   snapshot plus the journal after it, cuts a torn tail (reported in np700_recovery) and
+ *   continues. The contract:
+ *   1. A write returns NP700_OK only after its events are in the journal and synced
+ *      (fdatasync; the directory too for new files). NP700_COMMIT_GROUP (the default) lets
+ *      writers arriving during a sync share the next one; each still returns only once a sync
+ *      covering it completed. NP700_COMMIT_NOT_DURABLE acknowledges before syncing: explicit,
+ *      never the default.
+ *   2. After a crash at any point, recovery yields exactly the effect of the first k events for
+ *      some k >= the number acknowledged: no gaps, no reordering, each call all or nothing.
+ *   3. A torn or garbage tail after the last synced record is cut and reported; damage before
+ *      it is NP700_ERR_CORRUPT_JOURNAL at open (the last error names file and offset).
+ *   4. Snapshots (np700_registry_snapshot(), or automatic, see np700_config_set_journal()) are
+ *      written to a temporary file, synced, renamed, the directory synced; only then is the
+ *      journal they replace removed.
+ *   5. After a failed write or sync, that call returns NP700_ERR_IO and every later write
+ *      NP700_ERR_JOURNAL_HALTED until the registry is freed and opened again.
+ *
+ * HAND-OVER
+ *   A platform that exits the pilot hands its live bindings to whoever keeps serving them:
+ *   np700_registry_export() writes one tenant's (or the whole platform's) tenants, numbers,
+ *   bindings and quarantines as a versioned JSON document into a caller's buffer (ask for the
+ *   size with (NULL, 0), then fill); np700_registry_import() reads it into another registry in
+ *   one all-or-nothing write, after which every call routes as before. During the transition
+ *   period, np700_registry_migrate_legacy() moves legacy middle-number bindings (JSON lines)
+ *   onto 700 numbers, with an outcome per line (NP700_LEGACY_*) in a caller's array.
+ *
  * LATER CAPABILITIES
- *   Durability (journal, snapshots, recovery), compliance reporting and records will extend
- *   this ABI in the same style: new functions and new configuration setters, new status codes
- *   appended to the groups above, no change to what exists.
+ *   Replicas, compliance reporting and records extend this ABI in the same style:
+ *   new functions and new configuration setters, new status codes appended to the groups
+ *   above, no change to what exists.
  */
 
 
@@ -117,6 +149,12 @@
 #define NP700_TIME_NEVER UINT64_MAX
 
 /**
+ * The most entries of a mapping table accepted: an import's tenant mapping, a legacy
+ * migration's table of legacy numbers (larger migrations go in batches).
+ */
+#define NP700_MAX_TABLE_LEN 65536
+
+/**
  * The most live handles of one type (registries, readers or configurations) at a time.
  */
 #define NP700_MAX_HANDLES 1024
@@ -142,6 +180,11 @@
 #define NP700_NAME_BUF_LEN 129
 
 /**
+ * Room for a journal file name in `np700_recovery` (names are 28 bytes and a NUL).
+ */
+#define NP700_FILE_NAME_LEN 40
+
+/**
  * Room for any number np700 writes and its NUL: a 15-digit usage number, or `+` and up to 15
  * E.164 digits.
  */
@@ -151,6 +194,17 @@
  * The most destinations of one route (a GXB group rung in order).
  */
 #define NP700_MAX_TARGETS 8
+
+/**
+ * How many `NP700_LEGACY_*` results there are (the size of `np700_legacy_summary.by_result`).
+ */
+#define NP700_LEGACY_RESULTS 11
+
+/**
+ * Room for the reason of a refused line and its NUL (longer reasons are cut at a character
+ * boundary).
+ */
+#define NP700_LEGACY_WHY_LEN 128
 
 /**
  * A registry configuration (opaque).
@@ -187,6 +241,11 @@ typedef struct np700_registry np700_registry;
  * code. Outputs are written only when the result is `NP700_OK`.
  */
 typedef int32_t np700_status;
+
+/**
+ * When a journaled registry acknowledges a write (`NP700_COMMIT_*`).
+ */
+typedef uint32_t np700_commit;
 
 /**
  * A business scenario a tenant contracted for (`NP700_SCENARIO_*`).
@@ -305,6 +364,40 @@ typedef struct np700_stats {
      */
     uint64_t index_entries;
 } np700_stats;
+
+/**
+ * What `np700_registry_open()` recovered.
+ */
+typedef struct np700_recovery {
+    /**
+     * The seq (event number) of the last event in the snapshot loaded; 0 if none was.
+     */
+    uint64_t snapshot_seq;
+    /**
+     * Events replayed from the journal after the snapshot.
+     */
+    uint64_t replayed;
+    /**
+     * The seq of the last event recovered (0 for an empty journal).
+     */
+    uint64_t last_seq;
+    /**
+     * Bytes of a torn or garbage tail cut from the last journal segment (0: none).
+     */
+    uint64_t cut_bytes;
+    /**
+     * Where the cut is in that segment.
+     */
+    uint64_t cut_offset;
+    /**
+     * The segment cut, NUL-terminated ("" if none).
+     */
+    char cut_file[NP700_FILE_NAME_LEN];
+    /**
+     * Leftover files removed (temporary snapshots, a segment whose creation did not finish).
+     */
+    uint32_t removed_files;
+} np700_recovery;
 
 /**
  * A medium, and as bits a set of media (`NP700_MEDIA_*`).
@@ -607,6 +700,182 @@ typedef struct np700_decision {
     char targets[NP700_MAX_TARGETS][NP700_NUMBER_LEN];
 } np700_decision;
 
+/**
+ * One entry of an import's tenant mapping: a tenant of the hand-over and the tenant of the
+ * registry it becomes.
+ */
+typedef struct np700_tenant_mapping {
+    /**
+     * The tenant's id in the hand-over (the exporter's id).
+     */
+    uint32_t exported;
+    /**
+     * A tenant the registry already has, with the same status.
+     */
+    uint32_t target;
+} np700_tenant_mapping;
+
+/**
+ * How an import numbers the bindings it installs (`NP700_IMPORT_*`).
+ */
+typedef uint32_t np700_import_ids;
+
+/**
+ * What `np700_registry_import()` did.
+ */
+typedef struct np700_import_report {
+    /**
+     * Tenants in the hand-over.
+     */
+    uint64_t tenants;
+    /**
+     * Of them, mapped onto tenants the registry had (the entries of `tenant_map`).
+     */
+    uint64_t tenants_mapped;
+    /**
+     * Of them, registered anew: with consecutive ids from `first_tenant`, in the order of the
+     * hand-over's `tenants` list (increasing exported id in what np700 exports).
+     */
+    uint64_t tenants_registered;
+    /**
+     * Licensed blocks added (an exported block overlapping none of the registry's).
+     */
+    uint64_t blocks_licensed;
+    /**
+     * Management numbers assigned, or put in quarantine after their tenant.
+     */
+    uint64_t numbers;
+    /**
+     * Bindings installed.
+     */
+    uint64_t bindings;
+    /**
+     * Route-entry quarantines installed ("service ended" for former parties).
+     */
+    uint64_t quarantines;
+    /**
+     * Binding ids the hand-over uses: its live bindings' and those its quarantines name.
+     */
+    uint64_t binding_ids;
+    /**
+     * The id the smallest of those has in the registry (0 if none). With
+     * `NP700_IMPORT_KEEP_IDS` every id is unchanged; with `NP700_IMPORT_RENUMBER` they have
+     * consecutive ids from this one, in increasing order of the exported ids.
+     */
+    uint64_t first_binding;
+    /**
+     * The id of the first tenant registered (0 if none).
+     */
+    uint32_t first_tenant;
+} np700_import_report;
+
+/**
+ * An entry of a migration's table: a legacy middle number and where its bindings go.
+ */
+typedef struct np700_legacy_mapping {
+    /**
+     * The legacy middle number: 11 digits `1[3-9]…` (a `+86`, `0086` or `86` prefix, spaces
+     * and `-` allowed) or a 95 number of 5 to 8 digits.
+     */
+    struct np700_str legacy;
+    /**
+     * A 15-digit usage number (that one), an 11-digit management number (the first of its
+     * usage numbers, in order, that takes the binding — so one legacy number's bindings gather
+     * on the fewest 700 numbers), or empty for automatic selection among the tenant's numbers.
+     */
+    struct np700_str target;
+} np700_legacy_mapping;
+
+/**
+ * How to migrate legacy bindings. Zero it for the defaults: automatic selection for every
+ * legacy number, no tag, the default policy.
+ */
+typedef struct np700_legacy_options {
+    /**
+     * Legacy numbers with a target of their own (at most `NP700_MAX_TABLE_LEN`; a number
+     * listed twice takes its last entry). `(NULL, 0)` for none.
+     */
+    const struct np700_legacy_mapping *table;
+    /**
+     * Entries in `table`.
+     */
+    size_t table_len;
+    /**
+     * Non-zero: legacy numbers not in the table are refused (`NP700_LEGACY_UNMAPPED`); 0: they
+     * get a number by automatic selection.
+     */
+    uint8_t refuse_unlisted;
+    /**
+     * Automatic selection with a tag: non-zero takes only tagged numbers, 0 prefers them.
+     */
+    uint8_t tag_strict;
+    /**
+     * Automatic selection: prefer (or require) management numbers with this tag; empty for any.
+     */
+    struct np700_str tag;
+    /**
+     * The policy of every migrated binding; NULL for `np700_policy_default()`.
+     */
+    const struct np700_policy *policy;
+} np700_legacy_options;
+
+/**
+ * Counts over a migration.
+ */
+typedef struct np700_legacy_summary {
+    /**
+     * Non-blank lines read: one outcome each.
+     */
+    uint64_t lines;
+    /**
+     * Lines migrated.
+     */
+    uint64_t migrated;
+    /**
+     * Lines not migrated.
+     */
+    uint64_t refused;
+    /**
+     * Lines per outcome, indexed by `NP700_LEGACY_*`.
+     */
+    uint64_t by_result[NP700_LEGACY_RESULTS];
+} np700_legacy_summary;
+
+/**
+ * What became of a legacy line (`NP700_LEGACY_*`): migrated, or why not. Append-only.
+ */
+typedef uint32_t np700_legacy_result;
+
+/**
+ * One line's outcome in a migration.
+ */
+typedef struct np700_legacy_line {
+    /**
+     * The line number in the input (from 1; blank lines are counted but get no entry).
+     */
+    uint64_t line;
+    /**
+     * `NP700_LEGACY_*`.
+     */
+    np700_legacy_result result;
+    /**
+     * Migrated: the new binding's id; 0 otherwise.
+     */
+    uint64_t binding;
+    /**
+     * Migrated: the usage number replacing the legacy X, NUL-terminated; empty otherwise.
+     */
+    char x[NP700_NUMBER_LEN];
+    /**
+     * Migrated AXYB: the usage number replacing the legacy Y; empty otherwise.
+     */
+    char y[NP700_NUMBER_LEN];
+    /**
+     * Not migrated: why, in words (e.g. `"missing field b"`), NUL-terminated; empty otherwise.
+     */
+    char why[NP700_LEGACY_WHY_LEN];
+} np700_legacy_line;
+
 
 
 
@@ -817,6 +1086,61 @@ typedef struct np700_decision {
 #define NP700_ERR_ALL_CANDIDATES_QUARANTINED -243
 
 /**
+ * Import: the hand-over does not parse (not JSON, or a field of the wrong type).
+ */
+#define NP700_ERR_HANDOVER_UNREADABLE -250
+
+/**
+ * Import: the document is not an np700 hand-over (its `format` is another).
+ */
+#define NP700_ERR_NOT_A_HANDOVER -251
+
+/**
+ * Import: the hand-over's version is not one this library reads.
+ */
+#define NP700_ERR_HANDOVER_VERSION -252
+
+/**
+ * Import: the hand-over contradicts itself or a rule of the state (the last error says where).
+ */
+#define NP700_ERR_HANDOVER_INCONSISTENT -253
+
+/**
+ * Import: the tenant mapping names a tenant the hand-over does not have.
+ */
+#define NP700_ERR_MAPPING_FROM_UNKNOWN -254
+
+/**
+ * Import: the tenant mapping maps onto a tenant the registry does not have.
+ */
+#define NP700_ERR_MAPPING_TO_UNKNOWN -255
+
+/**
+ * Import: the tenant mapping maps two tenants onto one.
+ */
+#define NP700_ERR_MAPPING_NOT_ONE_TO_ONE -256
+
+/**
+ * Import: a mapped tenant's status differs from the exported one.
+ */
+#define NP700_ERR_TENANT_STATUS_DIFFERS -257
+
+/**
+ * Import: a usage number of the hand-over already carries entries in the registry.
+ */
+#define NP700_ERR_ENTRY_IN_USE -258
+
+/**
+ * Import: a binding id to keep is already issued in the registry.
+ */
+#define NP700_ERR_BINDING_ID_TAKEN -259
+
+/**
+ * Import: the registry has no binding ids left to renumber into.
+ */
+#define NP700_ERR_BINDING_IDS_EXHAUSTED -260
+
+/**
  * The routing index cannot grow to hold the change.
  */
 #define NP700_ERR_INDEX_FULL -301
@@ -866,6 +1190,21 @@ typedef struct np700_decision {
  * An internal inconsistency (please report it with the last error).
  */
 #define NP700_ERR_INTERNAL -902
+
+/**
+ * After a sync covering the write, shared by writers arriving meanwhile (the default).
+ */
+#define NP700_COMMIT_GROUP 0
+
+/**
+ * After a sync of its own, made before readers see the write.
+ */
+#define NP700_COMMIT_PER_WRITE 1
+
+/**
+ * At once, before any sync: NOT durable (an acknowledged write may be lost in a crash).
+ */
+#define NP700_COMMIT_NOT_DURABLE 2
 
 /**
  * Normal service.
@@ -1124,6 +1463,74 @@ typedef struct np700_decision {
  */
 #define NP700_REJECT_UNAVAILABLE 13
 
+/**
+ * Keep the exported binding ids (right for an empty registry); `NP700_ERR_BINDING_ID_TAKEN` if
+ * the registry has issued any of them.
+ */
+#define NP700_IMPORT_KEEP_IDS 0
+
+/**
+ * Give them the registry's next ids, in increasing order of the exported ones.
+ */
+#define NP700_IMPORT_RENUMBER 1
+
+/**
+ * Migrated: `binding`, `x` (and `y`) say to what.
+ */
+#define NP700_LEGACY_MIGRATED 0
+
+/**
+ * Not a JSON object of the record format, or a field of the wrong type.
+ */
+#define NP700_LEGACY_MALFORMED_LINE 1
+
+/**
+ * A field the mode requires is absent (`why` names it).
+ */
+#define NP700_LEGACY_MISSING_FIELD 2
+
+/**
+ * A number field does not parse (`why` names the field).
+ */
+#define NP700_LEGACY_MALFORMED_NUMBER 3
+
+/**
+ * The mode is not one of `AXB`, `AXN`, `AXYB`, `GXB`.
+ */
+#define NP700_LEGACY_UNKNOWN_MODE 4
+
+/**
+ * No consent reference: no binding is made without the user's consent.
+ */
+#define NP700_LEGACY_MISSING_CONSENT 5
+
+/**
+ * The binding has already expired at `now`.
+ */
+#define NP700_LEGACY_EXPIRED_ALREADY 6
+
+/**
+ * The legacy number is not in the table and unlisted numbers are refused.
+ */
+#define NP700_LEGACY_UNMAPPED 7
+
+/**
+ * No 700 usage number is left for it (the tenant's, or the target management number's).
+ */
+#define NP700_LEGACY_NO_NUMBER_LEFT 8
+
+/**
+ * The 700 number it maps to cannot carry it (a party already sees it, it is exclusive or full,
+ * or a quarantine holds it back).
+ */
+#define NP700_LEGACY_CONFLICT 9
+
+/**
+ * The bind path refused it for another reason (invalid parties or policy, a reference too long,
+ * the tenant not active, a number not the tenant's, …; `why` says which).
+ */
+#define NP700_LEGACY_REFUSED 10
+
 
 
 
@@ -1264,6 +1671,21 @@ np700_status np700_config_set_capacity(struct np700_config *config,
 np700_status np700_config_set_shared_path(struct np700_config *config,
                                           const char *path,
                                           size_t path_len);
+
+/**
+ * Sets how registries opened from this configuration with `np700_registry_open()` keep their
+ * journal: `commit` is an `NP700_COMMIT_*` value (else `NP700_ERR_BAD_ENUM`);
+ * `snapshot_after_bytes` writes a snapshot, within the write that crosses it, once the current
+ * journal segment holds that many bytes (0: only when `np700_registry_snapshot()` is called).
+ * The defaults are `NP700_COMMIT_GROUP` and 256 MiB. No effect on `np700_registry_new()`.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_set_journal(struct np700_config *config,
+                                      np700_commit commit,
+                                      uint64_t snapshot_after_bytes);
 
 /**
  * Creates a registry from a configuration. On success `*out` is the new handle; free it with
@@ -1428,6 +1850,46 @@ np700_status np700_registry_sweep(const struct np700_registry *registry,
  */
 np700_status np700_registry_stats(const struct np700_registry *registry,
                                   struct np700_stats *out);
+
+/**
+ * Opens the journaled registry in directory `dir` (UTF-8, at most `NP700_MAX_PATH_LEN` bytes;
+ * created if missing): recovers everything it acknowledged — the newest snapshot plus the
+ * journal after it —, cuts a torn tail, and continues the journal. On success `*out` is the
+ * handle (free it with `np700_registry_free()`) and, if `recovery` is not NULL, `*recovery`
+ * says what was found.
+ *
+ * From then on every write returns `NP700_OK` only once its events are durable (see the
+ * configuration's `np700_config_set_journal()`), and after a failed write or sync every write
+ * returns `NP700_ERR_JOURNAL_HALTED` until the registry is freed and opened again.
+ *
+ * Errors: `NP700_ERR_CORRUPT_JOURNAL` when data that was acknowledged is damaged (the last
+ * error names the file and offset; nothing is changed on disk), `NP700_ERR_IO` when the
+ * directory cannot be read or written, `NP700_ERR_INDEX_FULL` when the recovered state does
+ * not fit an index.
+ *
+ * # Safety
+ *
+ * `dir` must be NULL or valid for reads of `dir_len` bytes; `out` valid for a write of one
+ * pointer; `recovery` NULL or valid for a write of one `np700_recovery`.
+ */
+np700_status np700_registry_open(const struct np700_config *config,
+                                 const char *dir,
+                                 size_t dir_len,
+                                 struct np700_registry **out,
+                                 struct np700_recovery *recovery);
+
+/**
+ * Writes a snapshot of a journaled registry and removes the journal it replaces; `*seq` (if
+ * not NULL) is the seq of the last event it holds. Writes wait meanwhile (about a second per
+ * million bindings): call it at a quiet moment. `NP700_ERR_IO` if a step fails (the registry
+ * then halts) or the registry has no journal (created by `np700_registry_new()`).
+ *
+ * # Safety
+ *
+ * `seq` must be NULL or valid for a write of one `uint64_t`.
+ */
+np700_status np700_registry_snapshot(const struct np700_registry *registry,
+                                     uint64_t *seq);
 
 /**
  * The default policy: voice and SMS, both directions, any caller, any time, not recorded.
@@ -1628,6 +2090,142 @@ np700_status np700_reader_route(const struct np700_reader *reader,
  */
 np700_status np700_reader_generation(const struct np700_reader *reader,
                                      uint64_t *out);
+
+/**
+ * Exports a hand-over document: everything one tenant (`tenant`), or the whole platform
+ * (`tenant` 0), has that routing depends on, as it stands at `now` — the tenants, the licensed
+ * blocks their numbers are in, the management numbers they hold (and those in quarantine after
+ * them), every live binding and every running quarantine. The document is the versioned JSON of
+ * np700's hand-over format (`"format": "np700-handover"`, `"version": 1`; every field is
+ * described in the Rust documentation of `np700::handover`); `np700_registry_import()` reads it
+ * into another registry with identical routing.
+ *
+ * - `buf`, `buf_len`: where the document goes, NUL-terminated. If it and its NUL fit, it is
+ *   copied and `NP700_OK` returned; otherwise `NP700_ERR_BUFFER_TOO_SMALL` is returned and
+ *   `buf` is left untouched. Call with `(NULL, 0)` to ask for the size alone.
+ * - `needed`, if not NULL, receives the size the document needs including its NUL — on success
+ *   and on `NP700_ERR_BUFFER_TOO_SMALL` alike (the one output written on an error), so
+ *   `*needed - 1` is the document's length in bytes.
+ * - The document depends only on the registry's state and `now`: with no write in between, a
+ *   second call with a buffer of `*needed` bytes succeeds. (If writes may come in between, loop
+ *   while the status is `NP700_ERR_BUFFER_TOO_SMALL`.)
+ *
+ * Exporting reads the state under the writer's lock (writes wait meanwhile, in proportion to
+ * the bindings exported; routing does not) and changes nothing: a platform that exits exports
+ * its tenant, has the document imported by whoever keeps serving its bindings, and stops
+ * binding.
+ *
+ * Errors: `NP700_ERR_NULL` (`buf` NULL with a length, or `needed` misaligned),
+ * `NP700_ERR_OUT_OF_RANGE` (`now`), `NP700_ERR_UNKNOWN_TENANT`, `NP700_ERR_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `buf` must be NULL or valid for writes of `buf_len` bytes; `needed` NULL or valid for a write
+ * of one `size_t`.
+ */
+np700_status np700_registry_export(const struct np700_registry *registry,
+                                   uint32_t tenant,
+                                   uint64_t now,
+                                   char *buf,
+                                   size_t buf_len,
+                                   size_t *needed);
+
+/**
+ * Imports a hand-over document (as `np700_registry_export()` writes it) at `now`, so that every
+ * call routes as it did in the exporting registry: the same caller dialling the same number gets
+ * the same decision, up to tenant and binding ids (identical too in an empty registry with
+ * `NP700_IMPORT_KEEP_IDS`). The import is one write: validated completely before anything
+ * changes, journaled like any write in a journaled registry, all or nothing — on an error the
+ * registry is as it was.
+ *
+ * - `json`, `json_len`: the document (UTF-8, not NUL-terminated; at most `PTRDIFF_MAX` bytes).
+ * - `tenant_map`, `tenant_map_len`: tenants of the hand-over that the registry already has
+ *   (at most `NP700_MAX_TABLE_LEN` entries; `(NULL, 0)` for none). Each must have the exported
+ *   status; every other tenant of the hand-over is registered anew (see `np700_import_report`).
+ * - `binding_ids`: `NP700_IMPORT_KEEP_IDS` or `NP700_IMPORT_RENUMBER`.
+ * - `*out`: what the import did.
+ *
+ * The document's numbers must fit: an exported block that overlaps none of the registry's is
+ * licensed, otherwise the numbers used must already be licensed here; each management number
+ * must be free (or held by the tenant it maps to); no usage number of the hand-over may carry
+ * anything in the registry. Numbers never change tenant.
+ *
+ * Errors, besides the arguments' (`NP700_ERR_NULL`, `NP700_ERR_INVALID_UTF8`,
+ * `NP700_ERR_TOO_LONG` for the map, `NP700_ERR_BAD_ENUM` for `binding_ids`,
+ * `NP700_ERR_OUT_OF_RANGE` for `now`): the document — `NP700_ERR_HANDOVER_UNREADABLE`,
+ * `NP700_ERR_NOT_A_HANDOVER`, `NP700_ERR_HANDOVER_VERSION`, `NP700_ERR_HANDOVER_INCONSISTENT`
+ * (the last error says which item); the mapping — `NP700_ERR_MAPPING_FROM_UNKNOWN`,
+ * `NP700_ERR_MAPPING_TO_UNKNOWN`, `NP700_ERR_MAPPING_NOT_ONE_TO_ONE` (two tenants onto one, or
+ * one tenant listed twice), `NP700_ERR_TENANT_STATUS_DIFFERS`; the registry —
+ * `NP700_ERR_NOT_LICENSED`, `NP700_ERR_HELD_BY_ANOTHER_TENANT`,
+ * `NP700_ERR_NUMBER_IN_QUARANTINE`, `NP700_ERR_ENTRY_IN_USE`, `NP700_ERR_BINDING_ID_TAKEN`,
+ * `NP700_ERR_BINDING_IDS_EXHAUSTED`, `NP700_ERR_INDEX_FULL`; and a journaled registry's
+ * `NP700_ERR_IO`, `NP700_ERR_JOURNAL_HALTED`.
+ *
+ * # Safety
+ *
+ * `json` must be NULL or valid for reads of `json_len` bytes; `tenant_map` NULL or valid for
+ * reads of `tenant_map_len` entries; `out` valid for a write of one `np700_import_report`.
+ */
+np700_status np700_registry_import(const struct np700_registry *registry,
+                                   const char *json,
+                                   size_t json_len,
+                                   const struct np700_tenant_mapping *tenant_map,
+                                   size_t tenant_map_len,
+                                   np700_import_ids binding_ids,
+                                   uint64_t now,
+                                   struct np700_import_report *out);
+
+/**
+ * Migrates legacy middle-number bindings onto 700 numbers of `tenant` at `now`, during the
+ * transition period: each line of `jsonl` is one binding in the legacy record format (a JSON
+ * object with `middle`, `mode`, the parties, `expires_at`, `consent_ref`, …; every field is
+ * described in the Rust documentation of `np700::handover::legacy`). Each gets a 700 usage
+ * number — from `options->table`, or picked automatically among the tenant's numbers — and is
+ * made through the normal bind path (every rule checked, journaled like any binding).
+ *
+ * Lines are independent: a refused line does not stop the others, and the lines migrated stay
+ * migrated (this is not one all-or-nothing write, unlike `np700_registry_import()`). The
+ * status is `NP700_OK` once every line has its outcome, however many were refused; errors are
+ * the arguments' only, found before any line is migrated.
+ *
+ * - `options`: NULL for the defaults (automatic selection for every legacy number, the default
+ *   policy); see `np700_legacy_options`.
+ * - `jsonl`, `jsonl_len`: the lines (UTF-8, `\n` or `\r\n` separated; blank lines are
+ *   skipped; at most `PTRDIFF_MAX` bytes).
+ * - `*summary`: the counts.
+ * - `lines`, `lines_cap`: one `np700_legacy_line` per non-blank input line, in input order.
+ *   `(NULL, 0)` if only the summary is wanted. A `lines_cap` smaller than the number of
+ *   non-blank lines is `NP700_ERR_BUFFER_TOO_SMALL` before anything is migrated (a buffer of
+ *   one entry per line of the input always suffices).
+ * - `lines_needed`, if not NULL, receives the number of entries the input needs (its
+ *   non-blank lines) — on success and on `NP700_ERR_BUFFER_TOO_SMALL` alike.
+ *
+ * Errors: `NP700_ERR_NULL`, `NP700_ERR_INVALID_UTF8`, `NP700_ERR_TOO_LONG`,
+ * `NP700_ERR_BAD_NUMBER` (a table entry), `NP700_ERR_BAD_TAG`, `NP700_ERR_BAD_ENUM` (the
+ * policy's codes), `NP700_ERR_OUT_OF_RANGE` (`now`), `NP700_ERR_UNKNOWN_TENANT`,
+ * `NP700_ERR_BUFFER_TOO_SMALL`. A policy the rules refuse (no media, a bad window) refuses each
+ * line instead (`NP700_LEGACY_REFUSED`), as do a suspended or exited tenant, a table target
+ * that is not the tenant's, and — in a journaled registry — a failed journal write (the lines
+ * before it stay migrated; `why` says what failed).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or point to an initialised `np700_legacy_options` whose pointers are
+ * valid as documented there; `jsonl` NULL or valid for reads of `jsonl_len` bytes; `summary`
+ * valid for a write of one `np700_legacy_summary`; `lines` NULL or valid for writes of
+ * `lines_cap` entries; `lines_needed` NULL or valid for a write of one `size_t`.
+ */
+np700_status np700_registry_migrate_legacy(const struct np700_registry *registry,
+                                           uint32_t tenant,
+                                           const struct np700_legacy_options *options,
+                                           const char *jsonl,
+                                           size_t jsonl_len,
+                                           uint64_t now,
+                                           struct np700_legacy_summary *summary,
+                                           struct np700_legacy_line *lines,
+                                           size_t lines_cap,
+                                           size_t *lines_needed);
 
 #ifdef __cplusplus
 }  // extern "C"

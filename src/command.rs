@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 use crate::binding::{BindingId, Parties, Policy};
+use crate::handover::ImportRequest;
 use crate::number::{ManagementNumber, SubscriberNumber};
 use crate::pool::{LicensedBlock, NumberChoice, Tag};
 use crate::tenant::{Scenario, TenantId, TenantStatus, ViolationKind};
@@ -125,4 +126,7 @@ pub enum Command {
     },
     /// Sweep expired bindings and ended quarantines.
     Sweep,
+    /// Take over the tenants, numbers, bindings and quarantines of another registry's
+    /// [hand-over](crate::handover::Handover), all or nothing (see [`crate::handover`]).
+    Import(Box<ImportRequest>),
 }

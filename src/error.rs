@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 use crate::binding::{BindingId, BindingStatus, Mode};
+use crate::handover::ImportError;
 use crate::number::{NumberError, SubscriberNumber, UsageNumber};
 use crate::pool::{Exhaustion, InvalidTag, PoolError};
 use crate::tenant::{TenantId, TenantStatus};
@@ -138,6 +139,9 @@ pub enum Error {
         /// How many.
         live_bindings: usize,
     },
+    /// A hand-over cannot be imported (nothing of it was).
+    #[error("cannot import the hand-over: {0}")]
+    Import(#[from] ImportError),
 }
 
 /// Why one usage number cannot carry a new binding.

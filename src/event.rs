@@ -9,6 +9,7 @@
 use crate::binding::{Binding, BindingId};
 use crate::number::ManagementNumber;
 use crate::pool::{LicensedBlock, Tag};
+use crate::state::QuarantinedEntry;
 use crate::tenant::{Tenant, TenantId, TenantStatus, Violation};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -118,5 +119,30 @@ pub enum Event {
     QuarantinesPruned {
         /// The time of the sweep.
         at: Timestamp,
+    },
+    /// Hand-over: something carried over from another registry that no other event can express
+    /// (see [`crate::handover`]). Tenants, blocks, assignments and bindings of a hand-over are
+    /// ordinary [`Event::TenantRegistered`], [`Event::BlockLicensed`],
+    /// [`Event::NumberAssigned`] and [`Event::Bound`] events.
+    Imported(Imported),
+}
+
+/// What an [`Event::Imported`] installs: quarantines as they stood in the registry they come from,
+/// with their original ends (a quarantine is otherwise only ever started by the end of a binding
+/// or the reclaim of a number, at the time of that event).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Imported {
+    /// A quarantined route entry. Its binding id (the binding that left it) is reserved: no
+    /// binding made later gets it.
+    EntryQuarantine(QuarantinedEntry),
+    /// A management number in quarantine after being taken back from `former`.
+    NumberQuarantine {
+        /// The number.
+        number: ManagementNumber,
+        /// The tenant it was taken back from (it may have it back at once).
+        former: TenantId,
+        /// End of the quarantine.
+        until: Timestamp,
     },
 }

@@ -15,9 +15,13 @@
 //! - [`State`]: validates commands into events, applies events, and routes.
 //! - [`route`]: route decisions and the reasons a switch maps to SIP statuses.
 //! - [`Registry`]: the thread-safe façade with the lock-free routing [`index`].
-//! - [`journal`]: durability (the journal of events, snapshots, recovery) and replicas
+//! - [`journal`]: durability — the journal of events, snapshots, recovery
+//!   ([`Registry::open`]); its module docs state the durability contract — and replicas
 //!   ([`journal::follow::Follower`]: a read-only copy that follows a writer's journal, or events
 //!   carried by any transport, and routes).
+//! - [`handover`]: export of a tenant's or the platform's live bindings and quarantines, import
+//!   into another registry with identical routing, and migration of legacy middle-number
+//!   bindings onto 700 numbers.
 //! - [`ffi`]: the C ABI (`include/np700.h`).
 //!
 //! ## The shape of a write
@@ -47,6 +51,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod ffi;
+pub mod handover;
 pub mod index;
 pub mod journal;
 pub mod number;

@@ -103,17 +103,12 @@ impl Registry {
         path: impl AsRef<Path>,
     ) -> std::io::Result<Registry> {
         let path = path.as_ref();
-        Registry::with_shared(State::new(config), capacity, path, None).map_err(|e| match e {
-            // Say where, as the operating system's own error would have.
-            Error::Io { op, kind } => std::io::Error::new(
-                kind,
-                format!(
-                    "cannot {op} at {}: {}",
-                    path.display(),
-                    std::io::Error::from(kind)
-                ),
-            ),
-            other => std::io::Error::other(other),
+        Registry::with_shared(State::new(config), capacity, path, None).map_err(|e| {
+            let kind = match e {
+                Error::Io { kind, .. } => kind,
+                _ => std::io::ErrorKind::Other,
+            };
+            std::io::Error::new(kind, format!("{e} at {path:?}"))
         })
     }
 
@@ -474,14 +469,13 @@ fn build_fitting(
     loop {
         match IndexWriter::build(backing, state, cap, generation) {
             Ok(index) => return Ok(index),
-            // (From at least 8 each: a part asked for with 0 would stay 0 and this never end.)
             Err(BuildError::Full) if cap.entries < usize::MAX / 4 && cap.directory < 1 << 17 => {
                 cap = Capacity {
-                    entries: (cap.entries * 2).max(8),
-                    directory: (cap.directory * 2).max(8),
-                    tenants: (cap.tenants * 2).max(8),
-                    pages: (cap.pages * 2).max(8),
-                    extras: (cap.extras * 2).max(8),
+                    entries: cap.entries.max(1) * 2,
+                    directory: cap.directory.max(1) * 2,
+                    tenants: cap.tenants.max(1) * 2,
+                    pages: cap.pages.max(1) * 2,
+                    extras: cap.extras.max(1) * 2,
                 }
             }
             Err(e) => return Err(build_error(e)),

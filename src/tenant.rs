@@ -82,7 +82,7 @@ pub enum ViolationKind {
 }
 
 /// One entry of a tenant's credit record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Violation {
     /// When it was recorded.
     pub at: Timestamp,
@@ -93,7 +93,7 @@ pub struct Violation {
 }
 
 /// A tenant as the state holds it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Tenant {
     /// Its identifier.
     pub id: TenantId,

@@ -645,3 +645,111 @@ fn freeing_while_other_threads_route_is_safe() {
         assert!(r.join().unwrap() > 0);
     }
 }
+
+#[test]
+fn a_hand_over_routes_the_same_in_the_importing_registry() {
+    let (reg, tenant) = provisioned();
+    let req = axb(tenant, "13812345678", "700123456780001", "13900001111");
+    let mut info: np700_binding_info = zeroed();
+    assert_eq!(
+        unsafe { np700_registry_bind(reg, &req, T0, &mut info) },
+        NP700_OK
+    );
+
+    // The size, then the document.
+    let mut needed = 0;
+    let st = unsafe { np700_registry_export(reg, tenant, T0 + 1, null_mut(), 0, &mut needed) };
+    assert_eq!(st, NP700_ERR_BUFFER_TOO_SMALL);
+    let mut buf = vec![0 as c_char; needed];
+    let st = unsafe {
+        np700_registry_export(
+            reg,
+            tenant,
+            T0 + 1,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut needed,
+        )
+    };
+    assert_eq!(st, NP700_OK, "{}", last_error());
+    let json = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
+    assert_eq!(json.len() + 1, needed);
+    // It is the crate's own format.
+    let doc = np700::handover::Handover::from_json(json.as_bytes()).unwrap();
+    assert_eq!(
+        doc.scope,
+        np700::handover::Scope::Tenant(np700::TenantId::from_raw(tenant))
+    );
+    assert_eq!(doc.bindings.len(), 1);
+
+    let (mut config, mut to) = (null_mut(), null_mut());
+    assert_eq!(unsafe { np700_config_new(&mut config) }, NP700_OK);
+    assert_eq!(unsafe { np700_registry_new(config, &mut to) }, NP700_OK);
+    assert_eq!(unsafe { np700_config_free(config) }, NP700_OK);
+    let mut report: np700_import_report = zeroed();
+    let st = unsafe {
+        np700_registry_import(
+            to,
+            json.as_ptr().cast(),
+            json.len(),
+            null(),
+            0,
+            NP700_IMPORT_KEEP_IDS,
+            T0 + 1,
+            &mut report,
+        )
+    };
+    assert_eq!(st, NP700_OK, "{}", last_error());
+    assert_eq!(
+        (
+            report.tenants_registered,
+            report.first_tenant,
+            report.bindings
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!((report.binding_ids, report.first_binding), (1, info.id));
+    for (caller, dialed) in [
+        ("13900001111", "700123456780001"),
+        ("13812345678", "700123456780001"),
+        ("13700000000", "700123456780001"),
+        ("13900001111", "700123456780002"),
+    ] {
+        let (a, b) = (
+            route(reg, caller, dialed, T0 + 2),
+            route(to, caller, dialed, T0 + 2),
+        );
+        assert_eq!(
+            (a.kind, a.reject, a.binding_id),
+            (b.kind, b.reject, b.binding_id)
+        );
+        assert_eq!(text(&a.targets[0]), text(&b.targets[0]));
+    }
+
+    // A legacy binding moves onto the imported tenant's numbers.
+    let line = r#"{"middle": "17012345678", "mode": "AXB", "a": "13800000031", "b": "13900000031", "expires_at": 1767312000, "consent_ref": "c"}"#;
+    let mut summary: np700_legacy_summary = zeroed();
+    let mut lines = [zeroed::<np700_legacy_line>(); 2];
+    let st = unsafe {
+        np700_registry_migrate_legacy(
+            to,
+            report.first_tenant,
+            null(),
+            line.as_ptr().cast(),
+            line.len(),
+            T0 + 1,
+            &mut summary,
+            lines.as_mut_ptr(),
+            lines.len(),
+            null_mut(),
+        )
+    };
+    assert_eq!(st, NP700_OK, "{}", last_error());
+    assert_eq!((summary.lines, summary.migrated), (1, 1));
+    assert_eq!((lines[0].line, lines[0].result), (1, NP700_LEGACY_MIGRATED));
+    let d = route(to, "13900000031", &text(&lines[0].x), T0 + 2);
+    assert_eq!(d.kind, NP700_DECISION_ROUTE);
+    assert_eq!(text(&d.targets[0]), "+8613800000031");
+    assert_eq!(unsafe { np700_registry_free(to) }, NP700_OK);
+    assert_eq!(unsafe { np700_registry_free(reg) }, NP700_OK);
+}

@@ -6,11 +6,22 @@
 //! To keep a new crash: copy `fuzz/artifacts/<target>/crash-…` into `fuzz/regressions/<target>/`
 //! under a name saying what it found.
 
+#[path = "../fuzz/src/c_abi.rs"]
+mod c_abi;
+// Shared with tests/crash.rs, which uses the rest of it.
+#[allow(dead_code)]
+#[path = "../fuzz/src/crash_check.rs"]
+mod crash_check;
+#[path = "../fuzz/src/crash_recover.rs"]
+mod crash_recover;
+#[path = "../fuzz/src/journal_decode.rs"]
+mod journal_decode;
 #[path = "../fuzz/src/number_parse.rs"]
 mod number_parse;
 #[path = "../fuzz/src/registry_ops.rs"]
 mod registry_ops;
 
+use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -49,6 +60,53 @@ fn replay<T>(kind: &str, target: &str, check: impl Fn(&[u8]) -> T) -> Vec<T> {
     }
     assert!(failed.is_empty(), "inputs that fail: {failed:#?}");
     results
+}
+
+/// The checksum `journal_decode` re-verifies records with is CRC-32C (its check value).
+#[test]
+fn journal_decode_checksum_is_crc32c() {
+    assert_eq!(journal_decode::crc32c(b"123456789"), 0xE306_9283);
+    assert_eq!(journal_decode::crc32c(b""), 0);
+}
+
+#[test]
+fn journal_decode_corpus_passes_and_reaches_records_cuts_and_refusals() {
+    let outcomes = replay("corpus", "journal_decode", journal_decode::check);
+    let sum = |f: fn(&journal_decode::Outcome) -> u64| outcomes.iter().map(f).sum::<u64>();
+    // A corpus that no longer reaches these would check little: keep it honest.
+    assert!(sum(|o| o.records as u64) > 0, "no record accepted");
+    assert!(sum(|o| o.stopped as u64) > 0, "no scan stopped at damage");
+    assert!(sum(|o| o.snapshots as u64) > 0, "no snapshot read");
+    assert!(sum(|o| o.recovered as u64) > 0, "no recovery succeeded");
+    assert!(sum(|o| o.replayed) > 0, "no event replayed");
+    assert!(sum(|o| o.cuts as u64) > 0, "no torn tail cut");
+    assert!(
+        sum(|o| o.corrupt as u64) > 0,
+        "no recovery refused as corrupt"
+    );
+}
+
+#[test]
+fn crash_recover_corpus_passes_and_reaches_cuts_snapshots_and_lost_power() {
+    let stats = replay("corpus", "crash_recover", crash_recover::run);
+    let sum = |f: fn(&crash_check::Stats) -> u64| stats.iter().map(f).sum::<u64>();
+    assert!(sum(|s| s.recoveries) > 0, "no recovery");
+    assert!(
+        sum(|s| s.interrupted) > 0,
+        "no recovery cut short by a power loss"
+    );
+    assert!(sum(|s| s.from_snapshot) > 0, "no recovery from a snapshot");
+    assert!(sum(|s| s.cuts) > 0, "no torn tail cut");
+    assert!(sum(|s| s.removals) > 0, "no leftover removed");
+    assert!(
+        sum(|s| s.beyond_acked) > 0,
+        "no unacknowledged write recovered"
+    );
+    assert!(
+        sum(|s| s.io_errors) > 0,
+        "no write failed by the power loss"
+    );
+    assert!(sum(|s| s.routed) > 0, "no call routed after a recovery");
 }
 
 #[test]
@@ -94,4 +152,62 @@ fn registry_ops_corpus_passes_and_reaches_growth_routes_and_quarantine() {
         stats.iter().any(|s| s.shared && s.restarts > 0),
         "no writer restart under a shared reader"
     );
+}
+
+#[test]
+fn c_abi_regressions_pass() {
+    let stats = replay("regressions", "c_abi", c_abi::run);
+    // The edge input fills the handle table (too rare for the corpus to keep reaching it).
+    assert!(
+        stats
+            .iter()
+            .any(|s| s.statuses.contains(&np700::ffi::NP700_ERR_TOO_MANY_HANDLES)),
+        "the handle table never filled up"
+    );
+}
+
+#[test]
+fn c_abi_corpus_passes_and_reaches_binds_routes_stale_handles_and_bad_input() {
+    let stats = replay("corpus", "c_abi", c_abi::run);
+    let sum = |f: fn(&c_abi::Stats) -> usize| stats.iter().map(f).sum::<usize>();
+    assert!(sum(|s| s.bound) > 0, "no binding made");
+    assert!(sum(|s| s.routed) > 0, "no call routed");
+    assert!(sum(|s| s.reader_routed) > 0, "no call routed by a reader");
+    // Routes through several bindings, of several modes, and every kind of decision.
+    let bindings: usize = stats.iter().map(|s| s.routed_bindings.len()).sum();
+    assert!(
+        bindings >= 10,
+        "calls routed through {bindings} bindings only"
+    );
+    let modes: BTreeSet<u32> = stats.iter().flat_map(|s| s.routed_modes.clone()).collect();
+    assert!(
+        modes.len() >= 3,
+        "calls routed through modes {modes:?} only"
+    );
+    let kinds: BTreeSet<u32> = stats.iter().flat_map(|s| s.decisions.clone()).collect();
+    assert_eq!(kinds.len(), 4, "decision kinds reached: {kinds:?}");
+    // Handles: stale ones, freed twice, made up or of another type.
+    assert!(sum(|s| s.stale_handles) > 0, "no stale handle");
+    assert!(sum(|s| s.double_frees) > 0, "no handle freed twice");
+    assert!(sum(|s| s.foreign_handles) > 0, "no made-up handle");
+    // Every status about the arguments, and refusals (tenants' own among them).
+    let statuses: BTreeSet<i32> = stats.iter().flat_map(|s| s.statuses.clone()).collect();
+    use np700::ffi::*;
+    for st in [
+        NP700_ERR_NULL,
+        NP700_ERR_INVALID_HANDLE,
+        NP700_ERR_INVALID_UTF8,
+        NP700_ERR_TOO_LONG,
+        NP700_ERR_BAD_NUMBER,
+        NP700_ERR_BAD_TAG,
+        NP700_ERR_BAD_ENUM,
+        NP700_ERR_OUT_OF_RANGE,
+        NP700_ERR_BUFFER_TOO_SMALL,
+        NP700_ERR_UNKNOWN_TENANT,
+        NP700_ERR_CROSS_TENANT,
+        NP700_ERR_HELD_BY_ANOTHER_TENANT,
+        NP700_ERR_NOT_HELD,
+    ] {
+        assert!(statuses.contains(&st), "status {st} never returned");
+    }
 }

@@ -237,3 +237,76 @@ fn random_power_losses_keep_a_prefix_with_every_acknowledged_write() {
         );
     }
 }
+
+/// A power loss while a snapshot starts a segment can leave that segment empty; recovery
+/// removes it and continues the segment before it. The removal was not made durable: another
+/// power loss brought the empty segment back, behind a torn tail of the segment before it, and
+/// recovery refused that tail as damage in a segment that is not the last (found by
+/// `tests/crash.rs`).
+#[test]
+fn a_torn_segment_removed_by_recovery_stays_removed() {
+    use np700::journal::segment_name;
+    use np700::journal::sim::Fate;
+    let s = Arc::new(SimStorage::new());
+    let o = options(Commit::Group, None);
+    let (r, _) = open(&s, &o);
+    let t = provision(&r);
+    for i in 0..5 {
+        bind(&r, t, i).unwrap();
+    }
+    let before = state_of(&r);
+    // The snapshot's new segment is created, then the power goes off.
+    s.power_off_after(s.ops() + 1);
+    assert!(matches!(r.snapshot(), Err(Error::Io { .. })));
+    drop(r);
+    let s = Arc::new(s.crash_keeping(|_| Fate::Keep, usize::MAX));
+    let empty = segment_name(3 + 5 + 1);
+    assert_eq!(s.contents(&empty), Some(vec![]));
+    let (r, rec) = open(&s, &o);
+    assert_eq!(rec.removed, vec![empty.clone()]);
+    assert_eq!(state_of(&r), before);
+    // The next write is appended; the power goes off before its sync.
+    s.power_off_after(s.ops() + 1);
+    assert!(matches!(bind(&r, t, 10), Err(Error::Io { .. })));
+    drop(r);
+    // It is garbled, and the directory keeps none of its changes since its last sync.
+    let s = Arc::new(s.crash_keeping(|_| Fate::Garble(30), 0));
+    let (r, rec) = open(&s, &o);
+    assert_eq!(state_of(&r), before);
+    assert!(rec.cut.is_some(), "{rec:?}");
+    assert_eq!(s.contents(&empty), None);
+}
+
+/// A snapshot whose new segment failed to sync (its directory entry not durable either) halts
+/// the registry; a reopen continued that segment, syncing its contents but not its directory
+/// entry, and acknowledged writes into it: a power loss then removed the segment, and the
+/// acknowledged writes with it (found by `tests/crash.rs`).
+#[test]
+fn a_continued_segment_is_in_the_directory_for_good_before_writes_are_acknowledged() {
+    use np700::journal::sim::{Fate, OpKind};
+    let s = Arc::new(SimStorage::new());
+    let o = options(Commit::Group, None);
+    let (r, _) = open(&s, &o);
+    let t = provision(&r);
+    for i in 0..5 {
+        bind(&r, t, i).unwrap();
+    }
+    // Syncs so far: the first segment and its directory entry, then one per write; the next
+    // is the snapshot's new segment.
+    s.fail_nth(OpKind::Sync, 2 + 3 + 5 + 1);
+    assert!(matches!(r.snapshot(), Err(Error::Io { .. })));
+    drop(r);
+    let new_segment = np700::journal::segment_name(3 + 5 + 1);
+    assert!(s.list().unwrap().contains(&new_segment));
+    // Reopened as the failed process left it: the write goes to the new segment.
+    let (r, _) = open(&s, &o);
+    bind(&r, t, 10).unwrap();
+    let acknowledged = state_of(&r);
+    drop(r);
+    // A power loss keeping no directory change since the last directory sync.
+    let (r, _) = open(&Arc::new(s.crash_keeping(|_| Fate::Keep, 0)), &o);
+    assert!(
+        state_of(&r) == acknowledged,
+        "the acknowledged write was lost"
+    );
+}

@@ -3,5 +3,9 @@
 //! main crate's `tests/fuzz_regressions.rs` includes the same files, so every input kept under
 //! `regressions/` or `corpus/` is replayed by plain `cargo test`.
 
+pub mod c_abi;
+pub mod crash_check;
+pub mod crash_recover;
+pub mod journal_decode;
 pub mod number_parse;
 pub mod registry_ops;

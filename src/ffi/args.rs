@@ -119,6 +119,25 @@ pub(crate) unsafe fn list_arg<'a, T>(
     ptr: *const T,
     len: usize,
 ) -> Result<&'a [T], Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe { table_arg(what, ptr, len, NP700_MAX_LIST_LEN) }
+}
+
+/// The most entries of a mapping table accepted: an import's tenant mapping, a legacy
+/// migration's table of legacy numbers (larger migrations go in batches).
+pub const NP700_MAX_TABLE_LEN: usize = 65_536;
+
+/// A C array argument of at most `max` elements: as [`list_arg`], with its own maximum.
+///
+/// # Safety
+///
+/// As [`list_arg`].
+pub(crate) unsafe fn table_arg<'a, T>(
+    what: &'static str,
+    ptr: *const T,
+    len: usize,
+    max: usize,
+) -> Result<&'a [T], Failure> {
     if ptr.is_null() {
         return if len == 0 {
             Ok(&[])
@@ -133,14 +152,15 @@ pub(crate) unsafe fn list_arg<'a, T>(
     if !ptr.is_aligned() {
         return Err(Failure::new(NP700_ERR_NULL, what, "misaligned pointer"));
     }
-    if len > NP700_MAX_LIST_LEN {
+    if len > max {
         return Err(Failure::new(
             NP700_ERR_TOO_LONG,
             what,
-            "more than 64 elements",
+            "more elements than its maximum",
         ));
     }
-    // SAFETY: non-NULL, aligned, at most 64 elements, readable by the caller's promise.
+    // SAFETY: non-NULL, aligned, at most `max` elements (a few MiB at most), readable by the
+    // caller's promise.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -175,6 +195,11 @@ impl<T> Out<T> {
             return Err(Failure::new(NP700_ERR_NULL, what, "misaligned pointer"));
         }
         Ok(Out(ptr))
+    }
+
+    /// The checked pointer (for an output array: its first element).
+    pub(crate) fn ptr(&self) -> *mut T {
+        self.0
     }
 
     /// Writes the result.

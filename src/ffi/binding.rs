@@ -255,7 +255,7 @@ unsafe fn reference(what: &'static str, s: np700_str) -> Result<String, Failure>
 /// # Safety
 ///
 /// The pointers inside `p` must be valid as documented on `np700_policy`.
-unsafe fn policy_arg(p: &np700_policy) -> Result<Policy, Failure> {
+pub(crate) unsafe fn policy_arg(p: &np700_policy) -> Result<Policy, Failure> {
     if p.media & !NP700_MEDIA_ALL != 0 {
         return Err(bad_enum("policy.media"));
     }

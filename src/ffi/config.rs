@@ -6,8 +6,11 @@
 
 use super::args::{NP700_MAX_PATH_LEN, Out, str_arg};
 use super::handle::Table;
-use super::status::{Failure, NP700_ERR_OUT_OF_RANGE, NP700_ERR_TOO_LONG, boundary, np700_status};
+use super::status::{
+    Failure, NP700_ERR_BAD_ENUM, NP700_ERR_OUT_OF_RANGE, NP700_ERR_TOO_LONG, boundary, np700_status,
+};
 use crate::config::Config;
+use crate::journal::{Commit, JournalOptions};
 use std::ffi::c_char;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -27,6 +30,7 @@ pub(crate) struct Settings {
     pub(crate) core: Config,
     pub(crate) capacity_bindings: usize,
     pub(crate) shared_path: Option<PathBuf>,
+    pub(crate) journal: JournalOptions,
 }
 
 /// The largest initial capacity accepted, in bindings (the index still grows past it).
@@ -70,6 +74,7 @@ pub unsafe extern "C" fn np700_config_new(out: *mut *mut np700_config) -> np700_
             core: Config::default(),
             capacity_bindings: NP700_DEFAULT_CAPACITY,
             shared_path: None,
+            journal: JournalOptions::default(),
         };
         let handle = CONFIGS.insert(WHAT, Mutex::new(settings))?;
         // SAFETY: checked by Out::new; writable by the caller's promise.
@@ -222,6 +227,54 @@ pub unsafe extern "C" fn np700_config_set_shared_path(
         let path = (!path.is_empty()).then(|| PathBuf::from(path));
         with_settings(config, |s| {
             s.shared_path = path;
+            Ok(())
+        })
+    })
+}
+
+/// When a journaled registry acknowledges a write (`NP700_COMMIT_*`).
+#[allow(non_camel_case_types)]
+pub type np700_commit = u32;
+/// After a sync covering the write, shared by writers arriving meanwhile (the default).
+pub const NP700_COMMIT_GROUP: np700_commit = 0;
+/// After a sync of its own, made before readers see the write.
+pub const NP700_COMMIT_PER_WRITE: np700_commit = 1;
+/// At once, before any sync: NOT durable (an acknowledged write may be lost in a crash).
+pub const NP700_COMMIT_NOT_DURABLE: np700_commit = 2;
+
+/// Sets how registries opened from this configuration with `np700_registry_open()` keep their
+/// journal: `commit` is an `NP700_COMMIT_*` value (else `NP700_ERR_BAD_ENUM`);
+/// `snapshot_after_bytes` writes a snapshot, within the write that crosses it, once the current
+/// journal segment holds that many bytes (0: only when `np700_registry_snapshot()` is called).
+/// The defaults are `NP700_COMMIT_GROUP` and 256 MiB. No effect on `np700_registry_new()`.
+///
+/// # Safety
+///
+/// None beyond passing a handle (stale ones are detected).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn np700_config_set_journal(
+    config: *mut np700_config,
+    commit: np700_commit,
+    snapshot_after_bytes: u64,
+) -> np700_status {
+    boundary("np700_config_set_journal", || {
+        let commit = match commit {
+            NP700_COMMIT_GROUP => Commit::Group,
+            NP700_COMMIT_PER_WRITE => Commit::PerWrite,
+            NP700_COMMIT_NOT_DURABLE => Commit::NotDurable,
+            _ => {
+                return Err(Failure::new(
+                    NP700_ERR_BAD_ENUM,
+                    "commit",
+                    "not an NP700_COMMIT_* value",
+                ));
+            }
+        };
+        with_settings(config, |s| {
+            s.journal = JournalOptions {
+                commit,
+                snapshot_after_bytes: (snapshot_after_bytes > 0).then_some(snapshot_after_bytes),
+            };
             Ok(())
         })
     })

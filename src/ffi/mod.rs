@@ -36,19 +36,25 @@ mod config;
 
 mod registry;
 
+mod journal;
+
 mod binding;
 
 mod route;
 
 mod reader;
 
+mod handover;
+
 pub use args::{
-    NP700_MAX_LIST_LEN, NP700_MAX_NUMBER_LEN, NP700_MAX_PATH_LEN, NP700_TIME_MAX, NP700_TIME_NEVER,
-    np700_str,
+    NP700_MAX_LIST_LEN, NP700_MAX_NUMBER_LEN, NP700_MAX_PATH_LEN, NP700_MAX_TABLE_LEN,
+    NP700_TIME_MAX, NP700_TIME_NEVER, np700_str,
 };
 pub use binding::*;
 pub use config::*;
 pub use handle::NP700_MAX_HANDLES;
+pub use handover::*;
+pub use journal::*;
 pub use reader::*;
 pub use registry::*;
 pub use route::*;

@@ -11,6 +11,7 @@
 //! | `-9xx` | a bug in np700: a panic caught at the boundary, an internal inconsistency |
 
 use crate::error::{Conflict, Error};
+use crate::handover::ImportError;
 use crate::index::AttachError;
 use crate::number::NumberError;
 use crate::pool::{Exhaustion, InvalidTag, PoolError};
@@ -111,6 +112,28 @@ pub const NP700_ERR_TAG_UNMATCHED: np700_status = -241;
 pub const NP700_ERR_ALL_CANDIDATES_CONFLICT: np700_status = -242;
 /// Automatic selection: every candidate is in quarantine for these parties.
 pub const NP700_ERR_ALL_CANDIDATES_QUARANTINED: np700_status = -243;
+/// Import: the hand-over does not parse (not JSON, or a field of the wrong type).
+pub const NP700_ERR_HANDOVER_UNREADABLE: np700_status = -250;
+/// Import: the document is not an np700 hand-over (its `format` is another).
+pub const NP700_ERR_NOT_A_HANDOVER: np700_status = -251;
+/// Import: the hand-over's version is not one this library reads.
+pub const NP700_ERR_HANDOVER_VERSION: np700_status = -252;
+/// Import: the hand-over contradicts itself or a rule of the state (the last error says where).
+pub const NP700_ERR_HANDOVER_INCONSISTENT: np700_status = -253;
+/// Import: the tenant mapping names a tenant the hand-over does not have.
+pub const NP700_ERR_MAPPING_FROM_UNKNOWN: np700_status = -254;
+/// Import: the tenant mapping maps onto a tenant the registry does not have.
+pub const NP700_ERR_MAPPING_TO_UNKNOWN: np700_status = -255;
+/// Import: the tenant mapping maps two tenants onto one.
+pub const NP700_ERR_MAPPING_NOT_ONE_TO_ONE: np700_status = -256;
+/// Import: a mapped tenant's status differs from the exported one.
+pub const NP700_ERR_TENANT_STATUS_DIFFERS: np700_status = -257;
+/// Import: a usage number of the hand-over already carries entries in the registry.
+pub const NP700_ERR_ENTRY_IN_USE: np700_status = -258;
+/// Import: a binding id to keep is already issued in the registry.
+pub const NP700_ERR_BINDING_ID_TAKEN: np700_status = -259;
+/// Import: the registry has no binding ids left to renumber into.
+pub const NP700_ERR_BINDING_IDS_EXHAUSTED: np700_status = -260;
 
 // -3xx: resources and I/O.
 /// The routing index cannot grow to hold the change.
@@ -279,6 +302,23 @@ pub(crate) fn error_status(e: &Error) -> np700_status {
             Exhaustion::AllCandidatesQuarantined => NP700_ERR_ALL_CANDIDATES_QUARANTINED,
         },
         Error::NumberInUse { .. } => NP700_ERR_NUMBER_IN_USE,
+        Error::Import(i) => match i {
+            ImportError::Unreadable(_) => NP700_ERR_HANDOVER_UNREADABLE,
+            ImportError::NotAHandover(_) => NP700_ERR_NOT_A_HANDOVER,
+            ImportError::UnsupportedVersion(_) => NP700_ERR_HANDOVER_VERSION,
+            ImportError::Inconsistent { .. } => NP700_ERR_HANDOVER_INCONSISTENT,
+            ImportError::MappingFromUnknown(_) => NP700_ERR_MAPPING_FROM_UNKNOWN,
+            ImportError::MappingToUnknown(_) => NP700_ERR_MAPPING_TO_UNKNOWN,
+            ImportError::MappingNotOneToOne(_) => NP700_ERR_MAPPING_NOT_ONE_TO_ONE,
+            ImportError::TenantStatusDiffers { .. } => NP700_ERR_TENANT_STATUS_DIFFERS,
+            // The same refusals as for an ordinary assignment.
+            ImportError::NotLicensed(_) => NP700_ERR_NOT_LICENSED,
+            ImportError::NumberHeld { .. } => NP700_ERR_HELD_BY_ANOTHER_TENANT,
+            ImportError::NumberInQuarantine { .. } => NP700_ERR_NUMBER_IN_QUARANTINE,
+            ImportError::EntryInUse(_) => NP700_ERR_ENTRY_IN_USE,
+            ImportError::BindingIdTaken(_) => NP700_ERR_BINDING_ID_TAKEN,
+            ImportError::BindingIdsExhausted => NP700_ERR_BINDING_IDS_EXHAUSTED,
+        },
     }
 }
 
@@ -303,6 +343,11 @@ impl fmt::Write for LastError {
         let (dst, src) = (self.buf.get_mut(self.len..self.len + take), s.get(..take));
         if let (Some(dst), Some(src)) = (dst, src) {
             dst.copy_from_slice(src.as_bytes());
+            // A NUL inside the message (from a path or text the caller gave) would end the C
+            // string early: show it as a space.
+            for b in dst.iter_mut().filter(|b| **b == 0) {
+                *b = b' ';
+            }
             self.len += take;
         }
         Ok(())
@@ -525,6 +570,50 @@ pub(crate) const STATUSES: &[(np700_status, &std::ffi::CStr)] = &[
         c"NP700_ERR_ALL_CANDIDATES_QUARANTINED: every candidate number is in quarantine",
     ),
     (
+        NP700_ERR_HANDOVER_UNREADABLE,
+        c"NP700_ERR_HANDOVER_UNREADABLE: hand-over does not parse",
+    ),
+    (
+        NP700_ERR_NOT_A_HANDOVER,
+        c"NP700_ERR_NOT_A_HANDOVER: not an np700 hand-over",
+    ),
+    (
+        NP700_ERR_HANDOVER_VERSION,
+        c"NP700_ERR_HANDOVER_VERSION: unsupported hand-over version",
+    ),
+    (
+        NP700_ERR_HANDOVER_INCONSISTENT,
+        c"NP700_ERR_HANDOVER_INCONSISTENT: hand-over inconsistent",
+    ),
+    (
+        NP700_ERR_MAPPING_FROM_UNKNOWN,
+        c"NP700_ERR_MAPPING_FROM_UNKNOWN: mapped tenant not in the hand-over",
+    ),
+    (
+        NP700_ERR_MAPPING_TO_UNKNOWN,
+        c"NP700_ERR_MAPPING_TO_UNKNOWN: mapped onto an unknown tenant",
+    ),
+    (
+        NP700_ERR_MAPPING_NOT_ONE_TO_ONE,
+        c"NP700_ERR_MAPPING_NOT_ONE_TO_ONE: two tenants mapped onto one",
+    ),
+    (
+        NP700_ERR_TENANT_STATUS_DIFFERS,
+        c"NP700_ERR_TENANT_STATUS_DIFFERS: mapped tenant has another status",
+    ),
+    (
+        NP700_ERR_ENTRY_IN_USE,
+        c"NP700_ERR_ENTRY_IN_USE: usage number already carries entries",
+    ),
+    (
+        NP700_ERR_BINDING_ID_TAKEN,
+        c"NP700_ERR_BINDING_ID_TAKEN: binding id already issued",
+    ),
+    (
+        NP700_ERR_BINDING_IDS_EXHAUSTED,
+        c"NP700_ERR_BINDING_IDS_EXHAUSTED: no binding ids left",
+    ),
+    (
         NP700_ERR_INDEX_FULL,
         c"NP700_ERR_INDEX_FULL: routing index full",
     ),
@@ -654,6 +743,46 @@ mod tests {
             let code = error_status(&e);
             assert!(STATUSES.iter().any(|(c, _)| *c == code), "{e}");
         }
+        let tenant = crate::TenantId::from_raw(1);
+        let m = crate::ManagementNumber::new(70012340000).unwrap();
+        let imports = [
+            ImportError::Unreadable(String::new()),
+            ImportError::NotAHandover(String::new()),
+            ImportError::UnsupportedVersion(2),
+            ImportError::Inconsistent {
+                section: "bindings",
+                index: 0,
+                why: "x",
+            },
+            ImportError::MappingFromUnknown(tenant),
+            ImportError::MappingToUnknown(tenant),
+            ImportError::MappingNotOneToOne(tenant),
+            ImportError::TenantStatusDiffers {
+                tenant,
+                exported: crate::TenantStatus::Active,
+                current: crate::TenantStatus::Exited,
+            },
+            ImportError::NotLicensed(m),
+            ImportError::NumberHeld {
+                number: m,
+                holder: tenant,
+            },
+            ImportError::NumberInQuarantine {
+                number: m,
+                until: crate::Timestamp::from_unix_secs(0),
+            },
+            ImportError::EntryInUse(m.first_usage()),
+            ImportError::BindingIdTaken(crate::BindingId::from_raw(1)),
+            ImportError::BindingIdsExhausted,
+        ];
+        let mut codes = std::collections::BTreeSet::new();
+        for e in imports {
+            let code = error_status(&Error::Import(e.clone()));
+            assert!(STATUSES.iter().any(|(c, _)| *c == code), "{e}");
+            codes.insert(code);
+        }
+        // One code per refusal (the number refusals are the assignment's own codes).
+        assert_eq!(codes.len(), 14);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::layout::{Capacity, EXTRA_NUMBERS, MAX_DIRECTORY, PAGE_WORDS};
 use super::slot::{self, Image, Kind, flag};
 use super::{DirEntry, Index, MANAGEMENT_BASE, USAGE_BASE, entry_hash, mix, reduce, tenant_code};
 use crate::binding::{Binding, Direction, Mode, Party};
-use crate::event::Event;
+use crate::event::{Event, Imported};
 use crate::number::{ManagementNumber, SubscriberNumber, UsageNumber};
 use crate::small::SmallSet;
 use crate::state::State;
@@ -60,9 +60,17 @@ impl Touched {
     /// What `events` will touch when applied to `state`.
     pub(crate) fn of(state: &State, events: &[Event]) -> Touched {
         let mut t = Touched::default();
-        let add_binding = |t: &mut Touched, b: &Binding| {
+        // A large command (an import, a big sweep) collects its keys and sorts them once:
+        // inserting them one by one into the sorted set would cost O(n²).
+        let bulk = events.len() > BULK_EVENTS;
+        let mut pending: Vec<(UsageNumber, Party)> = Vec::new();
+        let add_binding = |t: &mut Touched, pending: &mut Vec<_>, b: &Binding| {
             for (x, p, _) in b.entry_keys() {
-                t.insert_key(x, p);
+                if bulk {
+                    pending.push((x, p));
+                } else {
+                    t.insert_key(x, p);
+                }
             }
             // Extras records: a group for GXB's B leg, chunks of an AXN allow-list.
             if b.mode() == Mode::Gxb {
@@ -91,23 +99,32 @@ impl Touched {
                 Event::NumberReclaimed { number, .. } => {
                     t.managements.insert(*number);
                 }
-                Event::Bound { binding } => add_binding(&mut t, binding),
+                Event::Bound { binding } => add_binding(&mut t, &mut pending, binding),
                 Event::Updated { binding, .. } => {
                     if let Some(old) = state.binding(binding.id) {
-                        add_binding(&mut t, old);
+                        add_binding(&mut t, &mut pending, old);
                     }
-                    add_binding(&mut t, binding);
+                    add_binding(&mut t, &mut pending, binding);
                 }
                 Event::Suspended { binding, .. }
                 | Event::Resumed { binding, .. }
                 | Event::Released { binding, .. }
                 | Event::Expired { binding, .. } => {
                     if let Some(b) = state.binding(*binding) {
-                        add_binding(&mut t, b);
+                        add_binding(&mut t, &mut pending, b);
                     }
                 }
                 Event::QuarantinesPruned { at } => t.extend_keys(state.quarantines_ending_by(*at)),
+                Event::Imported(Imported::EntryQuarantine(q)) => {
+                    pending.push((q.number, q.party));
+                }
+                Event::Imported(Imported::NumberQuarantine { number, .. }) => {
+                    t.managements.insert(*number);
+                }
             }
+        }
+        if !pending.is_empty() {
+            t.extend_keys(pending);
         }
         t
     }
@@ -124,6 +141,9 @@ impl Touched {
         t
     }
 }
+
+/// Above this many events a command's keys are sorted once rather than inserted one by one.
+const BULK_EVENTS: usize = 16;
 
 /// Seconds as the index stores them (32 bits: until 2106; later times read as 2106).
 fn secs(t: Timestamp) -> u32 {
@@ -465,7 +485,15 @@ impl IndexWriter {
 
     fn take_page(&mut self) -> Result<u16, Full> {
         let page = match self.pages_free.pop() {
-            Some(p) => p,
+            Some(p) => {
+                // A page given back holds its former number's expiries: clear it.
+                for sub in (0..PAGE_WORDS as u16 * 2).step_by(2) {
+                    self.index.page_word(p, sub).store(0, Ordering::Relaxed);
+                }
+                p
+            }
+            // A page never handed out is still as the index was created: zero. Not writing it
+            // keeps it out of memory (the index's memory is zeroed lazily) until it is used.
             None if self.pages_next < self.index.capacity().pages
                 && self.pages_next <= u16::MAX as usize =>
             {
@@ -474,9 +502,6 @@ impl IndexWriter {
             }
             None => return Err(Full),
         };
-        for sub in (0..PAGE_WORDS as u16 * 2).step_by(2) {
-            self.index.page_word(page, sub).store(0, Ordering::Relaxed);
-        }
         fence(Ordering::Release);
         Ok(page)
     }

@@ -15,12 +15,12 @@
 //! 3. A torn or garbage tail after the last synced record is detected, reported
 //!    ([`Recovery::cut`]) and cut; damage before it — a record that a later intact record says
 //!    was durable, a damaged snapshot, a damaged segment that is not the last — is a hard error
-//!    at open ([`Error::Corrupt`](crate::Error::Corrupt): refuse to start, say where), never
+//!    at open ([`Error::Corrupt`]: refuse to start, say where), never
 //!    silently dropped.
 //! 4. Snapshots are written to a temporary file, synced, renamed and the directory synced; older
 //!    segments are removed only after that. A crash at any step leaves a recoverable state.
-//! 5. A failed write or sync is returned as an error ([`Error::Io`](crate::Error::Io)), and the
-//!    registry acknowledges no write after it ([`Error::Halted`](crate::Error::Halted)) until it
+//! 5. A failed write or sync is returned as an error ([`Error::Io`]), and the
+//!    registry acknowledges no write after it ([`Error::Halted`]) until it
 //!    is reopened: no retry-then-acknowledge.
 //!
 //! With [`Commit::Group`], readers ([`Registry::route`](crate::Registry::route)) may see a
@@ -442,11 +442,18 @@ pub(crate) fn recover(
     // Continue the last segment if it ends where recovery did, else start one.
     let (segment, segment_len) = match current {
         Some((name, len)) => {
-            // What was read may have been only in the page cache (a killed process): make it
-            // durable before later records claim it is.
+            // What was read may have been only in the page cache (a killed process), and so may
+            // the segment's directory entry: make both durable before later records claim they
+            // are. The directory sync also makes the removals above durable: a torn segment
+            // that came back after a crash would put the records appended meanwhile (and any
+            // torn tail of theirs) in a segment that is not the last, where damage is refused
+            // as corruption.
             s.sync(&name).map_err(io_error("sync the journal"))?;
+            s.sync_dir()
+                .map_err(io_error("sync the journal directory"))?;
             (name, len)
         }
+        // A new segment is durable with its directory entry, and the removals above, at once.
         _ => (
             start_segment(s, next).map_err(io_error("start a journal segment"))?,
             record::SEGMENT_HEADER_LEN as u64,

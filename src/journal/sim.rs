@@ -150,13 +150,30 @@ impl SimStorage {
     /// The storage after a power loss, each pending write's fate chosen by `fate` (in the order
     /// written, file by file in name order); `dir_seed` picks how many pending directory
     /// operations survive.
-    pub fn crash_with(&self, mut fate: impl FnMut(&Pending) -> Fate, dir_seed: u64) -> SimStorage {
-        let inner = self.lock();
-        let kept_dir = if inner.dir_pending.is_empty() {
+    pub fn crash_with(&self, fate: impl FnMut(&Pending) -> Fate, dir_seed: u64) -> SimStorage {
+        let pending = self.pending_dir_ops();
+        let kept_dir = if pending == 0 {
             0
         } else {
-            SplitMix(dir_seed ^ 0x5eed).next() as usize % (inner.dir_pending.len() + 1)
+            SplitMix(dir_seed ^ 0x5eed).next() as usize % (pending + 1)
         };
+        self.crash_keeping(fate, kept_dir)
+    }
+
+    /// Directory operations (creates, renames, removes) since the last directory sync.
+    pub fn pending_dir_ops(&self) -> usize {
+        self.lock().dir_pending.len()
+    }
+
+    /// [`SimStorage::crash_with`] keeping exactly the first `kept_dir` pending directory
+    /// operations (at most [`SimStorage::pending_dir_ops`]), so a test can enumerate them all.
+    pub fn crash_keeping(
+        &self,
+        mut fate: impl FnMut(&Pending) -> Fate,
+        kept_dir: usize,
+    ) -> SimStorage {
+        let inner = self.lock();
+        let kept_dir = kept_dir.min(inner.dir_pending.len());
         let mut dir = inner.durable_dir.clone();
         for op in &inner.dir_pending[..kept_dir] {
             match op {

@@ -275,6 +275,20 @@ impl NumberPool {
         }
     }
 
+    /// Puts a number no tenant holds in quarantine after `former` (a hand-over); a number that
+    /// is assigned is left as it is.
+    pub(crate) fn quarantine(
+        &mut self,
+        number: ManagementNumber,
+        former: TenantId,
+        until: Timestamp,
+    ) {
+        if !matches!(self.holdings.get(&number), Some(Holding::Assigned { .. })) {
+            self.holdings
+                .insert(number, Holding::Quarantined { former, until });
+        }
+    }
+
     /// Forgets number quarantines that have run out by `at`.
     pub(crate) fn prune(&mut self, at: Timestamp) {
         self.holdings

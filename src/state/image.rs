@@ -13,8 +13,8 @@ use crate::tenant::Tenant;
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
-/// A quarantined route entry, as imaged.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A quarantined route entry, as imaged (and as a hand-over carries it).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct QuarantinedEntry {
     /// The usage number.
     pub number: UsageNumber,

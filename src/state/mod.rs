@@ -17,10 +17,11 @@ mod select;
 pub use entry_map::EntryMap;
 pub use image::{ImageError, ImageRef, QuarantinedEntry, StateImage};
 pub use plan::MAX_NOTE_LEN;
+pub(crate) use plan::{check_parties, check_policy, check_text};
 
 use crate::binding::{Binding, BindingId, BindingStatus, EndReason, Party};
 use crate::config::Config;
-use crate::event::Event;
+use crate::event::{Event, Imported};
 use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
 use crate::tenant::{Tenant, TenantId};
@@ -183,7 +184,13 @@ impl State {
                     t.credit_record.push(violation.clone());
                 }
             }
-            Event::BlockLicensed { block, .. } => self.pool.license(*block),
+            // A block the rules refuse (forged, or from a broken transport) is not licensed: a
+            // block of billions of numbers would make the index walk them all.
+            Event::BlockLicensed { block, .. } => {
+                if self.pool.check_license(block).is_ok() {
+                    self.pool.license(*block);
+                }
+            }
             Event::NumberAssigned {
                 number,
                 tenant,
@@ -236,7 +243,29 @@ impl State {
                 quarantine_until,
             } => self.end_binding(*binding, *at, *quarantine_until, EndReason::Expired),
             Event::QuarantinesPruned { at } => self.prune(*at),
+            Event::Imported(Imported::EntryQuarantine(q)) => self.import_quarantine(q),
+            Event::Imported(Imported::NumberQuarantine {
+                number,
+                former,
+                until,
+            }) => self.pool.quarantine(*number, *former, *until),
         }
+    }
+
+    /// Installs a quarantined route entry carried over from another registry, unless the entry
+    /// is in use (the planner refuses that; a replica fed out of order ignores it). The binding
+    /// that left it keeps its id reserved.
+    fn import_quarantine(&mut self, q: &QuarantinedEntry) {
+        let entry = self.usage.get_or_default(q.number);
+        if entry.routes.contains_key(&q.party) || entry.quarantine.contains_key(&q.party) {
+            return;
+        }
+        entry.quarantine.insert(q.party, q.quarantine);
+        self.quarantine_ends
+            .insert(q.quarantine.until, (q.number, q.party));
+        self.note_party(q.number, q.party);
+        let id = q.quarantine.binding.raw();
+        self.next_binding = self.next_binding.max(id.saturating_add(1));
     }
 
     fn set_status(&mut self, id: BindingId, status: BindingStatus) {

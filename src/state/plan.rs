@@ -20,14 +20,19 @@ use std::collections::BTreeSet;
 /// The longest violation note, in bytes.
 pub const MAX_NOTE_LEN: usize = 256;
 
-fn check_text(field: &'static str, s: &str, max: usize, required: bool) -> Result<(), Error> {
+pub(crate) fn check_text(
+    field: &'static str,
+    s: &str,
+    max: usize,
+    required: bool,
+) -> Result<(), Error> {
     if (required && s.is_empty()) || s.len() > max || s.chars().any(char::is_control) {
         return Err(Error::InvalidField { field, max });
     }
     Ok(())
 }
 
-fn check_policy(policy: &Policy, mode: Mode) -> Result<Policy, Error> {
+pub(crate) fn check_policy(policy: &Policy, mode: Mode) -> Result<Policy, Error> {
     if policy.media.is_empty() {
         return Err(Error::InvalidPolicy("no media allowed"));
     }
@@ -48,7 +53,7 @@ fn check_policy(policy: &Policy, mode: Mode) -> Result<Policy, Error> {
     Ok(p)
 }
 
-fn check_parties<X>(parties: &Parties<X>) -> Result<(), Error> {
+pub(crate) fn check_parties<X>(parties: &Parties<X>) -> Result<(), Error> {
     if let Parties::Gxb { group, .. } = parties
         && (group.is_empty() || group.len() > MAX_GROUP_MEMBERS)
     {
@@ -188,6 +193,9 @@ impl State {
                 Ok(events)
             }
             Command::Bind(request) => self.plan_bind(request, now),
+            Command::Import(request) => {
+                crate::handover::plan_import(self, request, now).map(|(events, _)| events)
+            }
             Command::Update {
                 tenant,
                 binding,

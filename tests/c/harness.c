@@ -1,7 +1,7 @@
 /*
  * The harness: assertion counters, the common fixture, main().
  *
- *   np700_ctest [functional] [matrix] [threads]   run the suites (all by default)
+ *   np700_ctest [functional] [matrix] [threads] [journal] [handover]   the suites (default: all)
  *   np700_ctest --asan-selftest                   a heap overflow: must be caught by ASan
  *   np700_ctest --ubsan-selftest                  a signed overflow: must be caught by UBSan
  *
@@ -9,6 +9,8 @@
  * at run time checks that ASan's runtime poisons a heap redzone.
  */
 #include "harness.h"
+
+#include <dirent.h>
 
 #include <limits.h>
 #include <pthread.h>
@@ -124,6 +126,40 @@ const char *ct_kind_name(np700_decision_kind kind) {
 void ct_temp_path(char *buf, size_t len, const char *tag) {
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(buf, len, "%s/np700-ctest-%ld-%s", dir, (long)getpid(), tag);
+}
+
+/* Removes a journal directory and its files. */
+void ct_remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        struct dirent *e;
+        char path[512];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                unlink(path);
+            }
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+void ct_literal_handover(char *buf, size_t len, const char *first, unsigned count,
+                         const char *number, unsigned long long id) {
+    snprintf(buf, len,
+             "{\"format\":\"np700-handover\",\"version\":1,\"exported_at\":1767225600,"
+             "\"scope\":\"Platform\",\"tenants\":[{\"id\":1,\"name\":\"Literal\",\"scenarios\":[],"
+             "\"status\":\"Active\",\"pair_cap\":200,\"credit_record\":[],"
+             "\"registered_at\":1767225600}],\"blocks\":[{\"first\":%s,\"count\":%u}],"
+             "\"numbers\":[{\"number\":%s,\"holding\":{\"Held\":{\"tenant\":1,\"tags\":[],"
+             "\"since\":1767225600}}}],\"bindings\":[{\"id\":%llu,\"tenant\":1,\"parties\":{"
+             "\"Axb\":{\"a\":8613800000001,\"x\":%s0001,\"b\":8613900000001}},\"policy\":{"
+             "\"media\":{\"voice\":true,\"sms\":true},\"direction\":\"Both\","
+             "\"allowed_callers\":[],\"window\":null,\"record\":false},\"status\":\"Active\","
+             "\"created_at\":1767225600,\"expires_at\":1767312000,\"order_id\":\"\","
+             "\"consent_ref\":\"c\",\"external_ref\":\"\"}],\"quarantines\":[]}",
+             first, count, number, id, number);
 }
 
 np700_bind_request fx_axb(uint32_t tenant, const char *a, const char *x, const char *b) {
@@ -270,6 +306,12 @@ int main(int argc, char **argv) {
     }
     if (wanted(argc, argv, "threads")) {
         run_threads();
+    }
+    if (wanted(argc, argv, "journal")) {
+        run_journal();
+    }
+    if (wanted(argc, argv, "handover")) {
+        run_handover();
     }
     pthread_mutex_lock(&counts_lock);
     printf("%lu passed, %lu failed\n", passed_count, failed_count);

@@ -151,11 +151,20 @@ void fx_free(struct fx *f);
 np700_bind_request fx_axb(uint32_t tenant, const char *a, const char *x, const char *b);
 /* A path unique to this process for shared index files (`tag` tells them apart). */
 void ct_temp_path(char *buf, size_t len, const char *tag);
+/* Removes a directory and the files in it (a journal directory). */
+void ct_remove_dir(const char *dir);
+/* A hand-over document (for np700_registry_import) written by hand: one active tenant,
+ * "Literal" (id 1); the licensed block of `count` numbers from `first`; management number
+ * `number` held by the tenant; one AXB binding with id `id` on usage number `number`0001. */
+void ct_literal_handover(char *buf, size_t len, const char *first, unsigned count,
+                         const char *number, unsigned long long id);
 
 /* ---- the suites --------------------------------------------------------------------------- */
 
 void run_functional(void);
 void run_matrix(void);
 void run_threads(void);
+void run_journal(void);
+void run_handover(void);
 
 #endif /* NP700_CTEST_HARNESS_H */

@@ -118,12 +118,25 @@ static const struct named_status ALL_STATUSES[] = {
     S(NP700_ERR_TAG_UNMATCHED),
     S(NP700_ERR_ALL_CANDIDATES_CONFLICT),
     S(NP700_ERR_ALL_CANDIDATES_QUARANTINED),
+    S(NP700_ERR_HANDOVER_UNREADABLE),
+    S(NP700_ERR_NOT_A_HANDOVER),
+    S(NP700_ERR_HANDOVER_VERSION),
+    S(NP700_ERR_HANDOVER_INCONSISTENT),
+    S(NP700_ERR_MAPPING_FROM_UNKNOWN),
+    S(NP700_ERR_MAPPING_TO_UNKNOWN),
+    S(NP700_ERR_MAPPING_NOT_ONE_TO_ONE),
+    S(NP700_ERR_TENANT_STATUS_DIFFERS),
+    S(NP700_ERR_ENTRY_IN_USE),
+    S(NP700_ERR_BINDING_ID_TAKEN),
+    S(NP700_ERR_BINDING_IDS_EXHAUSTED),
     S(NP700_ERR_INDEX_FULL),
     S(NP700_ERR_IO),
     S(NP700_ERR_NOT_AN_INDEX),
     S(NP700_ERR_INCOMPATIBLE_INDEX),
     S(NP700_ERR_TRUNCATED_INDEX),
     S(NP700_ERR_TOO_MANY_HANDLES),
+    S(NP700_ERR_CORRUPT_JOURNAL),
+    S(NP700_ERR_JOURNAL_HALTED),
     S(NP700_ERR_PANIC),
     S(NP700_ERR_INTERNAL),
 };
@@ -153,6 +166,16 @@ static void test_status_str(void) {
     }
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         CHECK_STR(np700_status_str(unknown[i]), "unknown status");
+    }
+    /* The list is complete: every code the library names is in it. */
+    for (np700_status code = -999; code <= 0; code++) {
+        int listed = 0;
+        for (size_t i = 0; i < N_STATUSES; i++) {
+            listed |= ALL_STATUSES[i].code == code;
+        }
+        CHECK_MSG(listed || strcmp(np700_status_str(code), "unknown status") == 0,
+                  "status %d (%s) is missing from ALL_STATUSES", (int)code,
+                  np700_status_str(code));
     }
 }
 

@@ -141,6 +141,12 @@ static const struct profile P_OPT_TEXT = {
 static const struct profile P_PATH_SET = {
     {NP700_ERR_NULL, UTF8, NA, NA, NA, NA, NA, NA, NA, NA, NP700_ERR_TOO_LONG, NP700_ERR_TOO_LONG},
     NO_REJECTS};
+/* A journal directory (created if missing): required; bad names are I/O errors. Relative
+ * names that would be valid directories are not run (they would litter the working directory). */
+static const struct profile P_DIR = {
+    {NP700_ERR_NULL, UTF8, NA, NP700_ERR_NULL, NP700_ERR_NULL, NA, NA, NP700_ERR_IO,
+     NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_TOO_LONG, NP700_ERR_TOO_LONG},
+    NO_REJECTS};
 /* A path to attach to: anything but an index there is an I/O error. */
 static const struct profile P_PATH_ATTACH = {
     {NP700_ERR_NULL, UTF8, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO, NP700_ERR_IO,
@@ -160,9 +166,23 @@ static const struct profile P_DIALED = {
      LONG4(NP700_ERR_TOO_LONG)},
     {0, 0, 0, 0, 0, MALFORMED, MALFORMED, MALFORMED, MALFORMED, MALFORMED, MALFORMED, 0, 0, 0, 0}};
 
+/* A hand-over document: any text that is not one does not parse. */
+#define UNREADABLE NP700_ERR_HANDOVER_UNREADABLE
+static const struct profile P_JSON = {
+    {NP700_ERR_NULL, UTF8, UNREADABLE, UNREADABLE, UNREADABLE, UNREADABLE, UNREADABLE, UNREADABLE,
+     LONG4(UNREADABLE)},
+    NO_REJECTS};
+/* Legacy JSON lines: text that is no record is a refused line, not an error. */
+static const struct profile P_JSONL = {
+    {NP700_ERR_NULL, UTF8, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK,
+     LONG4(NP700_OK)},
+    NO_REJECTS};
+
 /* ---- calls -------------------------------------------------------------------------------- */
 
 #define LIST_ROOM (NP700_MAX_LIST_LEN + 1)
+#define DOC_ROOM 16384 /* an exported document of the fixture */
+#define LINES_ROOM 4   /* legacy line outcomes */
 
 /* The arguments of one call by role; each function's `invoke` maps them to its parameters. */
 struct call {
@@ -180,6 +200,21 @@ struct call {
     np700_policy policy;
     np700_str strs[LIST_ROOM];
     np700_scenario codes[LIST_ROOM];
+    /* Hand-over: the export's buffer, sizes and line outcomes (pointing into the outputs
+     * below unless a case changes them), a tenant mapping, legacy options. */
+    char *buf;
+    size_t buf_len;
+    size_t *needed_ptr;
+    np700_legacy_line *lines_ptr;
+    size_t lines_cap;
+    np700_tenant_mapping map[4];
+    np700_legacy_options legacy;
+    np700_legacy_mapping table[2];
+    /* Outputs besides `out`: filled with SENTINEL before each case and checked untouched after
+     * an error (a size may be written with NP700_ERR_BUFFER_TOO_SMALL, as documented). */
+    size_t needed;
+    np700_legacy_line lines[LINES_ROOM];
+    char doc[DOC_ROOM];
 };
 
 /* Every output type, and room to misalign it. */
@@ -194,6 +229,8 @@ union out_buf {
     np700_stats stats;
     np700_binding_info binding;
     np700_decision decision;
+    np700_import_report import_report;
+    np700_legacy_summary legacy_summary;
     unsigned char bytes[sizeof(np700_decision) + sizeof(np700_tenant_info) + 16];
 };
 
@@ -222,6 +259,17 @@ static struct {
     const struct fn *fn;         /* the function whose cases run */
 } M;
 static int anchor; /* an address that is no handle */
+
+/* Hand-over documents the import's cases take (made by its setup), and tables one entry longer
+ * than NP700_MAX_TABLE_LEN. */
+enum { DOC_NOT_A_HANDOVER, DOC_VERSION_2, DOC_INCONSISTENT, DOC_OVERLAPPING, DOC_QUARANTINED,
+       DOC_SELF, DOC_TENANT_A, DOC_SOURCE, DOC_COUNT };
+static struct {
+    char doc[DOC_COUNT][DOC_ROOM];
+    uint32_t source_active, source_suspended; /* the source's tenants (ids in DOC_SOURCE) */
+    np700_tenant_mapping *big_map;
+    np700_legacy_mapping *big_table;
+} H;
 
 /* ---- bases and invokers ----------------------------------------------------------------- */
 
@@ -323,6 +371,59 @@ static void b_attach(struct fx *f, struct call *c) {
     c->n = strlen(f->path);
 }
 
+/* The journal directory of the matrix's journaled registries. */
+static char journal_dir[128];
+static uint64_t seq_out;
+static np700_recovery recovery_out;
+
+static void b_cfg_journal(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->code = NP700_COMMIT_GROUP;
+    c->value = 0;
+}
+static void b_open(struct fx *f, struct call *c) {
+    c->handle = f->cfg;
+    c->s = journal_dir;
+    c->n = strlen(journal_dir);
+    c->list = &recovery_out;
+}
+static void b_snapshot(struct fx *f, struct call *c) {
+    (void)f;
+    c->handle = M.spare;
+    c->list = &seq_out;
+}
+
+/* Hand-over. */
+static void b_export(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->buf = c->doc;
+    c->buf_len = sizeof c->doc;
+    c->needed_ptr = &c->needed;
+}
+static void b_import(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = H.doc[DOC_SOURCE];
+    c->n = strlen(c->s);
+    c->code = NP700_IMPORT_RENUMBER; /* the fixture has issued the source's ids */
+}
+/* One legacy line for tenant A, its number mapped onto 70010000002 (A's, free). */
+static const char LEGACY_LINE[] =
+    "{\"middle\": \"17012345678\", \"mode\": \"AXB\", \"a\": \"13800000091\", \"b\": "
+    "\"13900000091\", \"expires_at\": 1767312000, \"consent_ref\": \"c\"}";
+static void b_migrate(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = LEGACY_LINE;
+    c->n = strlen(LEGACY_LINE);
+    c->table[0].legacy = ct_str("17012345678");
+    c->table[0].target = ct_str("70010000002");
+    c->legacy.table = c->table;
+    c->legacy.table_len = 1;
+    c->list = &c->legacy;
+    c->lines_ptr = c->lines;
+    c->lines_cap = LINES_ROOM;
+    c->needed_ptr = &c->needed;
+}
+
 static np700_status i_config_new(const struct call *c) {
     return np700_config_new((np700_config **)c->out);
 }
@@ -343,6 +444,16 @@ static np700_status i_capacity(const struct call *c) {
 }
 static np700_status i_shared_path(const struct call *c) {
     return np700_config_set_shared_path(CFG(c), c->s, c->n);
+}
+static np700_status i_set_journal(const struct call *c) {
+    return np700_config_set_journal(CFG(c), c->code, c->value);
+}
+static np700_status i_open(const struct call *c) {
+    return np700_registry_open((const np700_config *)c->handle, c->s, c->n,
+                               (np700_registry **)c->out, (np700_recovery *)c->list);
+}
+static np700_status i_snapshot(const struct call *c) {
+    return np700_registry_snapshot(REG(c), (uint64_t *)c->list);
 }
 static np700_status i_registry_new(const struct call *c) {
     return np700_registry_new((const np700_config *)c->handle, (np700_registry **)c->out);
@@ -417,6 +528,23 @@ static np700_status i_generation(const struct call *c) {
     return np700_reader_generation(RDR(c), (uint64_t *)c->out);
 }
 
+static np700_status i_export(const struct call *c) {
+    return np700_registry_export(REG(c), c->tenant, c->now, c->buf, c->buf_len, c->needed_ptr);
+}
+static np700_status i_import(const struct call *c) {
+    return np700_registry_import(REG(c), c->s, c->n, (const np700_tenant_mapping *)c->list,
+                                 c->count, c->code, c->now, (np700_import_report *)c->out);
+}
+static np700_status i_migrate(const struct call *c) {
+    return np700_registry_migrate_legacy(REG(c), c->tenant, (const np700_legacy_options *)c->list,
+                                         c->s, c->n, c->now, (np700_legacy_summary *)c->out,
+                                         c->lines_ptr, c->lines_cap, c->needed_ptr);
+}
+static void after_export(const struct call *c) {
+    CHECK(strncmp(c->doc, "{\"format\":\"np700-handover\"", 26) == 0);
+    CHECK_U64(c->needed, strlen(c->doc) + 1);
+}
+
 static void free_out_config(const struct call *c) {
     EXPECT_OK(np700_config_free(*(np700_config **)c->out));
 }
@@ -443,8 +571,63 @@ static void setup_spare_reader(struct fx *f) {
     EXPECT_OK(np700_reader_attach(f->path, strlen(f->path), &r));
     M.spare = r;
 }
+static void setup_journaled_registry(struct fx *f) {
+    np700_registry *r = NULL;
+    EXPECT_OK(np700_registry_open(f->cfg, journal_dir, strlen(journal_dir), &r, NULL));
+    M.spare = r;
+}
+static void free_spare_registry(const struct call *c) {
+    (void)c;
+    EXPECT_OK(np700_registry_free((np700_registry *)M.spare));
+}
 static void setup_suspended(struct fx *f) {
     EXPECT_OK(np700_registry_suspend(f->reg, f->ta, f->ba, T0));
+}
+
+/*
+ * The import's documents: a source registry's platform (two tenants on block 70020000000, the
+ * second suspended, a binding each), the fixture's own platform and tenant A, and documents
+ * written by hand. Tenant A's 70010000002 goes to quarantine first.
+ */
+static void setup_handover_docs(struct fx *f) {
+    np700_registry *src = NULL;
+    np700_bind_request r;
+    np700_binding_info b;
+    char *held;
+
+    EXPECT_OK(np700_registry_reclaim_number(f->reg, f->ta, STR("70010000002"), T0));
+    EXPECT_OK(np700_registry_new(f->cfg, &src));
+    EXPECT_OK(np700_registry_license_block(src, STR("70020000000"), 10, T0));
+    EXPECT_OK(np700_registry_register_tenant(src, STR("Source One"), NULL, 0, 0, T0,
+                                             &H.source_active));
+    EXPECT_OK(np700_registry_register_tenant(src, STR("Source Two"), NULL, 0, 0, T0,
+                                             &H.source_suspended));
+    EXPECT_OK(np700_registry_assign_number(src, H.source_active, STR("70020000001"), NULL, 0, T0));
+    EXPECT_OK(np700_registry_assign_number(src, H.source_suspended, STR("70020000002"), NULL, 0,
+                                           T0));
+    r = fx_axb(H.source_active, "13800000081", "700200000010001", "13900000081");
+    EXPECT_OK(np700_registry_bind(src, &r, T0, &b));
+    r = fx_axb(H.source_suspended, "13800000082", "700200000020001", "13900000082");
+    EXPECT_OK(np700_registry_bind(src, &r, T0, &b));
+    EXPECT_OK(np700_registry_set_tenant_status(src, H.source_suspended, NP700_TENANT_SUSPENDED,
+                                               T0));
+    EXPECT_OK(np700_registry_export(src, 0, T0 + 1, H.doc[DOC_SOURCE], DOC_ROOM, NULL));
+    EXPECT_OK(np700_registry_free(src));
+    EXPECT_OK(np700_registry_export(f->reg, 0, T0 + 1, H.doc[DOC_SELF], DOC_ROOM, NULL));
+    EXPECT_OK(np700_registry_export(f->reg, f->ta, T0 + 1, H.doc[DOC_TENANT_A], DOC_ROOM, NULL));
+    snprintf(H.doc[DOC_NOT_A_HANDOVER], DOC_ROOM, "{\"format\":\"np700-journal\",\"version\":1}");
+    snprintf(H.doc[DOC_VERSION_2], DOC_ROOM, "{\"format\":\"np700-handover\",\"version\":2}");
+    /* Its number held by tenant 7, which it does not have. */
+    ct_literal_handover(H.doc[DOC_INCONSISTENT], DOC_ROOM, "70030000000", 1, "70030000000", 1);
+    held = strstr(H.doc[DOC_INCONSISTENT], "\"Held\":{\"tenant\":1");
+    CHECK(held != NULL);
+    if (held != NULL) {
+        held[17] = '7';
+    }
+    /* A block overlapping the fixture's, so its number stays unlicensed. */
+    ct_literal_handover(H.doc[DOC_OVERLAPPING], DOC_ROOM, "70010000005", 10, "70010000012", 1);
+    /* Tenant A's number in quarantine, for a new tenant. */
+    ct_literal_handover(H.doc[DOC_QUARANTINED], DOC_ROOM, "70010000000", 10, "70010000002", 1);
 }
 
 #define OUT(t) sizeof(t)
@@ -462,6 +645,11 @@ static const struct fn FNS[] = {
     {"np700_config_set_shared_path", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg, i_shared_path, NULL},
     {"np700_registry_new", H_CONFIG, 0, 0, OUT(np700_registry *), 0, NULL, b_cfg, i_registry_new,
      free_out_registry},
+    {"np700_config_set_journal", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg_journal, i_set_journal, NULL},
+    {"np700_registry_open", H_CONFIG, 0, 0, OUT(np700_registry *), 0, NULL, b_open, i_open,
+     free_out_registry},
+    {"np700_registry_snapshot", H_REGISTRY, 0, 0, 0, 0, setup_journaled_registry, b_snapshot,
+     i_snapshot, free_spare_registry},
     {"np700_registry_free", H_REGISTRY, 1, 0, 0, 0, setup_spare_registry, b_spare,
      i_registry_free, NULL},
     {"np700_registry_register_tenant", H_REGISTRY, 0, 1, OUT(uint32_t), 0, NULL, b_register,
@@ -492,6 +680,11 @@ static const struct fn FNS[] = {
     {"np700_reader_route", H_READER, 0, 1, OUT(np700_decision), 1, NULL, b_reader_route,
      i_reader_route, NULL},
     {"np700_reader_generation", H_READER, 0, 0, OUT(uint64_t), 1, NULL, b_rdr, i_generation, NULL},
+    {"np700_registry_export", H_REGISTRY, 0, 1, 0, 0, NULL, b_export, i_export, after_export},
+    {"np700_registry_import", H_REGISTRY, 0, 1, OUT(np700_import_report), 0, setup_handover_docs,
+     b_import, i_import, NULL},
+    {"np700_registry_migrate_legacy", H_REGISTRY, 0, 1, OUT(np700_legacy_summary), 0, NULL,
+     b_migrate, i_migrate, NULL},
 };
 #define N_FNS (sizeof FNS / sizeof FNS[0])
 
@@ -867,9 +1060,147 @@ static void m_upd_nothing(struct fx *f, struct call *c, long long unused) {
 }
 #undef UR
 
+static void m_fixture_registry(struct fx *f, struct call *c, long long unused) {
+    (void)unused;
+    c->handle = f->reg;
+}
 static void m_bad_config(struct fx *f, struct call *c, long long which) {
     (void)f;
     c->handle = M.bad_path[which];
+}
+
+/* Hand-over. */
+/* The export's buffer: -1 NULL with its length, 0 (NULL, 0), n > 0 n bytes. */
+static void m_buf(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->buf = v <= 0 ? NULL : c->doc;
+    c->buf_len = v < 0 ? sizeof c->doc : (size_t)v;
+}
+static void m_needed_misaligned(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    c->needed_ptr = MISALIGNED(size_t, &c->needed);
+}
+static void m_doc(struct fx *f, struct call *c, long long which) {
+    (void)f;
+    c->s = H.doc[which];
+    c->n = strlen(c->s);
+}
+/* Tenant mappings of the source document (its tenants 1 active, 2 suspended). */
+enum { MAP_FROM_UNKNOWN, MAP_TO_UNKNOWN, MAP_TWO_ONTO_A, MAP_ONE_TWICE, MAP_SUSPENDED_ONTO_B,
+       MAP_TOO_LONG, MAP_MISALIGNED };
+static void m_map(struct fx *f, struct call *c, long long v) {
+    c->list = c->map;
+    c->count = 1;
+    switch (v) {
+    case MAP_FROM_UNKNOWN:
+        c->map[0].exported = 9;
+        c->map[0].target = f->ta;
+        break;
+    case MAP_TO_UNKNOWN:
+        c->map[0].exported = H.source_active;
+        c->map[0].target = 999;
+        break;
+    case MAP_TWO_ONTO_A:
+    case MAP_ONE_TWICE:
+        c->map[0].exported = H.source_active;
+        c->map[0].target = f->ta;
+        c->map[1].exported = v == MAP_ONE_TWICE ? H.source_active : H.source_suspended;
+        c->map[1].target = v == MAP_ONE_TWICE ? f->tb : f->ta;
+        c->count = 2;
+        break;
+    case MAP_SUSPENDED_ONTO_B:
+        c->map[0].exported = H.source_suspended;
+        c->map[0].target = f->tb;
+        break;
+    case MAP_TOO_LONG:
+        c->list = H.big_map;
+        c->count = NP700_MAX_TABLE_LEN + 1;
+        break;
+    default:
+        c->list = MISALIGNED(const np700_tenant_mapping, c->map);
+        break;
+    }
+}
+/* The fixture's own platform, its tenants mapped onto themselves: every entry is in use. */
+static void m_self_mapped(struct fx *f, struct call *c, long long unused) {
+    (void)unused;
+    m_doc(f, c, DOC_SELF);
+    c->map[0].exported = c->map[0].target = f->ta;
+    c->map[1].exported = c->map[1].target = f->tb;
+    c->list = c->map;
+    c->count = 2;
+}
+/* Tenant A's hand-over onto tenant B: A's numbers would change tenant. */
+static void m_a_onto_b(struct fx *f, struct call *c, long long unused) {
+    (void)unused;
+    m_doc(f, c, DOC_TENANT_A);
+    c->map[0].exported = f->ta;
+    c->map[0].target = f->tb;
+    c->list = c->map;
+    c->count = 1;
+}
+#define LO (&c->legacy)
+static void m_options_misaligned(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    c->list = MISALIGNED(const np700_legacy_options, &c->legacy);
+}
+/* The legacy table: -1 NULL with a length, -2 misaligned, -3 one entry too many. */
+static void m_table(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    if (v == -1) {
+        LO->table = NULL;
+    } else if (v == -2) {
+        LO->table = MISALIGNED(const np700_legacy_mapping, c->table);
+    } else {
+        LO->table = H.big_table;
+        LO->table_len = NP700_MAX_TABLE_LEN + 1;
+    }
+}
+static void m_table_legacy(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    c->table[0].legacy = class_str((int)cls);
+}
+static void m_table_target(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    c->table[0].target = class_str((int)cls);
+}
+static void m_table_target_text(struct fx *f, struct call *c, long long i) {
+    (void)f;
+    c->table[0].target = ct_str(i == 0 ? FX_B_X : "70010000005");
+}
+static void m_legacy_tag(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    LO->tag = class_str((int)cls);
+}
+/* The legacy policy: -1 misaligned, -2 allowed callers NULL with a length, -3 direction 3, or
+ * media `v`. */
+static void m_legacy_policy(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->policy = np700_policy_default();
+    LO->policy = &c->policy;
+    if (v == -1) {
+        LO->policy = MISALIGNED(const np700_policy, &c->policy);
+    } else if (v == -2) {
+        c->policy.allowed_callers_len = 1;
+    } else if (v == -3) {
+        c->policy.direction = 3;
+    } else {
+        c->policy.media = (np700_media)v;
+    }
+}
+#undef LO
+/* The line outcomes: -1 NULL with a capacity, -2 misaligned, n >= 0 a capacity of n. */
+static void m_lines(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    if (v == -1) {
+        c->lines_ptr = NULL;
+    } else if (v == -2) {
+        c->lines_ptr = MISALIGNED(np700_legacy_line, c->lines);
+    } else {
+        c->lines_cap = (size_t)v;
+    }
 }
 
 /* ---- function-specific rows -------------------------------------------------------------- */
@@ -903,6 +1234,13 @@ static const struct row ROWS[] = {
     R("np700_config_set_capacity", "SIZE_MAX", m_value, ALL_ONES, NP700_ERR_OUT_OF_RANGE),
     R("np700_registry_new", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
     R("np700_registry_new", "shared path with a NUL byte", m_bad_config, 1, NP700_ERR_IO),
+    R("np700_config_set_journal", "commit 3", m_code, 3, NP700_ERR_BAD_ENUM),
+    R("np700_config_set_journal", "commit UINT32_MAX", m_code, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    R("np700_registry_open", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
+    R("np700_registry_open", "recovery misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_snapshot", "seq misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
+    R("np700_registry_snapshot", "a registry without a journal", m_fixture_registry, 0,
+      NP700_ERR_IO),
     /* tenants */
     R("np700_registry_register_tenant", "scenarios NULL with length 1", m_list_null, 1,
       NP700_ERR_NULL),
@@ -1091,6 +1429,85 @@ static const struct row ROWS[] = {
      NP700_REJECT_CALLER_NOT_PERMITTED},
     {"np700_reader_route", "tenant A's customer dials tenant B's X", m_dialed_text, 0, NP700_OK,
      NP700_REJECT_CALLER_NOT_PERMITTED},
+    /* hand-over: export */
+    R("np700_registry_export", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_export", "tenant UINT32_MAX", m_tenant, UINT32_MAX, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_export", "buf NULL with a length", m_buf, -1, NP700_ERR_NULL),
+    R("np700_registry_export", "buf (NULL, 0): the size only", m_buf, 0,
+      NP700_ERR_BUFFER_TOO_SMALL),
+    R("np700_registry_export", "a buffer of 1 byte", m_buf, 1, NP700_ERR_BUFFER_TOO_SMALL),
+    R("np700_registry_export", "a buffer of 100 bytes", m_buf, 100, NP700_ERR_BUFFER_TOO_SMALL),
+    R("np700_registry_export", "needed misaligned", m_needed_misaligned, 0, NP700_ERR_NULL),
+    /* import: the document */
+    R("np700_registry_import", "another format", m_doc, DOC_NOT_A_HANDOVER,
+      NP700_ERR_NOT_A_HANDOVER),
+    R("np700_registry_import", "version 2", m_doc, DOC_VERSION_2, NP700_ERR_HANDOVER_VERSION),
+    R("np700_registry_import", "a number held by a tenant it does not have", m_doc,
+      DOC_INCONSISTENT, NP700_ERR_HANDOVER_INCONSISTENT),
+    R("np700_registry_import", "a number unlicensed here (blocks overlap)", m_doc, DOC_OVERLAPPING,
+      NP700_ERR_NOT_LICENSED),
+    R("np700_registry_import", "a number in quarantine after tenant A", m_doc, DOC_QUARANTINED,
+      NP700_ERR_NUMBER_IN_QUARANTINE),
+    R("np700_registry_import", "its own platform, tenants new: numbers held by A and B", m_doc,
+      DOC_SELF, NP700_ERR_HELD_BY_ANOTHER_TENANT),
+    R("np700_registry_import", "its own platform mapped onto itself", m_self_mapped, 0,
+      NP700_ERR_ENTRY_IN_USE),
+    R("np700_registry_import", "tenant A's hand-over onto tenant B", m_a_onto_b, 0,
+      NP700_ERR_HELD_BY_ANOTHER_TENANT),
+    R("np700_registry_import", "ids kept that the registry issued", m_code,
+      NP700_IMPORT_KEEP_IDS, NP700_ERR_BINDING_ID_TAKEN),
+    R("np700_registry_import", "binding_ids 2", m_code, 2, NP700_ERR_BAD_ENUM),
+    R("np700_registry_import", "binding_ids UINT32_MAX", m_code, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    /* import: the tenant mapping */
+    R("np700_registry_import", "tenant_map NULL with length 1", m_list_null, 1, NP700_ERR_NULL),
+    R("np700_registry_import", "tenant_map misaligned", m_map, MAP_MISALIGNED, NP700_ERR_NULL),
+    R("np700_registry_import", "tenant_map of NP700_MAX_TABLE_LEN + 1", m_map, MAP_TOO_LONG,
+      NP700_ERR_TOO_LONG),
+    R("np700_registry_import", "a tenant the hand-over does not have", m_map, MAP_FROM_UNKNOWN,
+      NP700_ERR_MAPPING_FROM_UNKNOWN),
+    R("np700_registry_import", "onto tenant 999", m_map, MAP_TO_UNKNOWN,
+      NP700_ERR_MAPPING_TO_UNKNOWN),
+    R("np700_registry_import", "two tenants onto tenant A", m_map, MAP_TWO_ONTO_A,
+      NP700_ERR_MAPPING_NOT_ONE_TO_ONE),
+    R("np700_registry_import", "one tenant listed twice", m_map, MAP_ONE_TWICE,
+      NP700_ERR_MAPPING_NOT_ONE_TO_ONE),
+    R("np700_registry_import", "a suspended tenant onto active tenant B", m_map,
+      MAP_SUSPENDED_ONTO_B, NP700_ERR_TENANT_STATUS_DIFFERS),
+    /* legacy migration */
+    R("np700_registry_migrate_legacy", "tenant 0", m_tenant, 0, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_migrate_legacy", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_migrate_legacy", "tenant UINT32_MAX", m_tenant, UINT32_MAX,
+      NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_migrate_legacy", "options misaligned", m_options_misaligned, 0,
+      NP700_ERR_NULL),
+    R("np700_registry_migrate_legacy", "options.table NULL with length 1", m_table, -1,
+      NP700_ERR_NULL),
+    R("np700_registry_migrate_legacy", "options.table misaligned", m_table, -2, NP700_ERR_NULL),
+    R("np700_registry_migrate_legacy", "options.table of NP700_MAX_TABLE_LEN + 1", m_table, -3,
+      NP700_ERR_TOO_LONG),
+    R("np700_registry_migrate_legacy", "options.policy misaligned", m_legacy_policy, -1,
+      NP700_ERR_NULL),
+    R("np700_registry_migrate_legacy", "options.policy allowed callers NULL with length 1",
+      m_legacy_policy, -2, NP700_ERR_NULL),
+    R("np700_registry_migrate_legacy", "options.policy direction 3", m_legacy_policy, -3,
+      NP700_ERR_BAD_ENUM),
+    R("np700_registry_migrate_legacy", "options.policy media bit 4", m_legacy_policy, 4,
+      NP700_ERR_BAD_ENUM),
+    R("np700_registry_migrate_legacy", "lines NULL with capacity 4", m_lines, -1, NP700_ERR_NULL),
+    R("np700_registry_migrate_legacy", "lines misaligned", m_lines, -2, NP700_ERR_NULL),
+    R("np700_registry_migrate_legacy", "lines of capacity 0 for 1 line", m_lines, 0,
+      NP700_ERR_BUFFER_TOO_SMALL),
+    R("np700_registry_migrate_legacy", "lines_needed misaligned", m_needed_misaligned, 0,
+      NP700_ERR_NULL),
+    /* refused lines, not errors: nothing is bound, nothing crosses tenants */
+    R("np700_registry_migrate_legacy", "options.policy media 0 (each line refused)",
+      m_legacy_policy, 0, NP700_OK),
+    R("np700_registry_migrate_legacy", "mapped onto tenant B's usage number", m_table_target_text,
+      0, NP700_OK),
+    R("np700_registry_migrate_legacy", "mapped onto tenant B's management number",
+      m_table_target_text, 1, NP700_OK),
+    R("np700_registry_migrate_legacy", "tenant B onto tenant A's number", m_tenant, OTHER_TENANT,
+      NP700_OK),
 };
 #define N_ROWS (sizeof ROWS / sizeof ROWS[0])
 
@@ -1104,6 +1521,7 @@ struct str_row {
 
 static const struct str_row STR_ROWS[] = {
     {"np700_config_set_shared_path", "path", m_str, &P_PATH_SET},
+    {"np700_registry_open", "dir", m_str, &P_DIR},
     {"np700_registry_register_tenant", "name", m_str, &P_TEXT},
     {"np700_registry_record_violation", "note", m_str, &P_OPT_TEXT},
     {"np700_registry_license_block", "first", m_str, &P_NUMBER},
@@ -1128,6 +1546,11 @@ static const struct str_row STR_ROWS[] = {
     {"np700_reader_attach", "path", m_str, &P_PATH_ATTACH},
     {"np700_reader_route", "caller", m_str, &P_CALLER},
     {"np700_reader_route", "dialed", m_dialed, &P_DIALED},
+    {"np700_registry_import", "json", m_str, &P_JSON},
+    {"np700_registry_migrate_legacy", "jsonl", m_str, &P_JSONL},
+    {"np700_registry_migrate_legacy", "options.table[0].legacy", m_table_legacy, &P_NUMBER},
+    {"np700_registry_migrate_legacy", "options.table[0].target", m_table_target, &P_OPT_NUMBER},
+    {"np700_registry_migrate_legacy", "options.tag", m_legacy_tag, &P_OPT_TAG},
 };
 #define N_STR_ROWS (sizeof STR_ROWS / sizeof STR_ROWS[0])
 
@@ -1193,6 +1616,9 @@ static void run_case(struct fx *f, const char *arg, const char *what, mutate_fn 
         c->out = out;
     }
     mutate(f, c, param);
+    memset(&c->needed, SENTINEL, sizeof c->needed);
+    memset(c->lines, SENTINEL, sizeof c->lines);
+    memset(c->doc, SENTINEL, sizeof c->doc);
     take(f, &before);
     got = fn->invoke(c);
     cases_total++;
@@ -1204,6 +1630,10 @@ static void run_case(struct fx *f, const char *arg, const char *what, mutate_fn 
         const char *msg = ct_last_error();
         CHECK_MSG(ct_untouched(out, sizeof *out), "%s, %s %s: output written on an error",
                   fn->name, arg, what);
+        CHECK_MSG(ct_untouched(c->doc, sizeof c->doc) && ct_untouched(c->lines, sizeof c->lines) &&
+                      (got == NP700_ERR_BUFFER_TOO_SMALL ||
+                       ct_untouched(&c->needed, sizeof c->needed)),
+                  "%s, %s %s: a buffer, size or line written on an error", fn->name, arg, what);
         CHECK_MSG(strncmp(msg, fn->name, n) == 0 && msg[n] == ':',
                   "%s, %s %s: last error \"%s\" does not name the function", fn->name, arg, what,
                   msg);
@@ -1427,6 +1857,8 @@ static void make_stale_handles(void) {
     }
     EXPECT_OK(np700_config_set_shared_path(M.bad_path[0], path, strlen(path)));
     EXPECT_OK(np700_config_set_shared_path(M.bad_path[1], STR("np700\0ctest")));
+    ct_temp_path(journal_dir, sizeof journal_dir, "matrix-journal");
+    ct_remove_dir(journal_dir);
 }
 
 void run_matrix(void) {
@@ -1438,6 +1870,13 @@ void run_matrix(void) {
         return;
     }
     memset(big, '7', BIG_LEN);
+    /* Never read: refused for their length. */
+    H.big_map = (np700_tenant_mapping *)calloc(NP700_MAX_TABLE_LEN + 1, sizeof *H.big_map);
+    H.big_table = (np700_legacy_mapping *)calloc(NP700_MAX_TABLE_LEN + 1, sizeof *H.big_table);
+    if (H.big_map == NULL || H.big_table == NULL) {
+        CHECK_MSG(0, "out of memory");
+        return;
+    }
     memset(row_uses, 0, sizeof row_uses);
     memset(str_uses, 0, sizeof str_uses);
     for (int i = 0; i < LIST_ROOM; i++) {
@@ -1460,8 +1899,11 @@ void run_matrix(void) {
     }
     EXPECT_OK(np700_config_free(M.bad_path[0]));
     EXPECT_OK(np700_config_free(M.bad_path[1]));
+    ct_remove_dir(journal_dir);
     free(big);
     big = NULL;
+    free(H.big_map);
+    free(H.big_table);
     printf("bad-input matrix: %lu cases over %d functions\n", cases_total,
            (int)N_FNS + 4 + 1 + 3);
 }
