@@ -215,6 +215,16 @@
 typedef struct np700_config np700_config;
 
 /**
+ * A follower (opaque): a read-only replica of a journaled registry.
+ *
+ * Thread safety: every function taking a `const np700_follower *` may be called from any number
+ * of threads at once; `np700_follower_poll()` calls are carried out one at a time and
+ * `np700_follower_route()` never waits for them. Freeing while other threads are still inside
+ * calls is safe.
+ */
+typedef struct np700_follower np700_follower;
+
+/**
  * A read-only attachment to the routing index a registry publishes at a path (opaque): what a
  * switch's worker processes use to route, with the writer's live data and without a copy.
  *
@@ -699,6 +709,33 @@ typedef struct np700_decision {
      */
     char targets[NP700_MAX_TARGETS][NP700_NUMBER_LEN];
 } np700_decision;
+
+/**
+ * What one `np700_follower_poll()` did.
+ */
+typedef struct np700_follow_progress {
+    /**
+     * Events applied.
+     */
+    uint64_t applied;
+    /**
+     * Events skipped because the follower had them already.
+     */
+    uint64_t skipped;
+    /**
+     * Non-zero if the follower reloaded from a snapshot (it had fallen behind the writer's
+     * snapshots); then `reloaded_seq` is the seq of that snapshot.
+     */
+    uint8_t reloaded;
+    /**
+     * See `reloaded`.
+     */
+    uint64_t reloaded_seq;
+    /**
+     * The seq of the last event the follower holds (0 for none).
+     */
+    uint64_t last_seq;
+} np700_follow_progress;
 
 /**
  * One entry of an import's tenant mapping: a tenant of the hand-over and the tenant of the
@@ -2090,6 +2127,69 @@ np700_status np700_reader_route(const struct np700_reader *reader,
  */
 np700_status np700_reader_generation(const struct np700_reader *reader,
                                      uint64_t *out);
+
+/**
+ * Starts following the journal in directory `dir` (UTF-8, at most `NP700_MAX_PATH_LEN` bytes;
+ * it must exist): loads the newest snapshot and the journal after it before returning. The
+ * configuration gives the follower's core settings (use the writer's), its index capacity and,
+ * with `np700_config_set_shared_path()`, a shared mapping for its own reader processes. On
+ * success `*out` is the handle; free it with `np700_follower_free()`.
+ *
+ * The follower never changes the directory: a record still being written is simply not there
+ * yet. Errors: `NP700_ERR_CORRUPT_JOURNAL` (acknowledged data damaged), `NP700_ERR_IO`.
+ *
+ * # Safety
+ *
+ * `dir` must be NULL or valid for reads of `dir_len` bytes; `out` valid for a write of one
+ * pointer.
+ */
+np700_status np700_follower_open(const struct np700_config *config,
+                                 const char *dir,
+                                 size_t dir_len,
+                                 struct np700_follower **out);
+
+/**
+ * Frees a follower. NULL is a no-op (`NP700_OK`); a stale or already freed handle is
+ * `NP700_ERR_INVALID_HANDLE`.
+ *
+ * # Safety
+ *
+ * None beyond passing a value returned as an `np700_follower *` (or NULL).
+ */
+np700_status np700_follower_free(struct np700_follower *follower);
+
+/**
+ * Applies what the writer has journaled since the last poll and publishes it to the
+ * follower's index; returns at once when there is nothing new. Call it in a loop on a thread of
+ * its own, or on a timer: the time between polls is the follower's lag. `*out` (if not NULL)
+ * says what was done.
+ *
+ * Errors: `NP700_ERR_CORRUPT_JOURNAL` (damage or a gap: nothing of this poll is applied),
+ * `NP700_ERR_IO` (the follower keeps what it has and may be polled again).
+ *
+ * # Safety
+ *
+ * `out` must be NULL or valid for a write of one `np700_follow_progress`.
+ */
+np700_status np700_follower_poll(const struct np700_follower *follower,
+                                 struct np700_follow_progress *out);
+
+/**
+ * Routes a call or SMS on the follower's index, exactly as `np700_route()` does on a registry
+ * (same arguments, statuses and decision). Lock-free; allocates nothing.
+ *
+ * # Safety
+ *
+ * As `np700_route()`.
+ */
+np700_status np700_follower_route(const struct np700_follower *follower,
+                                  const char *caller,
+                                  size_t caller_len,
+                                  const char *dialed,
+                                  size_t dialed_len,
+                                  np700_media media,
+                                  uint64_t now,
+                                  struct np700_decision *out);
 
 /**
  * Exports a hand-over document: everything one tenant (`tenant`), or the whole platform

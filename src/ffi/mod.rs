@@ -44,6 +44,8 @@ mod route;
 
 mod reader;
 
+mod follower;
+
 mod handover;
 
 pub use args::{
@@ -52,6 +54,7 @@ pub use args::{
 };
 pub use binding::*;
 pub use config::*;
+pub use follower::*;
 pub use handle::NP700_MAX_HANDLES;
 pub use handover::*;
 pub use journal::*;

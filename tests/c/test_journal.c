@@ -70,6 +70,29 @@ void run_journal(void) {
     EXPECT_OK(np700_registry_unbind(reg, tenant, b.id, T0 + 1));
     EXPECT_OK(np700_registry_free(reg));
 
+    /* A follower of the directory sees the same; it follows a write made after it opened. */
+    {
+        np700_follower *w = NULL;
+        np700_follow_progress p;
+        np700_registry *writer = open_dir(cfg, dir, NULL);
+        EXPECT_OK(np700_follower_open(cfg, dir, strlen(dir), &w));
+        EXPECT_OK(np700_follower_route(w, STR("13900000001"), STR("700100000000001"),
+                                       NP700_MEDIA_VOICE, T0 + 2, &d));
+        CHECK_STR(d.targets[0], "+8613800000001");
+        r = fx_axb(tenant, "13800000004", "700100000000004", "13900000004");
+        EXPECT_OK(np700_registry_bind(writer, &r, T0 + 2, &b));
+        FILL(p);
+        EXPECT_OK(np700_follower_poll(w, &p));
+        CHECK_MSG(p.applied >= 1 && p.reloaded == 0, "applied %llu", (unsigned long long)p.applied);
+        EXPECT_OK(np700_follower_route(w, STR("13900000004"), STR("700100000000004"),
+                                       NP700_MEDIA_VOICE, T0 + 3, &d));
+        CHECK_STR(d.targets[0], "+8613800000004");
+        EXPECT_OK(np700_follower_poll(w, NULL));
+        EXPECT_OK(np700_follower_free(w));
+        EXPECT_STATUS(np700_follower_free(w), NP700_ERR_INVALID_HANDLE);
+        EXPECT_OK(np700_registry_free(writer));
+    }
+
     /* Reopened: everything acknowledged, replayed from the journal. */
     FILL(rec);
     reg = open_dir(cfg, dir, &rec);

@@ -234,7 +234,7 @@ union out_buf {
     unsigned char bytes[sizeof(np700_decision) + sizeof(np700_tenant_info) + 16];
 };
 
-enum { H_NONE, H_CONFIG, H_REGISTRY, H_READER };
+enum { H_NONE, H_CONFIG, H_REGISTRY, H_READER, H_FOLLOWER };
 
 struct fn {
     const char *name;
@@ -252,7 +252,7 @@ struct fn {
 /* Made once for all cases: freed and twice-freed handles of each type, the spare handle a
  * _free's base call frees, configurations with bad shared paths, numbers for lists. */
 static struct {
-    void *stale[4], *twice[4];
+    void *stale[5], *twice[5];
     void *spare;
     np700_config *bad_path[2]; /* shared paths: in a missing directory; with a NUL byte */
     char numbers[LIST_ROOM][12]; /* distinct valid mobile numbers for lists */
@@ -455,6 +455,31 @@ static np700_status i_open(const struct call *c) {
 static np700_status i_snapshot(const struct call *c) {
     return np700_registry_snapshot(REG(c), (uint64_t *)c->list);
 }
+static np700_follow_progress progress_out;
+static void b_follower_poll(struct fx *f, struct call *c) {
+    (void)f;
+    c->handle = M.spare;
+    c->list = &progress_out;
+}
+static void b_follower_route(struct fx *f, struct call *c) {
+    b_route(f, c);
+    c->handle = M.spare;
+}
+static np700_status i_follower_open(const struct call *c) {
+    return np700_follower_open((const np700_config *)c->handle, c->s, c->n,
+                               (np700_follower **)c->out);
+}
+static np700_status i_follower_free(const struct call *c) {
+    return np700_follower_free((np700_follower *)c->handle);
+}
+static np700_status i_follower_poll(const struct call *c) {
+    return np700_follower_poll((const np700_follower *)c->handle,
+                               (np700_follow_progress *)c->list);
+}
+static np700_status i_follower_route(const struct call *c) {
+    return np700_follower_route((const np700_follower *)c->handle, c->s, c->n, c->strs[0].ptr,
+                                c->strs[0].len, c->code, c->now, (np700_decision *)c->out);
+}
 static np700_status i_registry_new(const struct call *c) {
     return np700_registry_new((const np700_config *)c->handle, (np700_registry **)c->out);
 }
@@ -580,6 +605,18 @@ static void free_spare_registry(const struct call *c) {
     (void)c;
     EXPECT_OK(np700_registry_free((np700_registry *)M.spare));
 }
+static void setup_spare_follower(struct fx *f) {
+    np700_follower *w = NULL;
+    EXPECT_OK(np700_follower_open(f->cfg, journal_dir, strlen(journal_dir), &w));
+    M.spare = w;
+}
+static void free_spare_follower(const struct call *c) {
+    (void)c;
+    EXPECT_OK(np700_follower_free((np700_follower *)M.spare));
+}
+static void free_out_follower(const struct call *c) {
+    EXPECT_OK(np700_follower_free(*(np700_follower **)c->out));
+}
 static void setup_suspended(struct fx *f) {
     EXPECT_OK(np700_registry_suspend(f->reg, f->ta, f->ba, T0));
 }
@@ -680,6 +717,14 @@ static const struct fn FNS[] = {
     {"np700_reader_route", H_READER, 0, 1, OUT(np700_decision), 1, NULL, b_reader_route,
      i_reader_route, NULL},
     {"np700_reader_generation", H_READER, 0, 0, OUT(uint64_t), 1, NULL, b_rdr, i_generation, NULL},
+    {"np700_follower_open", H_CONFIG, 0, 0, OUT(np700_follower *), 0, NULL, b_open,
+     i_follower_open, free_out_follower},
+    {"np700_follower_free", H_FOLLOWER, 1, 0, 0, 0, setup_spare_follower, b_spare, i_follower_free,
+     NULL},
+    {"np700_follower_poll", H_FOLLOWER, 0, 0, 0, 0, setup_spare_follower, b_follower_poll,
+     i_follower_poll, free_spare_follower},
+    {"np700_follower_route", H_FOLLOWER, 0, 1, OUT(np700_decision), 0, setup_spare_follower,
+     b_follower_route, i_follower_route, free_spare_follower},
     {"np700_registry_export", H_REGISTRY, 0, 1, 0, 0, NULL, b_export, i_export, after_export},
     {"np700_registry_import", H_REGISTRY, 0, 1, OUT(np700_import_report), 0, setup_handover_docs,
      b_import, i_import, NULL},
@@ -713,7 +758,7 @@ static void m_handle(struct fx *f, struct call *c, long long v) {
         c->handle = FORGED(void, UINTPTR_MAX);
         break;
     case HV_TOKEN: { /* what a handle of this type with generation 0 would look like */
-        uintptr_t type_bits = kind == H_REGISTRY ? 1 : kind == H_READER ? 2 : 3;
+        uintptr_t type_bits = kind == H_REGISTRY ? 1 : kind == H_READER ? 2 : kind == H_FOLLOWER ? 4 : 3;
         c->handle = FORGED(void, type_bits << 10 | 5);
         break;
     }
@@ -1235,6 +1280,9 @@ static const struct row ROWS[] = {
     R("np700_registry_new", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
     R("np700_registry_new", "shared path with a NUL byte", m_bad_config, 1, NP700_ERR_IO),
     R("np700_config_set_journal", "commit 3", m_code, 3, NP700_ERR_BAD_ENUM),
+    R("np700_follower_open", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
+    R("np700_follower_poll", "out misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
+    R("np700_follower_route", "media 0", m_code, 0, NP700_ERR_BAD_ENUM),
     R("np700_config_set_journal", "commit UINT32_MAX", m_code, UINT32_MAX, NP700_ERR_BAD_ENUM),
     R("np700_registry_open", "shared path in a missing directory", m_bad_config, 0, NP700_ERR_IO),
     R("np700_registry_open", "recovery misaligned", m_list_misaligned, 0, NP700_ERR_NULL),
@@ -1522,6 +1570,7 @@ struct str_row {
 static const struct str_row STR_ROWS[] = {
     {"np700_config_set_shared_path", "path", m_str, &P_PATH_SET},
     {"np700_registry_open", "dir", m_str, &P_DIR},
+    {"np700_follower_open", "dir", m_str, &P_DIR},
     {"np700_registry_register_tenant", "name", m_str, &P_TEXT},
     {"np700_registry_record_violation", "note", m_str, &P_OPT_TEXT},
     {"np700_registry_license_block", "first", m_str, &P_NUMBER},
@@ -1859,6 +1908,24 @@ static void make_stale_handles(void) {
     EXPECT_OK(np700_config_set_shared_path(M.bad_path[1], STR("np700\0ctest")));
     ct_temp_path(journal_dir, sizeof journal_dir, "matrix-journal");
     ct_remove_dir(journal_dir);
+    /* The journal followers follow (a registry made it), and their stale handles. */
+    {
+        np700_registry *j = NULL;
+        np700_follower *w = NULL;
+        if (fx_init(&f, 0)) {
+            EXPECT_OK(np700_registry_open(f.cfg, journal_dir, strlen(journal_dir), &j, NULL));
+            EXPECT_OK(np700_registry_free(j));
+            for (int twice = 0; twice < 2; twice++) {
+                EXPECT_OK(np700_follower_open(f.cfg, journal_dir, strlen(journal_dir), &w));
+                EXPECT_OK(np700_follower_free(w));
+                if (twice) {
+                    EXPECT_STATUS(np700_follower_free(w), NP700_ERR_INVALID_HANDLE);
+                }
+                (twice ? M.twice : M.stale)[H_FOLLOWER] = w;
+            }
+            fx_free(&f);
+        }
+    }
 }
 
 void run_matrix(void) {
