@@ -99,6 +99,10 @@ pub(crate) trait Store<V> {
     fn insert(&mut self, o: u16, v: V) -> Option<V>;
     fn remove(&mut self, o: u16) -> Option<V>;
     fn len(&self) -> usize;
+    /// Makes room for `additional` more values (bulk loading).
+    fn reserve(&mut self, additional: usize);
+    /// Gives back room reserved beyond twice the values held.
+    fn trim(&mut self);
     /// The same offsets with equal values.
     fn same(&self, other: &Self) -> bool
     where
@@ -135,6 +139,14 @@ impl<V> Store<V> for Hashed<V> {
     }
     fn len(&self) -> usize {
         self.0.len()
+    }
+    fn reserve(&mut self, additional: usize) {
+        self.0.reserve(additional);
+    }
+    fn trim(&mut self) {
+        if self.0.capacity() > 2 * self.0.len() {
+            self.0.shrink_to_fit();
+        }
     }
     fn same(&self, other: &Self) -> bool
     where
@@ -203,6 +215,14 @@ impl<V> Store<V> for Dense<V> {
     }
     fn len(&self) -> usize {
         self.values.len()
+    }
+    fn reserve(&mut self, additional: usize) {
+        self.values.reserve(additional);
+    }
+    fn trim(&mut self) {
+        if self.values.capacity() > 2 * self.values.len() {
+            self.values.shrink_to_fit();
+        }
     }
     fn same(&self, other: &Self) -> bool
     where
@@ -367,6 +387,35 @@ impl<K: BlockKey, V, S: Store<V>> BlockMap<K, V, S> {
             self.len += 1;
         }
         old
+    }
+
+    /// Inserts `k`, greater than every key present (bulk loading in key order: the caller
+    /// checked). A block it starts gets room at once for the keys that may follow in it, at
+    /// most `coming` (rather than growing by rehashing as they arrive); the block it leaves
+    /// gives back what it did not use.
+    pub(crate) fn push_sorted(&mut self, k: K, v: V, coming: usize) {
+        let (b, o) = k.split();
+        if self.blocks.last().is_none_or(|(last, _)| *last != b) {
+            debug_assert!(self.blocks.last().is_none_or(|(last, _)| *last < b));
+            self.trim_last();
+            let mut block: Block<V, S> = Block::new(K::OFFSETS);
+            block
+                .values
+                .reserve(coming.min(K::OFFSETS - usize::from(o)).max(1));
+            self.blocks.push((b, block));
+        }
+        let block = &mut self.blocks.last_mut().expect("a last block").1;
+        let old = block.values.insert(o, v);
+        debug_assert!(old.is_none(), "keys pushed in increasing order");
+        block.set(o, true);
+        self.len += 1;
+    }
+
+    /// Gives back the room [`BlockMap::push_sorted`] reserved in the last block and did not use.
+    pub(crate) fn trim_last(&mut self) {
+        if let Some((_, block)) = self.blocks.last_mut() {
+            block.values.trim();
+        }
     }
 
     /// Removes the value for `k`.
