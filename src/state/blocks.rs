@@ -1,5 +1,5 @@
 //! A map for the state's large tables (usage numbers, bindings), split in blocks: a usage number
-//! is (management number, sub-number), a binding id (id / 2¹⁶, id mod 2¹⁶).
+//! is (management number, sub-number), a binding id (id / 57,344, id mod 57,344).
 //!
 //! Each block stores its values by offset — a hash map for binding ids, a slot array for the
 //! 10,000 sub-numbers of a management number — with a bitmap of its keys (iteration stays in key
@@ -36,14 +36,22 @@ impl BlockKey for UsageNumber {
     }
 }
 
+/// Binding ids per block: 7/8 of 2¹⁶. A hash map keeps at most 7/8 of its buckets in use, so
+/// a full block fits 2¹⁶ buckets; with 2¹⁶ ids it would double to 2¹⁷ and stay half empty.
+const IDS_PER_BLOCK: u64 = 57_344;
+
 impl BlockKey for BindingId {
     type Block = u64;
-    const OFFSETS: usize = 1 << 16;
+    const OFFSETS: usize = IDS_PER_BLOCK as usize;
     fn split(self) -> (u64, u16) {
-        (self.raw() >> 16, self.raw() as u16)
+        (
+            self.raw() / IDS_PER_BLOCK,
+            (self.raw() % IDS_PER_BLOCK) as u16,
+        )
     }
     fn join(block: u64, offset: u16) -> Option<Self> {
-        Some(BindingId::from_raw(block << 16 | u64::from(offset)))
+        let raw = block.checked_mul(IDS_PER_BLOCK)?;
+        Some(BindingId::from_raw(raw.checked_add(u64::from(offset))?))
     }
 }
 
