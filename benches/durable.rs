@@ -285,9 +285,10 @@ fn criterion_dir() -> PathBuf {
 
 /// The median of this run's samples of `group/function`, in ns, from criterion's estimates.
 fn median_ns(group: &str, function: &str) -> Option<f64> {
+    // Criterion stores `a/b` as `a_b`.
     let path = criterion_dir()
         .join(group)
-        .join(function)
+        .join(function.replace('/', "_"))
         .join("new/estimates.json");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     json["median"]["point_estimate"].as_f64()
