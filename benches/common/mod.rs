@@ -78,42 +78,53 @@ pub fn axb_request(
 /// churning writers) and no bindings yet. Returns the tenant and the churn management number.
 pub fn empty_registry(n: u64, cap: Capacity) -> (Registry, TenantId, ManagementNumber) {
     let r = Registry::new(Config::default(), cap);
-    let events = r
-        .execute(
-            &Command::RegisterTenant {
-                name: "bench".into(),
-                scenarios: vec![],
-                pair_cap: None,
-            },
-            NOW,
-        )
-        .unwrap();
-    let tenant = match events.first() {
-        Some(Event::TenantRegistered { tenant }) => tenant.id,
-        other => panic!("unexpected events {other:?}"),
-    };
+    let (tenant, churn) = provision(&r, n);
+    (r, tenant, churn)
+}
+
+/// The commands that give a new tenant `mgmts_for(n) + 1` management numbers (see
+/// [`empty_registry`]); in an empty registry the tenant is the first one.
+pub fn provisioning(n: u64) -> Vec<Command> {
     let mgmts = mgmts_for(n) + 1;
     let first = ManagementNumber::new(FIRST_MGMT).unwrap();
-    r.execute(
-        &Command::LicenseBlock(LicensedBlock {
+    let tenant = TenantId::from_raw(1);
+    let mut commands = vec![
+        Command::RegisterTenant {
+            name: "bench".into(),
+            scenarios: vec![],
+            pair_cap: None,
+        },
+        Command::LicenseBlock(LicensedBlock {
             first,
             count: mgmts as u32,
         }),
-        NOW,
-    )
-    .unwrap();
-    for i in 0..mgmts {
-        r.execute(
-            &Command::AssignNumber {
-                tenant,
-                number: first.checked_add(i).unwrap(),
-                tags: vec![],
-            },
-            NOW,
-        )
-        .unwrap();
+    ];
+    commands.extend((0..mgmts).map(|i| Command::AssignNumber {
+        tenant,
+        number: first.checked_add(i).unwrap(),
+        tags: vec![],
+    }));
+    commands
+}
+
+/// Runs [`provisioning`] on an empty registry; returns the tenant and the churn management
+/// number.
+pub fn provision(r: &Registry, n: u64) -> (TenantId, ManagementNumber) {
+    let mut tenant = None;
+    for c in provisioning(n) {
+        let events = r.execute(&c, NOW).unwrap();
+        if let Some(Event::TenantRegistered { tenant: t }) = events.first() {
+            tenant = Some(t.id);
+        }
     }
-    (r, tenant, first.checked_add(mgmts - 1).unwrap())
+    let tenant = tenant.expect("a tenant was registered");
+    assert_eq!(
+        tenant,
+        TenantId::from_raw(1),
+        "provisioned an empty registry"
+    );
+    let first = ManagementNumber::new(FIRST_MGMT).unwrap();
+    (tenant, first.checked_add(mgmts_for(n)).unwrap())
 }
 
 /// Baseline flag bits (mirroring what np700 keeps per entry).

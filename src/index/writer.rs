@@ -15,7 +15,7 @@ use crate::binding::{Binding, Direction, Mode, Party};
 use crate::event::{Event, Imported};
 use crate::number::{ManagementNumber, SubscriberNumber, UsageNumber};
 use crate::small::SmallSet;
-use crate::state::State;
+use crate::state::{Quarantine, State};
 use crate::sync::{Ordering, fence};
 use crate::tenant::{TenantId, TenantStatus};
 use crate::time::Timestamp;
@@ -145,6 +145,67 @@ impl Touched {
 /// Above this many events a command's keys are sorted once rather than inserted one by one.
 const BULK_EVENTS: usize = 16;
 
+/// `cap`, with each part too small for `state` (which has `entries` entries) grown to twice
+/// what the state needs, as growing does: a registry recovered into a capacity too small in
+/// one part (more management numbers held than pages) then gets an index sized for its
+/// state, rather than failing to build and doubling every part until all fit.
+fn fitting(state: &State, cap: Capacity, entries: usize) -> Capacity {
+    let licensed: usize = state.pool().blocks().iter().map(|b| b.count as usize).sum();
+    let held: usize = state
+        .tenants()
+        .map(|t| state.pool().count_held_by(t.id))
+        .sum();
+    let tenants = state.next_tenant_id().raw() as usize + 1;
+    Capacity {
+        entries: if entries * 100 <= cap.entries * MAX_LOAD_PERCENT {
+            cap.entries
+        } else {
+            entries * 2 * 100 / MAX_LOAD_PERCENT
+        },
+        directory: if licensed * 2 <= cap.directory {
+            cap.directory
+        } else {
+            (licensed * 2).next_power_of_two()
+        },
+        tenants: if tenants <= cap.tenants {
+            cap.tenants
+        } else {
+            tenants * 2
+        },
+        pages: if held <= cap.pages {
+            cap.pages
+        } else {
+            held * 2
+        },
+        // Record 0 means "none": one is always in use.
+        extras: cap.extras.max(1),
+    }
+}
+
+/// The caller word of an entry of party `p` (0 for a number's own record).
+fn caller_word(p: Party) -> u64 {
+    match p {
+        Party::Anyone => 0,
+        Party::Caller(s) => s.e164(),
+    }
+}
+
+/// The entry of a quarantined (usage number offset `xo`, caller) pair.
+fn quarantine_image(q: &Quarantine, xo: u64, caller: u64) -> Image {
+    let kind = match q.ended {
+        crate::binding::EndReason::Released => Kind::QuarantineReleased,
+        crate::binding::EndReason::Expired => Kind::QuarantineExpired,
+    };
+    Image {
+        expires: secs(q.until),
+        x: xo,
+        kind: kind as u8,
+        caller,
+        binding: q.binding.raw(),
+        ..Image::default()
+    }
+}
+
 /// Seconds as the index stores them (32 bits: until 2106; later times read as 2106).
 fn secs(t: Timestamp) -> u32 {
     u32::try_from(t.unix_secs()).unwrap_or(u32::MAX)
@@ -254,15 +315,103 @@ impl IndexWriter {
     }
 
     /// A writer of a new index with capacity `cap` holding everything in `state`.
+    ///
+    /// Nobody reads the new index yet, so its entries are written in the order that is fastest
+    /// to produce: the state's, a batch at a time, loading each batch's home slots first (the
+    /// loads are independent, so their cache misses overlap) before probing from them.
     pub(crate) fn build(
         backing: &Backing,
         state: &State,
         cap: Capacity,
         generation: u64,
     ) -> Result<IndexWriter, BuildError> {
-        let mut next = super::successor::Successor::start(backing, state, cap, generation)?;
-        next.step(state, usize::MAX).map_err(|_| BuildError::Full)?;
-        Ok(next.into_writer())
+        let entries: usize = state
+            .usage_entries()
+            .map(|(_, e)| e.routes.len() + e.quarantine.len())
+            .sum();
+        let mut w = IndexWriter::new(
+            backing,
+            fitting(state, cap, entries),
+            state.config().binding_quarantine_secs,
+            generation,
+        )
+        .map_err(|e| BuildError::Io(e.kind()))?;
+        w.sync_numbers(state).map_err(|_| BuildError::Full)?;
+        if !w.fits_counts(state, entries, 0, 0, 0, 0, 100) {
+            return Err(BuildError::Full);
+        }
+        w.fill(state).map_err(|_| BuildError::Full)?;
+        Ok(w)
+    }
+
+    /// Writes the entries and pages of every usage number in `state` into this new index.
+    fn fill(&mut self, state: &State) -> Result<(), Full> {
+        /// Entries whose home slots are loaded together.
+        const BATCH: usize = 32;
+        let n = self.index.capacity().entries;
+        // While one batch is placed, the home slots of the next are on their way.
+        let mut filling: Vec<(usize, Image)> = Vec::with_capacity(2 * BATCH);
+        let mut loaded: Vec<(usize, Image)> = Vec::with_capacity(2 * BATCH);
+        // A binding's entries on one number are adjacent (AXB: A's and B's).
+        let mut last: Option<&crate::binding::Binding> = None;
+        for (x, e) in state.usage_entries() {
+            let xo = x.value() - USAGE_BASE;
+            let mut latest = 0;
+            for (p, id) in e.routes.iter() {
+                let b = match last.filter(|b| b.id == *id) {
+                    Some(b) => b,
+                    None => match state.binding(*id) {
+                        Some(b) => b,
+                        None => continue,
+                    },
+                };
+                last = Some(b);
+                latest = latest.max(secs(b.expires_at));
+                let caller = caller_word(*p);
+                let image = self.live_image(b, x, *p, xo, caller)?;
+                filling.push((reduce(entry_hash(xo, caller), n), image));
+            }
+            for (p, q) in e.quarantine.iter() {
+                // A party has a route or a quarantine on a number, never both; the route wins.
+                if !e.routes.contains_key(p) {
+                    let caller = caller_word(*p);
+                    let image = quarantine_image(q, xo, caller);
+                    filling.push((reduce(entry_hash(xo, caller), n), image));
+                }
+            }
+            self.set_page(x, latest);
+            if filling.len() >= BATCH {
+                self.load(&filling);
+                self.place(&mut loaded)?;
+                std::mem::swap(&mut filling, &mut loaded);
+            }
+        }
+        self.place(&mut loaded)?;
+        self.place(&mut filling)
+    }
+
+    /// Loads the home slots of a batch of new entries (independent loads: their cache misses
+    /// overlap, and placing them later finds them in cache).
+    fn load(&self, batch: &[(usize, Image)]) {
+        let mut seen = 0;
+        for (start, _) in batch {
+            // Both ends: an entry's five words may straddle two cache lines.
+            let e = self.index.entry(*start);
+            seen ^= e[0].load(Ordering::Relaxed) ^ e[slot::WORDS - 1].load(Ordering::Relaxed);
+        }
+        std::hint::black_box(seen);
+    }
+
+    /// Writes a batch of new entries, each from its home slot on.
+    fn place(&mut self, batch: &mut Vec<(usize, Image)>) -> Result<(), Full> {
+        for (start, image) in batch.drain(..) {
+            let (at, old) = self.entry_slot_from(start, image.x, image.caller)?;
+            if old.is_none() && slot::read_own(self.index.entry(at)).kind() == Kind::Empty {
+                self.used += 1;
+            }
+            slot::write(self.index.entry(at), &image);
+        }
+        Ok(())
     }
 
     /// Writes every tenant's status and every licensed number's directory word (and page) from
@@ -340,8 +489,32 @@ impl IndexWriter {
     /// Whether a change touching `t` keeps every part of the index within `share` per cent of
     /// its limit.
     fn fits(&self, state: &State, t: &Touched, share: usize) -> bool {
+        self.fits_counts(
+            state,
+            t.keys.len(),
+            self.new_directory_entries(t),
+            t.tenants.len(),
+            t.groups,
+            t.assigned,
+            share,
+        )
+    }
+
+    /// [`IndexWriter::fits`] for a change of `keys` entries, `directory` new directory
+    /// entries, `tenants` tenants, `groups` extras records and `assigned` pages.
+    #[allow(clippy::too_many_arguments)]
+    fn fits_counts(
+        &self,
+        state: &State,
+        keys: usize,
+        directory: usize,
+        tenants: usize,
+        groups: usize,
+        assigned: usize,
+        share: usize,
+    ) -> bool {
         let cap = self.index.capacity();
-        let max_tenant = state.next_tenant_id().raw() as usize + t.tenants.len();
+        let max_tenant = state.next_tenant_id().raw() as usize + tenants;
         let extras_used = self.extras_next - self.extras_free.len();
         let pages_used = self.pages_next - self.pages_free.len();
         // A directory at its maximum cannot grow: only its hard limit counts then.
@@ -350,12 +523,11 @@ impl IndexWriter {
         } else {
             share
         };
-        (self.used + t.keys.len()) * 100 * 100 <= cap.entries * MAX_LOAD_PERCENT * share
-            && (self.directory_used + self.new_directory_entries(t)) * 2 * 100
-                <= cap.directory * directory_share
+        (self.used + keys) * 100 * 100 <= cap.entries * MAX_LOAD_PERCENT * share
+            && (self.directory_used + directory) * 2 * 100 <= cap.directory * directory_share
             && max_tenant * 100 < cap.tenants * share
-            && (extras_used + t.groups) * 100 <= cap.extras * share
-            && (pages_used + t.assigned) * 100 <= cap.pages * share
+            && (extras_used + groups) * 100 <= cap.extras * share
+            && (pages_used + assigned) * 100 <= cap.pages * share
     }
 
     /// The management numbers `t` touches that have no directory entry yet (newly licensed ones;
@@ -508,6 +680,19 @@ impl IndexWriter {
 
     /// Writes the latest expiry among the bindings with entries on `x` into its page.
     fn sync_page(&mut self, state: &State, x: UsageNumber) {
+        let latest = state.usage_entry(x).map_or(0, |e| {
+            e.routes
+                .values()
+                .filter_map(|id| state.binding(*id))
+                .map(|b| secs(b.expires_at))
+                .max()
+                .unwrap_or(0)
+        });
+        self.set_page(x, latest);
+    }
+
+    /// Writes `latest` as `x`'s latest expiry into its page (if its number is held).
+    fn set_page(&mut self, x: UsageNumber, latest: u32) {
         let Some(d) = self
             .index
             .dir_find(x.management().value() - MANAGEMENT_BASE)
@@ -518,14 +703,6 @@ impl IndexWriter {
         if !d.held {
             return;
         }
-        let latest = state.usage_entry(x).map_or(0, |e| {
-            e.routes
-                .values()
-                .filter_map(|id| state.binding(*id))
-                .map(|b| secs(b.expires_at))
-                .max()
-                .unwrap_or(0)
-        });
         let word = self.index.page_word(d.page, x.sub_number());
         let old = word.load(Ordering::Relaxed);
         let new = if x.sub_number().is_multiple_of(2) {
@@ -540,7 +717,17 @@ impl IndexWriter {
     /// empty slot ending the probe), and whether it exists.
     fn entry_slot(&self, x: u64, caller: u64) -> Result<(usize, Option<Image>), Full> {
         let n = self.index.capacity().entries;
-        let start = reduce(entry_hash(x, caller), n);
+        self.entry_slot_from(reduce(entry_hash(x, caller), n), x, caller)
+    }
+
+    /// [`IndexWriter::entry_slot`] with the home slot `start` already computed.
+    fn entry_slot_from(
+        &self,
+        start: usize,
+        x: u64,
+        caller: u64,
+    ) -> Result<(usize, Option<Image>), Full> {
+        let n = self.index.capacity().entries;
         let mut tomb = None;
         for i in 0..n {
             let at = (start + i) % n;
@@ -559,10 +746,7 @@ impl IndexWriter {
 
     fn sync_key(&mut self, state: &State, x: UsageNumber, p: Party) -> Result<(), Full> {
         let xo = x.value() - USAGE_BASE;
-        let caller = match p {
-            Party::Anyone => 0,
-            Party::Caller(s) => s.e164(),
-        };
+        let caller = caller_word(p);
         let (at, old) = self.entry_slot(xo, caller)?;
         let entry = state.usage_entry(x);
         let image = if let Some(b) = entry
@@ -570,21 +754,10 @@ impl IndexWriter {
             .and_then(|id| state.binding(*id))
         {
             Some(self.live_image(b, x, p, xo, caller)?)
-        } else if let Some(q) = entry.and_then(|e| e.quarantine.get(&p)) {
-            let kind = match q.ended {
-                crate::binding::EndReason::Released => Kind::QuarantineReleased,
-                crate::binding::EndReason::Expired => Kind::QuarantineExpired,
-            };
-            Some(Image {
-                expires: secs(q.until),
-                x: xo,
-                kind: kind as u8,
-                caller,
-                binding: q.binding.raw(),
-                ..Image::default()
-            })
         } else {
-            None
+            entry
+                .and_then(|e| e.quarantine.get(&p))
+                .map(|q| quarantine_image(q, xo, caller))
         };
         let slot_was_empty =
             old.is_none() && slot::read_own(self.index.entry(at)).kind() == Kind::Empty;

@@ -416,7 +416,7 @@ pub(crate) fn recover(
         let mut replayed = 0;
         let scan = record::scan(&bytes, record::SEGMENT_HEADER_LEN, base, |seq, e| {
             if seq >= next {
-                state.apply(&e);
+                state.apply_owned(e);
                 replayed += 1;
             }
         });

@@ -3,18 +3,19 @@
 //! ```text
 //! snapshot := header payload trailer
 //! header   := "NP700SNP" version:u32 0:u32 seq:u64 crc:u32 0:u32     (32 bytes, LE)
-//! payload  := postcard(StateImage)
+//! payload  := postcard(StateImage)                                    (the layout of `State::image`)
 //! trailer  := payload_len:u64 payload_crc:u32 "SNPE"                 (16 bytes)
 //! ```
 //!
 //! The payload is streamed to storage in chunks (a snapshot of millions of bindings is never
 //! held twice in memory) and checked whole when read: a snapshot either verifies completely or
-//! is refused.
+//! is refused. It is decoded straight into the state, each binding installed as it is read
+//! ([`State::deserialize_image`]), never held as a list first.
 
 use super::record::FORMAT_VERSION;
 use super::storage::Storage;
 use crate::config::Config;
-use crate::state::{State, StateImage};
+use crate::state::{RestoreError, State};
 use std::io;
 
 /// The first bytes of every snapshot.
@@ -36,7 +37,7 @@ pub fn write(storage: &dyn Storage, name: &str, seq: u64, state: &State) -> io::
     h[24..28].copy_from_slice(&crc.to_le_bytes());
     storage.create(name)?;
     storage.append(name, &h)?;
-    let mut out = Chunked {
+    let out = Chunked {
         storage,
         name,
         buf: Vec::with_capacity(CHUNK),
@@ -44,11 +45,18 @@ pub fn write(storage: &dyn Storage, name: &str, seq: u64, state: &State) -> io::
         len: 0,
         error: None,
     };
-    let encoded = postcard::to_io(&state.image(), &mut out).map(drop);
+    let mut out = match postcard::serialize_with_flavor(&state.image(), out) {
+        Ok(out) => out,
+        Err(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "state does not encode",
+            ));
+        }
+    };
     if let Some(e) = out.error.take() {
         return Err(e);
     }
-    encoded.map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "state does not encode"))?;
     out.flush_buf()?;
     let mut t = [0u8; TRAILER_LEN];
     t[..8].copy_from_slice(&out.len.to_le_bytes());
@@ -58,7 +66,8 @@ pub fn write(storage: &dyn Storage, name: &str, seq: u64, state: &State) -> io::
     Ok((HEADER_LEN + TRAILER_LEN) as u64 + out.len)
 }
 
-/// Streams bytes to storage in chunks, computing the checksum on the way.
+/// A postcard output that streams to storage in chunks, computing the checksum of each chunk
+/// as it goes out (bytes are pushed one field at a time: a push is a store into the buffer).
 struct Chunked<'a> {
     storage: &'a dyn Storage,
     name: &'a str,
@@ -72,30 +81,44 @@ struct Chunked<'a> {
 impl Chunked<'_> {
     fn flush_buf(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
+            self.crc = crc32c::crc32c_append(self.crc, &self.buf);
+            self.len += self.buf.len() as u64;
             self.storage.append(self.name, &self.buf)?;
             self.buf.clear();
         }
         Ok(())
     }
-}
 
-impl io::Write for Chunked<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.crc = crc32c::crc32c_append(self.crc, bytes);
-        self.len += bytes.len() as u64;
-        self.buf.extend_from_slice(bytes);
+    /// Sends a full chunk; a failure is kept and stops the encoding.
+    #[inline]
+    fn spill(&mut self) -> postcard::Result<()> {
         if self.buf.len() >= CHUNK
             && let Err(e) = self.flush_buf()
         {
-            let kind = e.kind();
             self.error = Some(e);
-            return Err(kind.into());
+            return Err(postcard::Error::SerializeBufferFull);
         }
-        Ok(bytes.len())
+        Ok(())
+    }
+}
+
+impl<'a> postcard::ser_flavors::Flavor for Chunked<'a> {
+    type Output = Chunked<'a>;
+
+    #[inline]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.buf.push(byte);
+        self.spill()
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.buf.extend_from_slice(bytes);
+        self.spill()
+    }
+
+    fn finalize(self) -> postcard::Result<Chunked<'a>> {
+        Ok(self)
     }
 }
 
@@ -136,8 +159,14 @@ pub fn read(bytes: &[u8], config: Config) -> Result<(u64, State), &'static str> 
     if crc32c::crc32c(payload) != u32::from_le_bytes([t[8], t[9], t[10], t[11]]) {
         return Err("snapshot checksum mismatch");
     }
-    let image: StateImage =
-        postcard::from_bytes(payload).map_err(|_| "snapshot payload does not decode")?;
-    let state = State::from_image(config, image).map_err(|e| e.0)?;
+    let mut de = postcard::Deserializer::from_bytes(payload);
+    // Decoded straight into the state, binding by binding.
+    let state = State::deserialize_image(config, &mut de).map_err(|e| match e {
+        RestoreError::Decode(_) => "snapshot payload does not decode",
+        RestoreError::Image(e) => e.0,
+    })?;
+    if !de.finalize().is_ok_and(|rest| rest.is_empty()) {
+        return Err("snapshot payload has bytes after the state");
+    }
     Ok((seq, state))
 }

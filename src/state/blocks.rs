@@ -1,5 +1,5 @@
 //! A map for the state's large tables (usage numbers, bindings), split in blocks: a usage number
-//! is (management number, sub-number), a binding id (id / 2¹⁶, id mod 2¹⁶).
+//! is (management number, sub-number), a binding id (id / 57,344, id mod 57,344).
 //!
 //! Each block stores its values by offset — a hash map for binding ids, a slot array for the
 //! 10,000 sub-numbers of a management number — with a bitmap of its keys (iteration stays in key
@@ -36,14 +36,22 @@ impl BlockKey for UsageNumber {
     }
 }
 
+/// Binding ids per block: 7/8 of 2¹⁶. A hash map keeps at most 7/8 of its buckets in use, so
+/// a full block fits 2¹⁶ buckets; with 2¹⁶ ids it would double to 2¹⁷ and stay half empty.
+const IDS_PER_BLOCK: u64 = 57_344;
+
 impl BlockKey for BindingId {
     type Block = u64;
-    const OFFSETS: usize = 1 << 16;
+    const OFFSETS: usize = IDS_PER_BLOCK as usize;
     fn split(self) -> (u64, u16) {
-        (self.raw() >> 16, self.raw() as u16)
+        (
+            self.raw() / IDS_PER_BLOCK,
+            (self.raw() % IDS_PER_BLOCK) as u16,
+        )
     }
     fn join(block: u64, offset: u16) -> Option<Self> {
-        Some(BindingId::from_raw(block << 16 | u64::from(offset)))
+        let raw = block.checked_mul(IDS_PER_BLOCK)?;
+        Some(BindingId::from_raw(raw.checked_add(u64::from(offset))?))
     }
 }
 
@@ -99,6 +107,10 @@ pub(crate) trait Store<V> {
     fn insert(&mut self, o: u16, v: V) -> Option<V>;
     fn remove(&mut self, o: u16) -> Option<V>;
     fn len(&self) -> usize;
+    /// Makes room for `additional` more values (bulk loading).
+    fn reserve(&mut self, additional: usize);
+    /// Gives back room reserved beyond twice the values held.
+    fn trim(&mut self);
     /// The same offsets with equal values.
     fn same(&self, other: &Self) -> bool
     where
@@ -135,6 +147,14 @@ impl<V> Store<V> for Hashed<V> {
     }
     fn len(&self) -> usize {
         self.0.len()
+    }
+    fn reserve(&mut self, additional: usize) {
+        self.0.reserve(additional);
+    }
+    fn trim(&mut self) {
+        if self.0.capacity() > 2 * self.0.len() {
+            self.0.shrink_to_fit();
+        }
     }
     fn same(&self, other: &Self) -> bool
     where
@@ -203,6 +223,14 @@ impl<V> Store<V> for Dense<V> {
     }
     fn len(&self) -> usize {
         self.values.len()
+    }
+    fn reserve(&mut self, additional: usize) {
+        self.values.reserve(additional);
+    }
+    fn trim(&mut self) {
+        if self.values.capacity() > 2 * self.values.len() {
+            self.values.shrink_to_fit();
+        }
     }
     fn same(&self, other: &Self) -> bool
     where
@@ -367,6 +395,35 @@ impl<K: BlockKey, V, S: Store<V>> BlockMap<K, V, S> {
             self.len += 1;
         }
         old
+    }
+
+    /// Inserts `k`, greater than every key present (bulk loading in key order: the caller
+    /// checked). A block it starts gets room at once for the keys that may follow in it, at
+    /// most `coming` (rather than growing by rehashing as they arrive); the block it leaves
+    /// gives back what it did not use.
+    pub(crate) fn push_sorted(&mut self, k: K, v: V, coming: usize) {
+        let (b, o) = k.split();
+        if self.blocks.last().is_none_or(|(last, _)| *last != b) {
+            debug_assert!(self.blocks.last().is_none_or(|(last, _)| *last < b));
+            self.trim_last();
+            let mut block: Block<V, S> = Block::new(K::OFFSETS);
+            block
+                .values
+                .reserve(coming.min(K::OFFSETS - usize::from(o)).max(1));
+            self.blocks.push((b, block));
+        }
+        let block = &mut self.blocks.last_mut().expect("a last block").1;
+        let old = block.values.insert(o, v);
+        debug_assert!(old.is_none(), "keys pushed in increasing order");
+        block.set(o, true);
+        self.len += 1;
+    }
+
+    /// Gives back the room [`BlockMap::push_sorted`] reserved in the last block and did not use.
+    pub(crate) fn trim_last(&mut self) {
+        if let Some((_, block)) = self.blocks.last_mut() {
+            block.values.trim();
+        }
     }
 
     /// Removes the value for `k`.

@@ -6,7 +6,7 @@
 
 use crate::time::Timestamp;
 use rustc_hash::FxBuildHasher;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
@@ -51,6 +51,26 @@ impl<T: Copy + Eq + Hash + Ord, S: BuildHasher + Default> DueSets<T, S> {
             if set.is_empty() {
                 self.by_time.remove(&t);
             }
+        }
+    }
+
+    /// Items from `items`, each due at its time (a bulk load: the sets are built with their
+    /// final size instead of growing by rehashing).
+    pub(crate) fn from_items(items: Vec<(Timestamp, T)>) -> Self {
+        let mut counts: HashMap<Timestamp, usize, FxBuildHasher> = HashMap::default();
+        for (t, _) in &items {
+            *counts.entry(*t).or_default() += 1;
+        }
+        let mut by_time: HashMap<Timestamp, HashSet<T, S>, FxBuildHasher> =
+            HashMap::with_capacity_and_hasher(counts.len(), FxBuildHasher);
+        for (t, item) in items {
+            by_time
+                .entry(t)
+                .or_insert_with(|| HashSet::with_capacity_and_hasher(counts[&t], S::default()))
+                .insert(item);
+        }
+        DueSets {
+            by_time: by_time.into_iter().collect(),
         }
     }
 

@@ -4,14 +4,18 @@
 //! restored state equals the one imaged.
 #![forbid(unsafe_code)]
 
+use super::due::DueSets;
 use super::{Quarantine, State};
-use crate::binding::{Binding, Party};
+use crate::binding::{Binding, BindingId, Party};
 use crate::config::Config;
-use crate::number::UsageNumber;
+use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
 use crate::tenant::Tenant;
+use crate::time::Timestamp;
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// A quarantined route entry, as imaged (and as a hand-over carries it).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -102,14 +106,70 @@ impl State {
     /// half-way into something inconsistent: ids in increasing order and below the next ids,
     /// no two bindings or quarantines on one route entry.
     pub fn from_image(config: Config, image: StateImage) -> Result<State, ImageError> {
+        let mut r = Restore::new(config, image.tenants, image.next_tenant, image.pool)?;
+        let mut coming = image.bindings.len();
+        for b in image.bindings {
+            coming -= 1;
+            r.binding(b, coming)?;
+        }
+        r.finish(image.next_binding, image.quarantines)
+    }
+
+    /// Reads an image serialized from [`State::image`] (the layout of [`StateImage`]) straight
+    /// into a state under `config`, checked as [`State::from_image`] checks it, without
+    /// holding the bindings in between: each is installed as it is decoded.
+    pub fn deserialize_image<'de, D: Deserializer<'de>>(
+        config: Config,
+        deserializer: D,
+    ) -> Result<State, RestoreError<D::Error>> {
+        let mut refused = None;
+        let seed = ImageSeed {
+            config,
+            refused: &mut refused,
+        };
+        match seed.deserialize(deserializer) {
+            Ok(state) => Ok(state),
+            Err(e) => Err(refused.map_or(RestoreError::Decode(e), RestoreError::Image)),
+        }
+    }
+}
+
+/// Why [`State::deserialize_image`] failed.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError<E> {
+    /// The bytes do not decode as an image.
+    #[error("image does not decode: {0}")]
+    Decode(E),
+    /// They decode, but not to an image [`State::image`] writes.
+    #[error(transparent)]
+    Image(ImageError),
+}
+
+/// A state being restored from an image: bindings arrive in id order and are installed one by
+/// one; the derived tables that would otherwise be grown a key at a time (party numbers,
+/// expiries) are built once at the end from what was collected.
+struct Restore {
+    st: State,
+    last_binding: u64,
+    /// (party, usage number) of every caller entry, live or quarantined.
+    parties: Vec<(SubscriberNumber, UsageNumber)>,
+    expiries: Vec<(Timestamp, BindingId)>,
+}
+
+impl Restore {
+    fn new(
+        config: Config,
+        tenants: Vec<Tenant>,
+        next_tenant: u32,
+        pool: NumberPool,
+    ) -> Result<Restore, ImageError> {
         let mut st = State::new(config);
-        if image.next_tenant == 0 || image.next_binding == 0 {
+        if next_tenant == 0 {
             return Err(ImageError("next ids must be positive"));
         }
-        st.next_tenant = image.next_tenant;
-        st.next_binding = image.next_binding;
-        for t in image.tenants {
-            if t.id.raw() >= image.next_tenant {
+        st.next_tenant = next_tenant;
+        for t in tenants {
+            if t.id.raw() >= next_tenant {
                 return Err(ImageError("tenant id at or past the next tenant id"));
             }
             if st
@@ -121,25 +181,71 @@ impl State {
             }
             st.tenants.insert(t.id, t);
         }
-        st.pool = image.pool;
-        let mut last = 0;
-        for b in image.bindings {
-            let id = b.id.raw();
-            if id <= last || id >= image.next_binding {
-                return Err(ImageError(
-                    "binding ids out of order or past the next binding id",
-                ));
-            }
-            last = id;
-            let taken = b
-                .entry_keys()
-                .any(|(x, p, _)| st.usage.get(&x).is_some_and(|e| e.routes.contains_key(&p)));
-            if taken {
-                return Err(ImageError("two bindings on one route entry"));
-            }
-            st.install(b);
+        st.pool = pool;
+        Ok(Restore {
+            st,
+            last_binding: 0,
+            parties: Vec::new(),
+            expiries: Vec::new(),
+        })
+    }
+
+    /// Installs one binding (as [`State::install`] does, the derived tables collected for
+    /// later); at most `coming` more follow.
+    fn binding(&mut self, b: Binding, coming: usize) -> Result<(), ImageError> {
+        let id = b.id.raw();
+        if id <= self.last_binding {
+            return Err(ImageError(
+                "binding ids out of order or past the next binding id",
+            ));
         }
-        for q in image.quarantines {
+        self.last_binding = id;
+        if self.parties.capacity() == 0 {
+            // Two caller entries per binding is the usual (AXB); a guess, not a limit.
+            self.parties.reserve(2 * (coming + 1));
+            self.expiries.reserve(coming + 1);
+        }
+        let usage = &mut self.st.usage;
+        // A number's entries are adjacent: look each number up once.
+        let mut keys = b.entry_keys().peekable();
+        while let Some((x, first, _)) = keys.next() {
+            let entry = usage.get_or_default(x);
+            let mut p = first;
+            loop {
+                if entry.routes.insert(p, b.id).is_some() {
+                    return Err(ImageError("two bindings on one route entry"));
+                }
+                if let Party::Caller(s) = p {
+                    self.parties.push((s, x));
+                }
+                match keys.next_if(|(next, _, _)| *next == x) {
+                    Some((_, next, _)) => p = next,
+                    None => break,
+                }
+            }
+        }
+        self.expiries.push((b.expires_at, b.id));
+        self.st.bindings.push_sorted(b.id, b, coming + 1);
+        Ok(())
+    }
+
+    fn finish(
+        mut self,
+        next_binding: u64,
+        quarantines: Vec<QuarantinedEntry>,
+    ) -> Result<State, ImageError> {
+        let st = &mut self.st;
+        if next_binding == 0 {
+            return Err(ImageError("next ids must be positive"));
+        }
+        if self.last_binding >= next_binding {
+            return Err(ImageError(
+                "binding ids out of order or past the next binding id",
+            ));
+        }
+        st.next_binding = next_binding;
+        st.bindings.trim_last();
+        for q in quarantines {
             let entry = st.usage.get_or_default(q.number);
             if entry.routes.contains_key(&q.party) || entry.quarantine.contains_key(&q.party) {
                 return Err(ImageError("a quarantine on a route entry already in use"));
@@ -147,8 +253,111 @@ impl State {
             entry.quarantine.insert(q.party, q.quarantine);
             st.quarantine_ends
                 .insert(q.quarantine.until, (q.number, q.party));
-            st.note_party(q.number, q.party);
+            if let Party::Caller(s) = q.party {
+                self.parties.push((s, q.number));
+            }
         }
-        Ok(st)
+        // Sorted once, then built in one pass (inserting millions of keys one at a time into
+        // a B-tree costs a descent each).
+        self.parties.sort_unstable();
+        st.party_numbers = self.parties.into_iter().collect();
+        st.expiries = DueSets::from_items(self.expiries);
+        Ok(self.st)
+    }
+}
+
+/// The field names of [`StateImage`], in order.
+const FIELDS: &[&str] = &[
+    "tenants",
+    "next_tenant",
+    "pool",
+    "bindings",
+    "next_binding",
+    "quarantines",
+];
+
+/// Deserializes an image into a state (see [`State::deserialize_image`]); an image error is
+/// left in `refused` (serde errors carry only text).
+struct ImageSeed<'a> {
+    config: Config,
+    refused: &'a mut Option<ImageError>,
+}
+
+impl<'de> DeserializeSeed<'de> for ImageSeed<'_> {
+    type Value = State;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<State, D::Error> {
+        d.deserialize_struct("StateImage", FIELDS, self)
+    }
+}
+
+impl<'de> Visitor<'de> for ImageSeed<'_> {
+    type Value = State;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a state image")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<State, A::Error> {
+        let missing = |i| de::Error::invalid_length(i, &"six fields");
+        let refused = self.refused;
+        let mut refuse = |e: ImageError| {
+            let message = e.0;
+            *refused = Some(e);
+            de::Error::custom(message)
+        };
+        let tenants: Vec<Tenant> = seq.next_element()?.ok_or_else(|| missing(0))?;
+        let next_tenant: u32 = seq.next_element()?.ok_or_else(|| missing(1))?;
+        let pool: NumberPool = seq.next_element()?.ok_or_else(|| missing(2))?;
+        let mut r = Restore::new(self.config, tenants, next_tenant, pool).map_err(&mut refuse)?;
+        let mut failed = None;
+        seq.next_element_seed(Bindings {
+            restore: &mut r,
+            failed: &mut failed,
+        })
+        .map_err(|e| match failed.take() {
+            Some(f) => refuse(f),
+            None => e,
+        })?
+        .ok_or_else(|| missing(3))?;
+        let next_binding: u64 = seq.next_element()?.ok_or_else(|| missing(4))?;
+        let quarantines: Vec<QuarantinedEntry> = seq.next_element()?.ok_or_else(|| missing(5))?;
+        r.finish(next_binding, quarantines).map_err(refuse)
+    }
+}
+
+/// The bindings of an image, installed as they are decoded.
+struct Bindings<'a> {
+    restore: &'a mut Restore,
+    failed: &'a mut Option<ImageError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Bindings<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Bindings<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a sequence of bindings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        // Compact formats (postcard) give the exact count; it only sizes reservations.
+        let mut coming = seq.size_hint().unwrap_or(0);
+        while let Some(b) = seq.next_element::<Binding>()? {
+            coming = coming.saturating_sub(1);
+            if let Err(e) = self.restore.binding(b, coming) {
+                let message = e.0;
+                *self.failed = Some(e);
+                return Err(de::Error::custom(message));
+            }
+        }
+        Ok(())
     }
 }

@@ -15,7 +15,7 @@ mod plan;
 mod select;
 
 pub use entry_map::EntryMap;
-pub use image::{ImageError, ImageRef, QuarantinedEntry, StateImage};
+pub use image::{ImageError, ImageRef, QuarantinedEntry, RestoreError, StateImage};
 pub use plan::MAX_NOTE_LEN;
 pub(crate) use plan::{check_parties, check_policy, check_text};
 
@@ -163,6 +163,18 @@ impl State {
     /// The id the next tenant will get.
     pub fn next_tenant_id(&self) -> TenantId {
         TenantId::from_raw(self.next_tenant)
+    }
+
+    /// [`State::apply`] for an event the caller owns (replaying a journal): a new binding is
+    /// moved in rather than copied.
+    pub fn apply_owned(&mut self, event: Event) {
+        match event {
+            Event::Bound { binding } => {
+                self.next_binding = self.next_binding.max(binding.id.raw().saturating_add(1));
+                self.install(binding);
+            }
+            other => self.apply(&other),
+        }
     }
 
     /// Applies one event. Events come from [`State::plan`] on an equal state (or from a journal
