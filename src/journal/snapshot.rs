@@ -3,7 +3,7 @@
 //! ```text
 //! snapshot := header payload trailer
 //! header   := "NP700SNP" version:u32 0:u32 seq:u64 crc:u32 0:u32     (32 bytes, LE)
-//! payload  := postcard(StateImage)                                    (the layout of `State::image`)
+//! payload  := postcard(StateImage)                                   (as State::image writes it)
 //! trailer  := payload_len:u64 payload_crc:u32 "SNPE"                 (16 bytes)
 //! ```
 //!
