@@ -161,6 +161,25 @@ fn fsync_latency(samples: usize) {
     }
 }
 
+/// What the first write to fresh memory costs here (page faults and zeroing; recovery builds
+/// gigabytes of new tables, and on a virtual machine this is far from free).
+fn first_touch(mib: usize) {
+    let len = mib << 20;
+    let t = Instant::now();
+    let mut v = vec![0u8; len]; // calloc: pages mapped lazily, zeroed on first touch
+    for i in (0..len).step_by(4096) {
+        v[i] = 1;
+    }
+    std::hint::black_box(&v);
+    let took = t.elapsed();
+    println!(
+        "\nfirst write to {mib} MiB of fresh memory: {:.0} ms ({:.2} µs per 4 KiB page, {:.2} s per GiB)",
+        ms(took),
+        took.as_secs_f64() * 1e6 / (len / 4096) as f64,
+        took.as_secs_f64() * 1024.0 / mib as f64
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Durable binds per second
 
@@ -566,6 +585,7 @@ fn main() {
         std::env::temp_dir().display()
     );
     fsync_latency(if quick { 50 } else { 1_000 });
+    first_touch(if quick { 64 } else { 1024 });
 
     let mut c = if quick {
         Criterion::default()
