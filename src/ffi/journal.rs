@@ -109,7 +109,7 @@ pub unsafe extern "C" fn np700_registry_open(
 }
 
 /// Writes a snapshot of a journaled registry and removes the journal it replaces; `*seq` (if
-/// not NULL) is the seq of the last event it holds. Writes wait meanwhile (about a second per
+/// not NULL) is the seq of the last event it holds. Writes wait meanwhile (about 0.2 s per
 /// million bindings): call it at a quiet moment. `NP700_ERR_IO` if a step fails (the registry
 /// then halts) or the registry has no journal (created by `np700_registry_new()`).
 ///
