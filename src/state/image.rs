@@ -167,6 +167,10 @@ impl Restore {
         if next_tenant == 0 {
             return Err(ImageError("next ids must be positive"));
         }
+        // Tenant ids are 1..=n in order (see `State::apply`); the index keeps a word per id.
+        if next_tenant as usize != tenants.len() + 1 {
+            return Err(ImageError("tenant ids are not 1..=n"));
+        }
         st.next_tenant = next_tenant;
         for t in tenants {
             if t.id.raw() >= next_tenant {

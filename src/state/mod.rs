@@ -182,9 +182,13 @@ impl State {
     /// is ignored rather than corrupting the state.
     pub fn apply(&mut self, event: &Event) {
         match event {
+            // Tenant ids are handed out in order (the index keeps a word per id): one out of
+            // order (forged, or from a broken transport) is ignored.
             Event::TenantRegistered { tenant } => {
-                self.next_tenant = self.next_tenant.max(tenant.id.raw().saturating_add(1));
-                self.tenants.insert(tenant.id, tenant.clone());
+                if tenant.id.raw() == self.next_tenant {
+                    self.next_tenant += 1;
+                    self.tenants.insert(tenant.id, tenant.clone());
+                }
             }
             Event::TenantStatusChanged { tenant, status, .. } => {
                 if let Some(t) = self.tenants.get_mut(tenant) {
