@@ -1501,6 +1501,36 @@ typedef struct np700_legacy_line {
 #define NP700_REJECT_UNAVAILABLE 13
 
 /**
+ * A block rule (platform, tenant, binding or point-to-point) forbids this caller here (SIP 403).
+ */
+#define NP700_REJECT_BLOCKED 14
+
+/**
+ * The caller was blocked automatically for probing many 700 numbers (SIP 403).
+ */
+#define NP700_REJECT_AUTO_BLOCKED 15
+
+/**
+ * A frequency limit (per caller, usage number or binding) is exhausted for now (SIP 486).
+ */
+#define NP700_REJECT_RATE_LIMITED 16
+
+/**
+ * An SMS from a commercial sender port such as `106…` (SIP 403).
+ */
+#define NP700_REJECT_COMMERCIAL_SENDER 17
+
+/**
+ * An SMS whose text looks like a verification code (SIP 403).
+ */
+#define NP700_REJECT_VERIFICATION_CODE 18
+
+/**
+ * The tenant requires a real-user report for subscriber A and it has not been made (SIP 403).
+ */
+#define NP700_REJECT_USER_NOT_REPORTED 19
+
+/**
  * Keep the exported binding ids (right for an empty registry); `NP700_ERR_BINDING_ID_TAKEN` if
  * the registry has issued any of them.
  */

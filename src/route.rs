@@ -69,6 +69,20 @@ pub enum RejectReason {
     /// The routing index could not be read consistently (its writer died halfway through a
     /// change, or kept changing the entry); retry or fail over.
     Unavailable,
+    /// A block rule (platform, tenant, binding or point-to-point) forbids this caller here.
+    Blocked,
+    /// The caller was blocked automatically (it dialled too many different 700 numbers in a
+    /// short window: probing) and the block has not ended or been lifted.
+    AutoBlocked,
+    /// A frequency limit (per caller, per usage number or per binding) is exhausted for the
+    /// current window.
+    RateLimited,
+    /// An SMS from a commercial sender port (e.g. `106…`): no marketing through 700 numbers.
+    CommercialSender,
+    /// An SMS whose text looks like a verification code: 700 numbers may not register apps.
+    VerificationCode,
+    /// The tenant requires a real-user report for subscriber A, and A's has not been made.
+    UserNotReported,
 }
 
 impl RejectReason {
@@ -84,6 +98,12 @@ impl RejectReason {
             RejectReason::OutsideTimeWindow | RejectReason::NoDestination => 480,
             RejectReason::BindingSuspended => 480,
             RejectReason::TenantSuspended | RejectReason::Unavailable => 503,
+            RejectReason::Blocked
+            | RejectReason::AutoBlocked
+            | RejectReason::CommercialSender
+            | RejectReason::VerificationCode
+            | RejectReason::UserNotReported => 403,
+            RejectReason::RateLimited => 486,
         }
     }
 }
@@ -136,6 +156,12 @@ impl fmt::Display for RejectReason {
             RejectReason::TenantSuspended => "tenant suspended",
             RejectReason::NoDestination => "no destination",
             RejectReason::Unavailable => "routing index unavailable",
+            RejectReason::Blocked => "blocked",
+            RejectReason::AutoBlocked => "blocked automatically",
+            RejectReason::RateLimited => "rate limited",
+            RejectReason::CommercialSender => "commercial sender",
+            RejectReason::VerificationCode => "verification code",
+            RejectReason::UserNotReported => "real user not reported",
         })
     }
 }

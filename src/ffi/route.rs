@@ -64,6 +64,18 @@ pub const NP700_REJECT_NO_DESTINATION: np700_reject_reason = 12;
 /// The routing index could not be read consistently (its writer died mid-change); retry or fail
 /// over (SIP 503).
 pub const NP700_REJECT_UNAVAILABLE: np700_reject_reason = 13;
+/// A block rule (platform, tenant, binding or point-to-point) forbids this caller here (SIP 403).
+pub const NP700_REJECT_BLOCKED: np700_reject_reason = 14;
+/// The caller was blocked automatically for probing many 700 numbers (SIP 403).
+pub const NP700_REJECT_AUTO_BLOCKED: np700_reject_reason = 15;
+/// A frequency limit (per caller, usage number or binding) is exhausted for now (SIP 486).
+pub const NP700_REJECT_RATE_LIMITED: np700_reject_reason = 16;
+/// An SMS from a commercial sender port such as `106…` (SIP 403).
+pub const NP700_REJECT_COMMERCIAL_SENDER: np700_reject_reason = 17;
+/// An SMS whose text looks like a verification code (SIP 403).
+pub const NP700_REJECT_VERIFICATION_CODE: np700_reject_reason = 18;
+/// The tenant requires a real-user report for subscriber A and it has not been made (SIP 403).
+pub const NP700_REJECT_USER_NOT_REPORTED: np700_reject_reason = 19;
 
 /// The most destinations of one route (a GXB group rung in order).
 pub const NP700_MAX_TARGETS: usize = 8;
@@ -131,10 +143,16 @@ fn reject_code(reason: RejectReason) -> np700_reject_reason {
         RejectReason::TenantSuspended => NP700_REJECT_TENANT_SUSPENDED,
         RejectReason::NoDestination => NP700_REJECT_NO_DESTINATION,
         RejectReason::Unavailable => NP700_REJECT_UNAVAILABLE,
+        RejectReason::Blocked => NP700_REJECT_BLOCKED,
+        RejectReason::AutoBlocked => NP700_REJECT_AUTO_BLOCKED,
+        RejectReason::RateLimited => NP700_REJECT_RATE_LIMITED,
+        RejectReason::CommercialSender => NP700_REJECT_COMMERCIAL_SENDER,
+        RejectReason::VerificationCode => NP700_REJECT_VERIFICATION_CODE,
+        RejectReason::UserNotReported => NP700_REJECT_USER_NOT_REPORTED,
     }
 }
 
-const REJECTS: [RejectReason; 13] = [
+const REJECTS: [RejectReason; 19] = [
     RejectReason::MalformedNumber,
     RejectReason::NotOurs,
     RejectReason::Unassigned,
@@ -148,6 +166,12 @@ const REJECTS: [RejectReason; 13] = [
     RejectReason::TenantSuspended,
     RejectReason::NoDestination,
     RejectReason::Unavailable,
+    RejectReason::Blocked,
+    RejectReason::AutoBlocked,
+    RejectReason::RateLimited,
+    RejectReason::CommercialSender,
+    RejectReason::VerificationCode,
+    RejectReason::UserNotReported,
 ];
 
 /// The C form of a decision. Allocation-free: numbers are formatted into the fixed arrays.
@@ -314,6 +338,12 @@ pub extern "C" fn np700_reject_reason_str(reason: np700_reject_reason) -> *const
             Some(RejectReason::TenantSuspended) => c"tenant suspended",
             Some(RejectReason::NoDestination) => c"no destination",
             Some(RejectReason::Unavailable) => c"routing index unavailable",
+            Some(RejectReason::Blocked) => c"blocked",
+            Some(RejectReason::AutoBlocked) => c"blocked automatically",
+            Some(RejectReason::RateLimited) => c"rate limited",
+            Some(RejectReason::CommercialSender) => c"commercial sender",
+            Some(RejectReason::VerificationCode) => c"verification code",
+            Some(RejectReason::UserNotReported) => c"real user not reported",
             None => c"unknown",
         };
         text.as_ptr()

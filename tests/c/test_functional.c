@@ -1158,6 +1158,12 @@ static void test_reasons(void) {
         {NP700_REJECT_TENANT_SUSPENDED, "tenant suspended", 503},
         {NP700_REJECT_NO_DESTINATION, "no destination", 480},
         {NP700_REJECT_UNAVAILABLE, "routing index unavailable", 503},
+        {NP700_REJECT_BLOCKED, "blocked", 403},
+        {NP700_REJECT_AUTO_BLOCKED, "blocked automatically", 403},
+        {NP700_REJECT_RATE_LIMITED, "rate limited", 486},
+        {NP700_REJECT_COMMERCIAL_SENDER, "commercial sender", 403},
+        {NP700_REJECT_VERIFICATION_CODE, "verification code", 403},
+        {NP700_REJECT_USER_NOT_REPORTED, "real user not reported", 403},
     };
     for (size_t i = 0; i < sizeof rejects / sizeof rejects[0]; i++) {
         CHECK_STR(np700_reject_reason_str(rejects[i].reason), rejects[i].text);
