@@ -48,6 +48,7 @@
 pub mod binding;
 pub mod command;
 pub mod config;
+pub mod control;
 pub mod error;
 pub mod event;
 pub mod ffi;
