@@ -30,7 +30,7 @@ pub struct Route {
 }
 
 /// Why the caller hears an announcement instead of being connected.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AnnounceReason {
     /// The binding was released; the number is in quarantine for this caller ("service ended").
     ServiceEnded,
@@ -39,7 +39,7 @@ pub enum AnnounceReason {
 }
 
 /// Why a call is refused. Each maps to a SIP status with [`RejectReason::sip_status`].
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum RejectReason {
     /// The dialled string is not a number at all.
