@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 use crate::binding::{BindingId, Parties, Policy};
+use crate::control::block::{BlockId, BlockRequest};
 use crate::handover::ImportRequest;
 use crate::number::{ManagementNumber, SubscriberNumber};
 use crate::pool::{LicensedBlock, NumberChoice, Tag};
@@ -129,4 +130,29 @@ pub enum Command {
     /// Take over the tenants, numbers, bindings and quarantines of another registry's
     /// [hand-over](crate::handover::Handover), all or nothing (see [`crate::handover`]).
     Import(Box<ImportRequest>),
+    /// Make a block (one rule; one per group member for a GXB binding block): see
+    /// [`crate::control::block`].
+    Block(BlockRequest),
+    /// Lift a block rule.
+    LiftBlock {
+        /// Who asks: a tenant (only a rule it owns), or `None` for the platform operator (any
+        /// rule, automatic blocks included).
+        tenant: Option<TenantId>,
+        /// The rule.
+        block: BlockId,
+    },
+    /// Block a caller platform-wide until `until` because routers saw it probing (issued by the
+    /// registry; the rule's origin is [`crate::control::block::BlockOrigin::Probing`]). Nothing
+    /// happens if an automatic block of the caller already lasts until then; a shorter one is
+    /// replaced.
+    AutoBlock {
+        /// The caller.
+        caller: SubscriberNumber,
+        /// When the block ends (must be after now).
+        until: Timestamp,
+        /// How many distinct numbers it dialled.
+        numbers: u32,
+        /// Within how many seconds.
+        window_secs: u32,
+    },
 }

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 use crate::binding::{BindingId, BindingStatus, Mode};
+use crate::control::block::BlockId;
 use crate::handover::ImportError;
 use crate::number::{NumberError, SubscriberNumber, UsageNumber};
 use crate::pool::{Exhaustion, InvalidTag, PoolError};
@@ -142,6 +143,27 @@ pub enum Error {
     /// A hand-over cannot be imported (nothing of it was).
     #[error("cannot import the hand-over: {0}")]
     Import(#[from] ImportError),
+    /// No such block rule (never made, or already lifted or swept).
+    #[error("unknown {0}")]
+    UnknownBlock(BlockId),
+    /// A tenant named a block rule that is not its own (another tenant's, or the platform's).
+    #[error("{block} does not belong to {tenant}")]
+    BlockNotOwned {
+        /// The rule.
+        block: BlockId,
+        /// The tenant that asked.
+        tenant: TenantId,
+    },
+    /// The block request is not valid (a subscriber blocked from itself, both ways without a
+    /// callee, a binding block on an AXN binding without N).
+    #[error("invalid block: {0}")]
+    InvalidBlockRequest(&'static str),
+    /// The block rules would exceed their limit (the platform's, or the tenant's own).
+    #[error("too many block rules (at most {max})")]
+    TooManyBlocks {
+        /// The limit reached.
+        max: usize,
+    },
 }
 
 /// Why one usage number cannot carry a new binding.

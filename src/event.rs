@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 use crate::binding::{Binding, BindingId};
+use crate::control::block::{BlockId, BlockRule, LiftReason};
 use crate::number::ManagementNumber;
 use crate::pool::{LicensedBlock, Tag};
 use crate::state::QuarantinedEntry;
@@ -125,6 +126,20 @@ pub enum Event {
     /// ordinary [`Event::TenantRegistered`], [`Event::BlockLicensed`],
     /// [`Event::NumberAssigned`] and [`Event::Bound`] events.
     Imported(Imported),
+    /// A block rule was made (by hand, or automatically after probing).
+    Blocked {
+        /// The rule, complete.
+        rule: BlockRule,
+    },
+    /// A block rule was removed: lifted on request, expired, its binding ended, or replaced.
+    BlockLifted {
+        /// The rule.
+        block: BlockId,
+        /// When.
+        at: Timestamp,
+        /// Why.
+        reason: LiftReason,
+    },
 }
 
 /// What an [`Event::Imported`] installs: quarantines as they stood in the registry they come from,

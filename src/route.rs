@@ -248,6 +248,15 @@ impl State {
     }
 
     /// Routes a parsed request (`caller` is `None` when it was missing or malformed).
+    ///
+    /// Block rules ([`crate::control::block`]) apply in this order: first an active platform
+    /// rule with no callee refuses the caller before anything is looked up (whatever was
+    /// dialled, even an incomplete number: [`RejectReason::Blocked`], or
+    /// [`RejectReason::AutoBlocked`] when only automatic rules refuse it); then every check of
+    /// [`State::route_usage`] runs as without blocks, and a call a binding would route is
+    /// refused with [`RejectReason::Blocked`] if an active rule of the platform, of the
+    /// binding's tenant or of the binding refuses the caller to anyone or to any of the route's
+    /// targets. A caller that is unknown (`None`) matches no rule.
     pub fn route_dialed(
         &self,
         caller: Option<SubscriberNumber>,
@@ -255,6 +264,9 @@ impl State {
         media: Media,
         now: Timestamp,
     ) -> Decision {
+        if let Some(reason) = caller.and_then(|c| self.block_list().caller_barred(c, now)) {
+            return reject(reason);
+        }
         route_dialed_with(
             dialed,
             |m| match (self.pool().is_licensed(m), self.pool().holder(m)) {
@@ -262,12 +274,27 @@ impl State {
                 (true, None) => Standing::Unassigned,
                 (true, Some(_)) => Standing::Held,
             },
-            |x| self.route_usage(caller, x, media, now),
+            |x| self.route_usage_unbarred(caller, x, media, now),
         )
     }
 
-    /// Routes a call from `caller` to usage number `x`.
+    /// Routes a call from `caller` to usage number `x`, block rules applied as
+    /// [`State::route_dialed`] says.
     pub fn route_usage(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: UsageNumber,
+        media: Media,
+        now: Timestamp,
+    ) -> Decision {
+        if let Some(reason) = caller.and_then(|c| self.block_list().caller_barred(c, now)) {
+            return reject(reason);
+        }
+        self.route_usage_unbarred(caller, x, media, now)
+    }
+
+    /// [`State::route_usage`] once the platform's caller rules let the caller through.
+    fn route_usage_unbarred(
         &self,
         caller: Option<SubscriberNumber>,
         x: UsageNumber,
@@ -325,6 +352,12 @@ impl State {
                 let Some(to) = leg.to else {
                     return reject(RejectReason::NoDestination);
                 };
+                if self
+                    .block_list()
+                    .route_barred(caller, b.tenant, b.id, &to, now)
+                {
+                    return reject(RejectReason::Blocked);
+                }
                 return Decision::Route(Route {
                     to,
                     display: leg.display,

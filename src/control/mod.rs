@@ -10,4 +10,6 @@
 //!   lock-free queue that the host drains; a full queue drops (and counts) instead of blocking.
 #![forbid(unsafe_code)]
 
+pub mod block;
+pub mod block_table;
 pub mod record;

@@ -135,6 +135,17 @@ pub const NP700_ERR_BINDING_ID_TAKEN: np700_status = -259;
 /// Import: the registry has no binding ids left to renumber into.
 pub const NP700_ERR_BINDING_IDS_EXHAUSTED: np700_status = -260;
 
+// -27x: block lists.
+/// No such block rule (never made, or already lifted or swept).
+pub const NP700_ERR_UNKNOWN_BLOCK_RULE: np700_status = -270;
+/// The block rule belongs to another tenant or to the platform.
+pub const NP700_ERR_BLOCK_RULE_NOT_OWNED: np700_status = -271;
+/// The block request is not valid (a subscriber blocked from itself, both ways without a
+/// callee, a binding block on an AXN binding without N).
+pub const NP700_ERR_INVALID_BLOCK_REQUEST: np700_status = -272;
+/// The block rules would exceed their limit (the platform's or the tenant's).
+pub const NP700_ERR_TOO_MANY_BLOCK_RULES: np700_status = -273;
+
 // -3xx: resources and I/O.
 /// The routing index cannot grow to hold the change.
 pub const NP700_ERR_INDEX_FULL: np700_status = -301;
@@ -319,6 +330,10 @@ pub(crate) fn error_status(e: &Error) -> np700_status {
             ImportError::BindingIdTaken(_) => NP700_ERR_BINDING_ID_TAKEN,
             ImportError::BindingIdsExhausted => NP700_ERR_BINDING_IDS_EXHAUSTED,
         },
+        Error::UnknownBlock(_) => NP700_ERR_UNKNOWN_BLOCK_RULE,
+        Error::BlockNotOwned { .. } => NP700_ERR_BLOCK_RULE_NOT_OWNED,
+        Error::InvalidBlockRequest(_) => NP700_ERR_INVALID_BLOCK_REQUEST,
+        Error::TooManyBlocks { .. } => NP700_ERR_TOO_MANY_BLOCK_RULES,
     }
 }
 
@@ -612,6 +627,22 @@ pub(crate) const STATUSES: &[(np700_status, &std::ffi::CStr)] = &[
     (
         NP700_ERR_BINDING_IDS_EXHAUSTED,
         c"NP700_ERR_BINDING_IDS_EXHAUSTED: no binding ids left",
+    ),
+    (
+        NP700_ERR_UNKNOWN_BLOCK_RULE,
+        c"NP700_ERR_UNKNOWN_BLOCK_RULE: no such block rule",
+    ),
+    (
+        NP700_ERR_BLOCK_RULE_NOT_OWNED,
+        c"NP700_ERR_BLOCK_RULE_NOT_OWNED: block rule belongs to another",
+    ),
+    (
+        NP700_ERR_INVALID_BLOCK_REQUEST,
+        c"NP700_ERR_INVALID_BLOCK_REQUEST: invalid block request",
+    ),
+    (
+        NP700_ERR_TOO_MANY_BLOCK_RULES,
+        c"NP700_ERR_TOO_MANY_BLOCK_RULES: too many block rules",
     ),
     (
         NP700_ERR_INDEX_FULL,

@@ -121,6 +121,9 @@ impl Touched {
                 Event::Imported(Imported::NumberQuarantine { number, .. }) => {
                     t.managements.insert(*number);
                 }
+                // Block rules are not in the routing index (the control region's block table
+                // holds them).
+                Event::Blocked { .. } | Event::BlockLifted { .. } => {}
             }
         }
         if !pending.is_empty() {

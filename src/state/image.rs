@@ -8,6 +8,7 @@ use super::due::DueSets;
 use super::{Quarantine, State};
 use crate::binding::{Binding, BindingId, Party};
 use crate::config::Config;
+use crate::control::block::{BlockList, BlockRule};
 use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
 use crate::tenant::Tenant;
@@ -43,6 +44,10 @@ pub struct StateImage {
     pub next_binding: u64,
     /// Quarantined route entries, by usage number.
     pub quarantines: Vec<QuarantinedEntry>,
+    /// Block rules, by id.
+    pub block_rules: Vec<BlockRule>,
+    /// The id the next block rule gets.
+    pub next_block: u64,
 }
 
 /// Why an image cannot be restored (it was not written by [`State::image`]).
@@ -68,13 +73,16 @@ impl Serialize for ImageRef<'_> {
                     })
             })
         };
-        let mut out = s.serialize_struct("StateImage", 6)?;
+        let mut out = s.serialize_struct("StateImage", 8)?;
         out.serialize_field("tenants", &Seq(st.tenants.len(), || st.tenants.values()))?;
         out.serialize_field("next_tenant", &st.next_tenant)?;
         out.serialize_field("pool", &st.pool)?;
         out.serialize_field("bindings", &Seq(st.bindings.len(), || st.bindings.values()))?;
         out.serialize_field("next_binding", &st.next_binding)?;
         out.serialize_field("quarantines", &Seq(quarantines().count(), quarantines))?;
+        let rules = &st.block_list;
+        out.serialize_field("block_rules", &Seq(rules.len(), || rules.iter()))?;
+        out.serialize_field("next_block", &rules.next_id().raw())?;
         out.end()
     }
 }
@@ -104,7 +112,8 @@ impl State {
     ///
     /// The image is checked, so one not written by [`State::image`] is refused, never installed
     /// half-way into something inconsistent: ids in increasing order and below the next ids,
-    /// no two bindings or quarantines on one route entry.
+    /// no two bindings or quarantines on one route entry, block rules well formed, of known
+    /// tenants and within their limits.
     pub fn from_image(config: Config, image: StateImage) -> Result<State, ImageError> {
         let mut r = Restore::new(config, image.tenants, image.next_tenant, image.pool)?;
         let mut coming = image.bindings.len();
@@ -112,7 +121,8 @@ impl State {
             coming -= 1;
             r.binding(b, coming)?;
         }
-        r.finish(image.next_binding, image.quarantines)
+        let st = r.finish(image.next_binding, image.quarantines)?;
+        restore_blocks(st, image.block_rules, image.next_block)
     }
 
     /// Reads an image serialized from [`State::image`] (the layout of [`StateImage`]) straight
@@ -270,6 +280,19 @@ impl Restore {
     }
 }
 
+/// Installs an image's block rules into a restored state.
+fn restore_blocks(mut st: State, rules: Vec<BlockRule>, next: u64) -> Result<State, ImageError> {
+    if rules
+        .iter()
+        .filter_map(|r| r.owner)
+        .any(|t| st.tenant(t).is_none())
+    {
+        return Err(ImageError("a block rule of an unknown tenant"));
+    }
+    st.block_list = BlockList::restore(rules, next).map_err(ImageError)?;
+    Ok(st)
+}
+
 /// The field names of [`StateImage`], in order.
 const FIELDS: &[&str] = &[
     "tenants",
@@ -278,6 +301,8 @@ const FIELDS: &[&str] = &[
     "bindings",
     "next_binding",
     "quarantines",
+    "block_rules",
+    "next_block",
 ];
 
 /// Deserializes an image into a state (see [`State::deserialize_image`]); an image error is
@@ -303,7 +328,7 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<State, A::Error> {
-        let missing = |i| de::Error::invalid_length(i, &"six fields");
+        let missing = |i| de::Error::invalid_length(i, &"eight fields");
         let refused = self.refused;
         let mut refuse = |e: ImageError| {
             let message = e.0;
@@ -326,7 +351,10 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
         .ok_or_else(|| missing(3))?;
         let next_binding: u64 = seq.next_element()?.ok_or_else(|| missing(4))?;
         let quarantines: Vec<QuarantinedEntry> = seq.next_element()?.ok_or_else(|| missing(5))?;
-        r.finish(next_binding, quarantines).map_err(refuse)
+        let block_rules: Vec<BlockRule> = seq.next_element()?.ok_or_else(|| missing(6))?;
+        let next_block: u64 = seq.next_element()?.ok_or_else(|| missing(7))?;
+        let st = r.finish(next_binding, quarantines).map_err(&mut refuse)?;
+        restore_blocks(st, block_rules, next_block).map_err(refuse)
     }
 }
 

@@ -7,6 +7,7 @@
 //! still in key order.
 #![forbid(unsafe_code)]
 
+mod blocking;
 mod blocks;
 mod due;
 mod entry_map;
@@ -21,6 +22,9 @@ pub(crate) use plan::{check_parties, check_policy, check_text};
 
 use crate::binding::{Binding, BindingId, BindingStatus, EndReason, Party};
 use crate::config::Config;
+use crate::control::block::{
+    BlockId, BlockList, BlockRule, MAX_BLOCK_RULES, MAX_TENANT_BLOCK_RULES,
+};
 use crate::event::{Event, Imported};
 use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
@@ -78,6 +82,8 @@ pub struct State {
     quarantine_ends: DueSets<(UsageNumber, Party)>,
     /// (party, usage number) for every caller entry, live or quarantined (for sticky selection).
     party_numbers: BTreeSet<(SubscriberNumber, UsageNumber)>,
+    /// Block rules (with their own derived lookups).
+    block_list: BlockList,
 }
 
 impl State {
@@ -94,6 +100,7 @@ impl State {
             expiries: DueSets::default(),
             quarantine_ends: DueSets::default(),
             party_numbers: BTreeSet::new(),
+            block_list: BlockList::default(),
         }
     }
 
@@ -158,6 +165,26 @@ impl State {
     /// The id the next binding will get.
     pub fn next_binding_id(&self) -> BindingId {
         BindingId::from_raw(self.next_binding)
+    }
+
+    /// Every block rule not lifted or swept, by id (expired ones until a sweep removes them).
+    pub fn blocks(&self) -> impl Iterator<Item = &BlockRule> + '_ {
+        self.block_list.iter()
+    }
+
+    /// A block rule, if it exists (not lifted or swept).
+    pub fn block(&self, id: BlockId) -> Option<&BlockRule> {
+        self.block_list.get(id)
+    }
+
+    /// The block rules with their lookups (what the state's route consults).
+    pub fn block_list(&self) -> &BlockList {
+        &self.block_list
+    }
+
+    /// The id the next block rule will get.
+    pub fn next_block_id(&self) -> BlockId {
+        self.block_list.next_id()
     }
 
     /// The id the next tenant will get.
@@ -265,6 +292,23 @@ impl State {
                 former,
                 until,
             }) => self.pool.quarantine(*number, *former, *until),
+            // A rule out of order, malformed, of an unknown tenant or past the limits (forged,
+            // or from a broken transport) is ignored.
+            Event::Blocked { rule } => {
+                let fits = match rule.owner {
+                    None => true,
+                    Some(t) => {
+                        self.tenants.contains_key(&t)
+                            && self.block_list.owned_by(t) < MAX_TENANT_BLOCK_RULES
+                    }
+                };
+                if fits && self.block_list.len() < MAX_BLOCK_RULES {
+                    self.block_list.insert(rule.clone());
+                }
+            }
+            Event::BlockLifted { block, .. } => {
+                self.block_list.remove(*block);
+            }
         }
     }
 

@@ -193,6 +193,14 @@ impl State {
                 Ok(events)
             }
             Command::Bind(request) => self.plan_bind(request, now),
+            Command::Block(request) => self.plan_block(request, now),
+            Command::LiftBlock { tenant, block } => self.plan_lift_block(*tenant, *block, now),
+            Command::AutoBlock {
+                caller,
+                until,
+                numbers,
+                window_secs,
+            } => self.plan_auto_block(*caller, *until, *numbers, *window_secs, now),
             Command::Import(request) => {
                 crate::handover::plan_import(self, request, now).map(|(events, _)| events)
             }
@@ -254,6 +262,7 @@ impl State {
                 if ended_already || self.has_prunable(now) {
                     events.push(Event::QuarantinesPruned { at: now });
                 }
+                events.extend(self.sweep_blocks(now));
                 Ok(events)
             }
         }
@@ -284,14 +293,14 @@ impl State {
             .collect()
     }
 
-    fn known_tenant(&self, tenant: TenantId) -> Result<&Tenant, Error> {
+    pub(super) fn known_tenant(&self, tenant: TenantId) -> Result<&Tenant, Error> {
         self.tenants
             .get(&tenant)
             .ok_or(Error::UnknownTenant(tenant))
     }
 
     /// The binding, if it is live, unexpired and owned by `tenant`.
-    fn owned_live(
+    pub(super) fn owned_live(
         &self,
         tenant: TenantId,
         id: BindingId,

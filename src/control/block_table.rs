@@ -1,0 +1,2 @@
+//! The lock-free block table (see below).
+#![forbid(unsafe_code)]
