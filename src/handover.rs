@@ -18,7 +18,10 @@
 //! - every running route-entry quarantine (the "service ended" announcements that protect former
 //!   parties), with its original end. A binding already past its expiry at `at` but not swept
 //!   yet is exported as the quarantines its sweep would leave; quarantines over by `at` are left
-//!   out.
+//!   out;
+//! - the block rules routing applies to them ([`crate::control::block`]), active at `at`: the
+//!   tenants' own (tenant rules, and rules on the exported bindings) and the platform's (so a
+//!   blocked caller stays blocked on the tenant's numbers after the hand-over).
 //!
 //! [`Handover::to_json`] and [`Handover::from_json`] are the interchange; any other serde format
 //! carries the same structure.
@@ -46,6 +49,9 @@
 //!   refused. Numbers never mix tenants.
 //! - **Entries**: every usage number the hand-over puts a binding or quarantine on must carry
 //!   nothing in the target (no live, expired or quarantined entry).
+//! - **Block rules**: installed with the target's next block ids, in order, their tenants and
+//!   bindings mapped like the rest; rules whose expiry has come by the import are left out.
+//!   Platform rules become the target's platform rules.
 //! - **Binding ids**: [`BindingIds::Keep`] (the default) keeps them (refused if the target has
 //!   issued any of them); [`BindingIds::Renumber`] gives them the target's next ids, in order.
 //!   Either way the ids the quarantines name are reserved, so none is ever reused.
@@ -100,6 +106,7 @@
 //! | `blocks[]` | [`LicensedBlock`]: `first` management number and `count` of consecutive numbers |
 //! | `numbers[]` | [`HandedNumber`]: a management `number` and its `holding`: `{"Held": {tenant, tags, since}}` or `{"Quarantined": {former, until}}` (taken back from `former`; no other tenant may have it before `until`) |
 //! | `bindings[]` | [`Binding`], in increasing `id` order: `tenant`; `parties` — `{"Axb": {a, x, b}}`, `{"Axn": {a, x, n}}` (`n` may be `null`), `{"Axyb": {a, x, y, b}}` or `{"Gxb": {group, x, b}}` with `x`, `y` usage numbers; `policy` — `media` (`voice`, `sms`), `direction` (`Both`, `AToBOnly`, `BToAOnly`), `allowed_callers` (AXN only), `window` (`null` or `{start_minute, end_minute}`, Beijing time), `record`; `status` (`Active`, `Suspended`); `created_at`, `expires_at` (routes until just before it); `order_id`, `consent_ref` (required), `external_ref` |
+//! | `block_rules[]` | [`BlockRule`], in increasing `id` order (optional: absent reads as none): `id`, `scope` (`"Platform"`, `{"Tenant": id}`, `{"Binding": id}`), `owner` (`null` for platform rules, else the tenant), `caller`, `callee` (`null` = anyone), `both_ways`, `expires` (`null` = until lifted), `origin` (`{"Manual": {"note": …}}` or `{"Probing": {"numbers": …, "window_secs": …}}`), `created_at` |
 //! | `quarantines[]` | [`QuarantinedEntry`]: usage `number`, `party` (`{"Caller": subscriber}`, or `"Anyone"` after an AXN binding), and `quarantine`: `until`, `binding` (the id of the binding that left it), `reached` (whom the party reached, or `null`), `ended` (`Released` → "service ended", `Expired` → "binding expired") |
 #![forbid(unsafe_code)]
 
@@ -108,6 +115,9 @@ pub mod legacy;
 use crate::binding::MAX_REFERENCE_LEN;
 use crate::binding::{Binding, BindingId, EndReason, Mode, Parties, Party};
 use crate::command::Command;
+use crate::control::block::{
+    BlockId, BlockRule, BlockScope, MAX_BLOCK_RULES, MAX_TENANT_BLOCK_RULES,
+};
 use crate::error::Error;
 use crate::event::{Event, Imported};
 use crate::number::{ManagementNumber, UsageNumber};
@@ -197,6 +207,10 @@ pub struct Handover {
     pub bindings: Vec<Binding>,
     /// Running route-entry quarantines, by usage number and party.
     pub quarantines: Vec<QuarantinedEntry>,
+    /// Block rules routing applies to the handed-over tenants, by id (absent in hand-overs
+    /// written before block lists: none).
+    #[serde(default)]
+    pub block_rules: Vec<BlockRule>,
 }
 
 /// How an import numbers the bindings it installs.
@@ -248,6 +262,8 @@ pub struct ImportReport {
     pub bound: usize,
     /// Route-entry quarantines installed.
     pub quarantines: usize,
+    /// Block rules installed.
+    pub block_rules: usize,
 }
 
 /// Why a hand-over cannot be imported (wrapped in [`Error::Import`]). Nothing of it is applied.
@@ -419,6 +435,17 @@ pub fn export(state: &State, scope: Scope, at: Timestamp) -> Result<Handover, Er
         }
     }
     quarantines.sort_by_key(|q| (q.number, q.party));
+    let handed: BTreeSet<BindingId> = bindings.iter().map(|b: &Binding| b.id).collect();
+    let block_rules = state
+        .blocks()
+        .filter(|r| r.is_active(at))
+        .filter(|r| match r.scope {
+            BlockScope::Platform => true,
+            BlockScope::Tenant(t) => in_scope(scope, t),
+            BlockScope::Binding(b) => handed.contains(&b),
+        })
+        .cloned()
+        .collect();
     Ok(Handover {
         format: FORMAT.to_owned(),
         version: VERSION,
@@ -429,6 +456,7 @@ pub fn export(state: &State, scope: Scope, at: Timestamp) -> Result<Handover, Er
         numbers,
         bindings,
         quarantines,
+        block_rules,
     })
 }
 
@@ -617,6 +645,37 @@ fn check_handover(h: &Handover) -> Result<Checked, ImportError> {
         }
         if !entries.insert((q.number, q.party)) {
             return Err(bad("a route entry a binding or another quarantine has"));
+        }
+    }
+    let tenants_of: BTreeMap<BindingId, TenantId> =
+        h.bindings.iter().map(|b| (b.id, b.tenant)).collect();
+    let mut last = 0;
+    let mut owned: BTreeMap<TenantId, usize> = BTreeMap::new();
+    for (i, r) in h.block_rules.iter().enumerate() {
+        let bad = |why| inconsistent("block_rules", i, why);
+        if r.id.raw() <= last {
+            return Err(bad("block rule ids not increasing"));
+        }
+        last = r.id.raw();
+        r.check().map_err(bad)?;
+        if let Some(t) = r.owner {
+            if !tenant_ids.contains(&t) {
+                return Err(bad("its tenant is not in the hand-over"));
+            }
+            *owned.entry(t).or_default() += 1;
+            if owned[&t] > MAX_TENANT_BLOCK_RULES {
+                return Err(bad("more block rules of one tenant than a state holds"));
+            }
+        }
+        if let BlockScope::Binding(b) = r.scope
+            && tenants_of.get(&b) != r.owner.as_ref()
+        {
+            return Err(bad(
+                "a rule on a binding not in the hand-over, or of another tenant",
+            ));
+        }
+        if i >= MAX_BLOCK_RULES {
+            return Err(bad("more block rules than a state holds"));
         }
     }
     Ok(Checked { policies })
@@ -833,6 +892,43 @@ pub fn plan_import(
         )));
         report.quarantines += 1;
     }
+
+    // Block rules: the target's next ids, tenants and bindings mapped.
+    let rules: Vec<&BlockRule> = h.block_rules.iter().filter(|r| r.is_active(now)).collect();
+    if target.block_list().len() + rules.len() > MAX_BLOCK_RULES {
+        return Err(Error::TooManyBlocks {
+            max: MAX_BLOCK_RULES,
+        });
+    }
+    let mut owned: BTreeMap<TenantId, usize> = BTreeMap::new();
+    for (r, id) in rules.into_iter().zip(target.next_block_id().raw()..) {
+        let owner = r.owner.map(tenant);
+        if let Some(t) = owner {
+            let n = owned
+                .entry(t)
+                .or_insert_with(|| target.block_list().owned_by(t));
+            *n += 1;
+            if *n > MAX_TENANT_BLOCK_RULES {
+                return Err(Error::TooManyBlocks {
+                    max: MAX_TENANT_BLOCK_RULES,
+                });
+            }
+        }
+        let scope = match r.scope {
+            BlockScope::Platform => BlockScope::Platform,
+            BlockScope::Tenant(t) => BlockScope::Tenant(tenant(t)),
+            BlockScope::Binding(b) => BlockScope::Binding(report.bindings[&b]),
+        };
+        events.push(Event::Blocked {
+            rule: BlockRule {
+                id: BlockId::from_raw(id),
+                scope,
+                owner,
+                ..r.clone()
+            },
+        });
+        report.block_rules += 1;
+    }
     Ok((events, report))
 }
 
@@ -911,6 +1007,7 @@ impl ImportReport {
                 | Event::Imported(Imported::NumberQuarantine { .. }) => report.numbers += 1,
                 Event::Bound { .. } => report.bound += 1,
                 Event::Imported(Imported::EntryQuarantine(_)) => report.quarantines += 1,
+                Event::Blocked { .. } => report.block_rules += 1,
                 _ => {}
             }
         }
