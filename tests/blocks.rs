@@ -329,7 +329,8 @@ fn tenant_blocks_apply_to_that_tenants_bindings_only() {
 fn binding_blocks_for_every_mode_and_direction() {
     use BlockDirection::{AToB, BToA, Both};
     // Each binding's legs as (caller, number): the A side first, then the B side.
-    let legs: [(u64, Vec<(u64, UsageNumber)>, Vec<(u64, UsageNumber)>); 4] = [
+    type Legs = Vec<(u64, UsageNumber)>;
+    let legs: [(u64, Legs, Legs); 4] = [
         (AXB, vec![(1, u(0, 1))], vec![(2, u(0, 1))]),
         (AXN, vec![(3, u(0, 2))], vec![(4, u(0, 2))]),
         (AXYB, vec![(5, u(0, 4))], vec![(6, u(0, 3))]),
