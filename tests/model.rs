@@ -6,10 +6,19 @@
 //! most one binding, ended or expired bindings never route, quarantined pairs never reach a new
 //! party, the replayed state equals the live state).
 //!
+//! Block lists (issue 6) are in the model too: the state's answers include them, while the
+//! routing index does not hold them yet; its answers are checked against the model without
+//! blocks, and composed with a lock-free block table fed from the same events (caller check
+//! first, then the index's route, then the route check) against the state's.
+//!
 //! Cases: `NP700_MODEL_CASES` (default 10,000).
 
 use np700::Registry;
 use np700::binding::{Direction, MediaSet, Party, TimeWindow};
+use np700::control::block::{
+    BlockDirection, BlockId, BlockOrigin, BlockRequest, BlockRule, BlockScope, BlockTarget,
+};
+use np700::control::block_table::{BlockTable, BlockWriter};
 use np700::index::layout::Capacity;
 use np700::route::{AnnounceReason, RejectReason};
 use np700::{
@@ -18,7 +27,8 @@ use np700::{
     SubscriberNumber, TenantId, TenantStatus, Timestamp, UsageNumber,
 };
 use proptest::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::AtomicU64;
 
 const BINDING_Q: u64 = 30;
 const NUMBER_Q: u64 = 60;
@@ -109,9 +119,30 @@ enum MHolding {
     Quarantined { former: u32, until: u64 },
 }
 
+/// A block rule: `caller` → `callee` (anyone when `None`; also back with `both`).
+#[derive(Clone, Debug, PartialEq)]
+struct MBlock {
+    id: u64,
+    scope: BlockScope,
+    owner: Option<u32>,
+    caller: SubscriberNumber,
+    callee: Option<SubscriberNumber>,
+    both: bool,
+    expires: Option<u64>,
+    probing: bool,
+}
+
+impl MBlock {
+    fn active(&self, now: u64) -> bool {
+        self.expires.is_none_or(|e| now < e)
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Model {
     now: u64,
+    blocks: Vec<MBlock>,
+    next_block: u64,
     tenants: Vec<(u32, TenantStatus, u16)>,
     licensed: Vec<ManagementNumber>,
     holdings: Vec<(ManagementNumber, MHolding)>,
@@ -240,7 +271,68 @@ impl Model {
         }
     }
 
+    /// The platform rules with no callee refuse the caller first: "blocked" if any was made by
+    /// hand, else "blocked automatically".
+    fn barred_caller(&self, c: SubscriberNumber) -> Option<RejectReason> {
+        let rules: Vec<&MBlock> = self
+            .blocks
+            .iter()
+            .filter(|r| {
+                r.active(self.now)
+                    && r.scope == BlockScope::Platform
+                    && r.callee.is_none()
+                    && r.caller == c
+            })
+            .collect();
+        if rules.iter().any(|r| !r.probing) {
+            Some(RejectReason::Blocked)
+        } else if rules.is_empty() {
+            None
+        } else {
+            Some(RejectReason::AutoBlocked)
+        }
+    }
+
+    /// Whether a rule of the platform, the tenant or the binding refuses `c` → any of `to`.
+    fn barred_route(&self, c: SubscriberNumber, r: &np700::Route) -> bool {
+        self.blocks.iter().any(|b| {
+            let in_scope = match b.scope {
+                BlockScope::Platform => true,
+                BlockScope::Tenant(t) => t == r.tenant,
+                BlockScope::Binding(id) => id == r.binding,
+            };
+            let mut pairs = vec![(b.caller, b.callee)];
+            if b.both {
+                pairs.push((b.callee.unwrap(), Some(b.caller)));
+            }
+            in_scope
+                && b.active(self.now)
+                && pairs.iter().any(|(from, to)| {
+                    *from == c && to.is_none_or(|to| r.to.iter().any(|t| t == to))
+                })
+        })
+    }
+
+    /// The route with block lists: the caller's platform rules first, then the other rules
+    /// once a binding would route.
     fn route(&self, caller: Option<SubscriberNumber>, x: UsageNumber, media: Media) -> Decision {
+        if let Some(reason) = caller.and_then(|c| self.barred_caller(c)) {
+            return Decision::Reject { reason };
+        }
+        match self.route_unblocked(caller, x, media) {
+            Decision::Route(r) if self.barred_route(caller.unwrap(), &r) => Decision::Reject {
+                reason: RejectReason::Blocked,
+            },
+            d => d,
+        }
+    }
+
+    fn route_unblocked(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: UsageNumber,
+        media: Media,
+    ) -> Decision {
         let rej = |reason| Decision::Reject { reason };
         let m = x.management();
         if !self.licensed.contains(&m) {
@@ -411,6 +503,41 @@ enum Op {
         tenant: u32,
         status: u8,
     },
+    /// `asker`: 0 the operator, 1 and 2 the tenants, 3 a tenant that does not exist.
+    BlockCaller {
+        asker: u8,
+        caller: usize,
+        callee: Option<usize>,
+        both: bool,
+        life: Option<u64>,
+    },
+    BlockBinding {
+        asker: u8,
+        pick: u64,
+        direction: u8,
+        life: Option<u64>,
+    },
+    LiftBlock {
+        asker: u8,
+        pick: u64,
+    },
+    AutoBlock {
+        caller: usize,
+        life: u64,
+    },
+}
+
+/// Person `i` of the model's universe (8 is the stranger).
+fn person(i: usize) -> SubscriberNumber {
+    if i < 8 { sub(i) } else { stranger() }
+}
+
+fn asker(a: u8) -> Option<TenantId> {
+    match a {
+        0 => None,
+        3 => Some(TenantId::from_raw(9)),
+        t => Some(TenantId::from_raw(u32::from(t))),
+    }
 }
 
 fn xpick() -> impl Strategy<Value = XPick> {
@@ -444,6 +571,12 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (tenant.clone(), 0usize..4).prop_map(|(tenant, m)| Op::Assign { tenant, m }),
         1 => (tenant.clone(), 0usize..4).prop_map(|(tenant, m)| Op::Reclaim { tenant, m }),
         1 => (tenant, 0u8..3).prop_map(|(tenant, status)| Op::TenantStatus { tenant, status }),
+        2 => (0u8..4, 0usize..9, proptest::option::of(0usize..9), any::<bool>(), proptest::option::weighted(0.3, 0u64..100))
+            .prop_map(|(asker, caller, callee, both, life)| Op::BlockCaller { asker, caller, callee, both, life }),
+        2 => (0u8..4, 0u64..64, 0u8..3, proptest::option::weighted(0.3, 0u64..100))
+            .prop_map(|(asker, pick, direction, life)| Op::BlockBinding { asker, pick, direction, life }),
+        2 => (0u8..4, 0u64..16).prop_map(|(asker, pick)| Op::LiftBlock { asker, pick }),
+        1 => (0usize..9, 0u64..120).prop_map(|(caller, life)| Op::AutoBlock { caller, life }),
     ]
 }
 
@@ -548,6 +681,10 @@ fn distinct(p: &Parties<impl Sized>) -> bool {
 struct Sut {
     state: State,
     registry: Registry,
+    /// A lock-free block table fed from the events, as the registry will feed its own.
+    table: Vec<AtomicU64>,
+    /// The rules in it, to remove a rule when it is lifted.
+    rules: BTreeMap<BlockId, BlockRule>,
 }
 
 impl Sut {
@@ -559,7 +696,47 @@ impl Sut {
             from_state, from_registry,
             "state and registry disagree on {cmd:?}"
         );
+        if let Ok(events) = &from_state {
+            let mut writer = BlockWriter::resume(&self.table).unwrap();
+            for e in events {
+                match e {
+                    Event::Blocked { rule } => {
+                        writer.insert(rule).unwrap();
+                        self.rules.insert(rule.id, rule.clone());
+                    }
+                    Event::BlockLifted { block, .. } => {
+                        assert!(writer.remove(&self.rules.remove(block).unwrap()));
+                    }
+                    _ => {}
+                }
+            }
+        }
         from_state
+    }
+
+    /// The index's answer with the block table's checks around it: what the index will answer
+    /// once it reads the table.
+    fn route_composed(
+        &self,
+        caller: Option<SubscriberNumber>,
+        dialed: np700::DialedNumber,
+        media: Media,
+        now: Timestamp,
+    ) -> Decision {
+        let table = BlockTable::new(&self.table).unwrap();
+        if let Some(reason) = caller.and_then(|c| table.caller_barred(c, now)) {
+            return Decision::Reject { reason };
+        }
+        match self.registry.route_dialed(caller, dialed, media, now) {
+            Decision::Route(r)
+                if table.route_barred(caller.unwrap(), r.tenant, r.binding, &r.to, now) =>
+            {
+                Decision::Reject {
+                    reason: RejectReason::Blocked,
+                }
+            }
+            d => d,
+        }
     }
 }
 
@@ -836,6 +1013,87 @@ fn step(sut: &mut Sut, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
                 ok,
             )
         }
+        Op::BlockCaller {
+            asker: a,
+            caller,
+            callee,
+            both,
+            life,
+        } => {
+            let (caller, callee) = (person(*caller), callee.map(person));
+            let ok = *a != 3
+                && life.is_none_or(|l| l > 0)
+                && !(*both && callee.is_none())
+                && callee != Some(caller);
+            let request = BlockRequest {
+                tenant: asker(*a),
+                target: BlockTarget::Caller {
+                    caller,
+                    callee,
+                    both_ways: *both,
+                },
+                expires_at: life.map(|l| Timestamp::from_unix_secs(model.now + l)),
+                note: String::new(),
+            };
+            (Command::Block(request), ok)
+        }
+        Op::BlockBinding {
+            asker: a,
+            pick: which,
+            direction,
+            life,
+        } => {
+            let id = pick(*which);
+            let b = model.unexpired().find(|b| b.id == id.raw());
+            let ok = *a != 3
+                && life.is_none_or(|l| l > 0)
+                && b.is_some_and(|b| {
+                    (*a == 0 || b.tenant == u32::from(*a))
+                        && !matches!(b.parties, Parties::Axn { n: None, .. })
+                });
+            let direction = [
+                BlockDirection::AToB,
+                BlockDirection::BToA,
+                BlockDirection::Both,
+            ][*direction as usize];
+            let request = BlockRequest {
+                tenant: asker(*a),
+                target: BlockTarget::Binding {
+                    binding: id,
+                    direction,
+                },
+                expires_at: life.map(|l| Timestamp::from_unix_secs(model.now + l)),
+                note: String::new(),
+            };
+            (Command::Block(request), ok)
+        }
+        Op::LiftBlock {
+            asker: a,
+            pick: which,
+        } => {
+            let id = which % (model.next_block + 2);
+            let ok = *a != 3
+                && model
+                    .blocks
+                    .iter()
+                    .any(|r| r.id == id && (*a == 0 || r.owner == Some(u32::from(*a))));
+            (
+                Command::LiftBlock {
+                    tenant: asker(*a),
+                    block: BlockId::from_raw(id),
+                },
+                ok,
+            )
+        }
+        Op::AutoBlock { caller, life } => (
+            Command::AutoBlock {
+                caller: person(*caller),
+                until: Timestamp::from_unix_secs(model.now + life),
+                numbers: 20,
+                window_secs: 60,
+            },
+            *life > 0,
+        ),
         Op::TenantStatus { tenant, status } => {
             let status = [
                 TenantStatus::Active,
@@ -963,6 +1221,15 @@ fn model_apply(model: &mut Model, cmd: &Command, events: &[Event]) {
                 model.end(id, at, true, &[]);
                 model.live.retain(|b| b.id != id);
             }
+            // Expired rules, and rules of bindings that ended.
+            let live: BTreeSet<u64> = model.live.iter().map(|b| b.id).collect();
+            model.blocks.retain(|r| {
+                r.expires.is_none_or(|e| e > now)
+                    && match r.scope {
+                        BlockScope::Binding(b) => live.contains(&b.raw()),
+                        _ => true,
+                    }
+            });
         }
         Command::AssignNumber { tenant, number, .. } => {
             model.holdings.retain(|(n, _)| n != number);
@@ -985,6 +1252,78 @@ fn model_apply(model: &mut Model, cmd: &Command, events: &[Event]) {
                 .find(|t| t.0 == tenant.raw())
                 .unwrap()
                 .1 = *status;
+        }
+        Command::Block(request) => {
+            let expires = request.expires_at.map(|e| e.unix_secs());
+            let (scope, owner, pairs) = match &request.target {
+                BlockTarget::Caller {
+                    caller,
+                    callee,
+                    both_ways,
+                } => {
+                    let scope = match request.tenant {
+                        None => BlockScope::Platform,
+                        Some(t) => BlockScope::Tenant(t),
+                    };
+                    let owner = request.tenant.map(|t| t.raw());
+                    (scope, owner, vec![(*caller, *callee, *both_ways)])
+                }
+                BlockTarget::Binding { binding, direction } => {
+                    let b = model.live.iter().find(|b| b.id == binding.raw()).unwrap();
+                    let (a_side, b_side) = match &b.parties {
+                        Parties::Axb { a, b, .. } | Parties::Axyb { a, b, .. } => (vec![*a], *b),
+                        Parties::Axn { a, n, .. } => (vec![*a], n.unwrap()),
+                        Parties::Gxb { group, b, .. } => (group.clone(), *b),
+                    };
+                    let pairs = a_side
+                        .into_iter()
+                        .map(|a| match direction {
+                            BlockDirection::AToB => (a, Some(b_side), false),
+                            BlockDirection::BToA => (b_side, Some(a), false),
+                            BlockDirection::Both => (a, Some(b_side), true),
+                        })
+                        .collect();
+                    (BlockScope::Binding(*binding), Some(b.tenant), pairs)
+                }
+            };
+            for (caller, callee, both) in pairs {
+                model.next_block += 1;
+                model.blocks.push(MBlock {
+                    id: model.next_block,
+                    scope,
+                    owner,
+                    caller,
+                    callee,
+                    both,
+                    expires,
+                    probing: false,
+                });
+            }
+        }
+        Command::LiftBlock { block, .. } => {
+            model.blocks.retain(|r| r.id != block.raw());
+        }
+        Command::AutoBlock { caller, until, .. } => {
+            let until = until.unix_secs();
+            let mine = |r: &MBlock| r.probing && r.caller == *caller && r.active(now);
+            if !model
+                .blocks
+                .iter()
+                .any(|r| mine(r) && r.expires.is_none_or(|e| e >= until))
+            {
+                model.blocks.retain(|r| !mine(r));
+                model.next_block += 1;
+                model.blocks.push(MBlock {
+                    id: model.next_block,
+                    scope: BlockScope::Platform,
+                    owner: None,
+                    caller: *caller,
+                    callee: None,
+                    both: false,
+                    expires: Some(until),
+                    probing: true,
+                });
+            }
         }
         _ => unreachable!(),
     }
@@ -1019,7 +1358,16 @@ fn check(sut: &Sut, model: &Model, log: &[Event], config: &Config) {
                 );
                 let dialed = np700::DialedNumber::Usage(*x);
                 let from_index = sut.registry.route_dialed(*caller, dialed, media, now);
-                assert_eq!(from_index, got, "index: route({caller:?} → {x}, {media:?})");
+                assert_eq!(
+                    from_index,
+                    model.route_unblocked(*caller, *x, media),
+                    "index: route({caller:?} → {x}, {media:?})"
+                );
+                assert_eq!(
+                    sut.route_composed(*caller, dialed, media, now),
+                    got,
+                    "index with the block table: route({caller:?} → {x}, {media:?})"
+                );
                 if let Decision::Route(r) = got {
                     // An ended or expired binding never routes.
                     assert!(
@@ -1067,13 +1415,12 @@ fn check(sut: &Sut, model: &Model, log: &[Event], config: &Config) {
     for i in 0..4 {
         let dialed = np700::DialedNumber::Management(mgmt(i));
         let got = state.route_dialed(Some(sub(0)), dialed, Media::Voice, now);
-        let from_index = sut
-            .registry
-            .route_dialed(Some(sub(0)), dialed, Media::Voice, now);
+        let from_index = sut.route_composed(Some(sub(0)), dialed, Media::Voice, now);
         assert_eq!(from_index, got);
-        let want = match model.holder(mgmt(i)) {
-            Some(_) => Decision::CollectDigits { needed: 4 },
-            None => Decision::Reject {
+        let want = match (model.barred_caller(sub(0)), model.holder(mgmt(i))) {
+            (Some(reason), _) => Decision::Reject { reason },
+            (None, Some(_)) => Decision::CollectDigits { needed: 4 },
+            (None, None) => Decision::Reject {
                 reason: RejectReason::Unassigned,
             },
         };
@@ -1089,6 +1436,21 @@ fn check(sut: &Sut, model: &Model, log: &[Event], config: &Config) {
         assert!(holders.len() <= 1, "{} held by {holders:?}", mgmt(i));
         assert_eq!(holders.first().map(|t| t.raw()), model.holder(mgmt(i)));
     }
+    // The block rules are the model's.
+    let got: Vec<MBlock> = state
+        .blocks()
+        .map(|r| MBlock {
+            id: r.id.raw(),
+            scope: r.scope,
+            owner: r.owner.map(|t| t.raw()),
+            caller: r.caller,
+            callee: r.callee,
+            both: r.both_ways,
+            expires: r.expires.map(|e| e.unix_secs()),
+            probing: matches!(r.origin, BlockOrigin::Probing { .. }),
+        })
+        .collect();
+    assert_eq!(got, model.blocks, "block rules");
     // Replaying the events rebuilds the same state.
     assert_eq!(
         State::replay(config.clone(), log),
@@ -1109,6 +1471,10 @@ fn setup(config: &Config) -> (Sut, Model, Vec<Event>) {
     let mut state = Sut {
         state: State::new(config.clone()),
         registry: Registry::new(config.clone(), tiny),
+        table: (0..BlockTable::words(256))
+            .map(|_| AtomicU64::new(0))
+            .collect(),
+        rules: BTreeMap::new(),
     };
     let now = Timestamp::from_unix_secs(T0);
     let mut log = Vec::new();
@@ -1148,6 +1514,8 @@ fn setup(config: &Config) -> (Sut, Model, Vec<Event>) {
     }
     let model = Model {
         now: T0,
+        blocks: vec![],
+        next_block: 0,
         tenants: vec![(1, TenantStatus::Active, 2), (2, TenantStatus::Active, 3)],
         licensed: (0..4).map(mgmt).collect(),
         holdings: vec![
