@@ -1178,6 +1178,27 @@ typedef struct np700_legacy_line {
 #define NP700_ERR_BINDING_IDS_EXHAUSTED -260
 
 /**
+ * No such block rule (never made, or already lifted or swept).
+ */
+#define NP700_ERR_UNKNOWN_BLOCK_RULE -270
+
+/**
+ * The block rule belongs to another tenant or to the platform.
+ */
+#define NP700_ERR_BLOCK_RULE_NOT_OWNED -271
+
+/**
+ * The block request is not valid (a subscriber blocked from itself, both ways without a
+ * callee, a binding block on an AXN binding without N).
+ */
+#define NP700_ERR_INVALID_BLOCK_REQUEST -272
+
+/**
+ * The block rules would exceed their limit (the platform's or the tenant's).
+ */
+#define NP700_ERR_TOO_MANY_BLOCK_RULES -273
+
+/**
  * The routing index cannot grow to hold the change.
  */
 #define NP700_ERR_INDEX_FULL -301
