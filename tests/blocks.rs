@@ -838,6 +838,21 @@ fn replay_and_images_keep_the_rules() {
     let restored = State::deserialize_image(Config::default(), &mut de).unwrap();
     assert_eq!(restored, st);
     assert_eq!(restored.next_block_id(), st.next_block_id());
+    // An image written before block lists (it ends after the quarantines) reads as none; one
+    // cut after the rules, without the next id, is refused.
+    let plain = setup();
+    let bytes = postcard::to_allocvec(&plain.image()).unwrap();
+    assert_eq!(bytes[bytes.len() - 2..], [0, 1], "no rules, next id 1");
+    let old = &bytes[..bytes.len() - 2];
+    let mut de = postcard::Deserializer::from_bytes(old);
+    assert_eq!(
+        State::deserialize_image(Config::default(), &mut de).unwrap(),
+        plain
+    );
+    let with_rules = postcard::to_allocvec(&st.image()).unwrap();
+    let cut = &with_rules[..with_rules.len() - 1];
+    let mut de = postcard::Deserializer::from_bytes(cut);
+    assert!(State::deserialize_image(Config::default(), &mut de).is_err());
     // JSON, owned.
     let json = serde_json::to_string(&st.image()).unwrap();
     let image: StateImage = serde_json::from_str(&json).unwrap();

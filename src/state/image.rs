@@ -351,10 +351,35 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
         .ok_or_else(|| missing(3))?;
         let next_binding: u64 = seq.next_element()?.ok_or_else(|| missing(4))?;
         let quarantines: Vec<QuarantinedEntry> = seq.next_element()?.ok_or_else(|| missing(5))?;
-        let block_rules: Vec<BlockRule> = seq.next_element()?.ok_or_else(|| missing(6))?;
-        let next_block: u64 = seq.next_element()?.ok_or_else(|| missing(7))?;
+        // Images written before block lists end after the quarantines: read as having none.
+        let block_rules = seq.next_element_seed(Tail::<Vec<BlockRule>>::default())?;
+        let next_block = seq.next_element_seed(Tail::<u64>::default())?;
+        let (block_rules, next_block) = match (block_rules.flatten(), next_block.flatten()) {
+            (Some(rules), Some(next)) => (rules, next),
+            (None, None) => (Vec::new(), 1),
+            _ => return Err(refuse(ImageError("block rules without the next block id"))),
+        };
         let st = r.finish(next_binding, quarantines).map_err(&mut refuse)?;
         restore_blocks(st, block_rules, next_block).map_err(refuse)
+    }
+}
+
+/// A trailing field that an older image does not have: `None` where decoding it fails (the
+/// input ended). A compact format (postcard) reports the end of input as an error; a snapshot's
+/// reader then still refuses bytes left over after the state.
+struct Tail<T>(std::marker::PhantomData<T>);
+
+impl<T> Default for Tail<T> {
+    fn default() -> Self {
+        Tail(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Tail<T> {
+    type Value = Option<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        Ok(T::deserialize(d).ok())
     }
 }
 
