@@ -45,6 +45,7 @@
 // forbids it.
 #![deny(unsafe_code)]
 
+pub mod archive;
 pub mod binding;
 pub mod command;
 pub mod config;
