@@ -605,19 +605,20 @@ impl Registry {
                 .or_else(|| b.leg(call.dialed, Party::Anyone));
             Some((b.tenant, leg.and_then(|l| l.to).and_then(|t| t.first())))
         };
-        let w = self.lock();
-        let linked = match live(&w) {
-            Some(found) => found,
-            None => {
-                let unknown = Error::UnknownBinding(call.binding);
-                if call.binding >= w.state.next_binding_id() {
-                    return Err(unknown);
-                }
-                let Some(reader) = w.archive.as_ref().map(Archive::reader).transpose()? else {
-                    return Err(unknown);
-                };
-                // Read the archive without holding up writers.
-                drop(w);
+        let (found, reader) = {
+            let w = self.lock();
+            match live(&w) {
+                Some(found) => (Some(found), None),
+                None if call.binding >= w.state.next_binding_id() => (None, None),
+                None => (None, w.archive.as_ref().map(Archive::reader).transpose()?),
+            }
+        };
+        let unknown = Error::UnknownBinding(call.binding);
+        let linked = match (found, reader) {
+            (Some(found), _) => found,
+            (None, None) => return Err(unknown),
+            // Read the archive without holding up writers.
+            (None, Some(reader)) => {
                 let h = reader
                     .binding(call.binding, call.started_at)?
                     .ok_or(unknown)?;

@@ -301,6 +301,8 @@ pub struct Archive {
     /// Encoded records not yet written (they belong to `current`).
     buf: Vec<u8>,
     covered: u64,
+    /// The last journal seq observed (at least `covered`; more while its history is pushed).
+    seen: u64,
     /// The `covered` last written.
     marked: u64,
     versions: HashMap<BindingId, Timestamp>,
@@ -369,6 +371,7 @@ impl Archive {
             current: None,
             buf: Vec::new(),
             covered: 0,
+            seen: 0,
             marked: 0,
             versions: HashMap::new(),
             failed: None,
@@ -505,6 +508,7 @@ impl Archive {
     /// Sets the journal seq covered: the last event of a recovered journal (every event after
     /// what the archive covered has just been observed).
     pub(crate) fn set_covered(&mut self, seq: u64) {
+        self.seen = seq;
         if seq != self.covered {
             self.covered = seq;
             // Write a mark at the next flush.
@@ -523,10 +527,10 @@ impl Archive {
         Ok(removed)
     }
 
-    /// Waits until the journal is durable through `covered`.
+    /// Waits until the journal is durable through every event the archive has seen.
     fn journal_durable(&self) -> Result<(), Error> {
         match &self.journal {
-            Some(d) => d.wait(self.covered),
+            Some(d) => d.wait(self.seen.max(self.covered)),
             None => Ok(()),
         }
     }
@@ -574,20 +578,23 @@ impl Archive {
             Event::Updated { binding, at, .. } => Some((binding.id, *at, HistoryEnd::Updated)),
             _ => None,
         };
+        // Whatever is written from now on may mention `seq`: the journal must be durable
+        // through it first.
+        self.seen = self.seen.max(seq);
+        if let Some((id, at, end)) = ended
+            && let Some(binding) = state.binding(id)
+        {
+            let from = self.version_start(binding);
+            let history = BindingHistory::of(binding, from, at, end, seq);
+            // A file started by this push carries what held before this event.
+            self.push(at, &Entry::Binding(history))?;
+            match end {
+                HistoryEnd::Updated => self.versions.insert(id, at),
+                _ => self.versions.remove(&id),
+            };
+        }
         self.covered = self.covered.max(seq);
-        let Some((id, at, end)) = ended else {
-            return Ok(());
-        };
-        let Some(binding) = state.binding(id) else {
-            return Ok(());
-        };
-        let from = self.version_start(binding);
-        let history = BindingHistory::of(binding, from, at, end, seq);
-        match end {
-            HistoryEnd::Updated => self.versions.insert(id, at),
-            _ => self.versions.remove(&id),
-        };
-        self.push(at, &Entry::Binding(history))
+        Ok(())
     }
 
     /// Starts the file of `day` (after making the current one durable).
