@@ -59,6 +59,7 @@ pub mod journal;
 pub mod number;
 pub mod pool;
 pub mod registry;
+pub mod report;
 pub mod route;
 mod small;
 pub mod state;

@@ -556,7 +556,8 @@ impl Registry {
     }
 
     /// Archives that the record queue dropped `count` records (it was full), as counted at
-    /// `at`, so reports can say how complete they are. Durable at the next flush.
+    /// `at`, so reports can say how complete they are. Durable at the next flush: call it
+    /// before the same drain's [`Registry::archive_routes`].
     pub fn archive_drops(&self, count: u64, at: Timestamp) -> Result<(), Error> {
         let mut w = self.lock();
         match &mut w.archive {
@@ -671,6 +672,37 @@ impl Registry {
             Some(r) => r.calls(from, to),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// The [report](crate::report) of `period` at `now`: numbers, live bindings and
+    /// quarantines from the state at `now`; route decisions, queue drops and bindings made in
+    /// the period (and ended since) from the archive (read without holding up writers). Without
+    /// an archive the traffic figures are empty: build the report with
+    /// [`Report::build`](crate::report::Report::build) and a [`Traffic`](crate::report::Traffic)
+    /// of your own.
+    ///
+    /// Fails with [`Error::Corrupt`] when an archive file it reads is damaged.
+    pub fn report(
+        &self,
+        period: crate::report::Period,
+        now: Timestamp,
+    ) -> Result<crate::report::Report, Error> {
+        let mut traffic = crate::report::Traffic::new(period);
+        if let Some(reader) = self.archive_reader()? {
+            let from = crate::archive::format::beijing_day(period.from.unix_secs());
+            reader.for_each(from, |e| {
+                match e {
+                    Entry::Route(r) => traffic.record(r),
+                    Entry::Dropped { at, count } if period.contains(*at) => {
+                        traffic.add_dropped(*count)
+                    }
+                    Entry::Binding(h) => traffic.binding_ended(h),
+                    _ => {}
+                }
+                std::ops::ControlFlow::Continue(())
+            })?;
+        }
+        Ok(self.with_state(|state| crate::report::Report::build(state, &traffic, now)))
     }
 
     /// Runs `f` with read access to the writer's state (holding the writer lock meanwhile).
