@@ -273,6 +273,28 @@ fn history_answers_across_release_expiry_update_and_rebind_and_after_reopen() {
         .filter(|n| n.ends_with(".archive"))
         .collect();
     assert_eq!(files, ["20260101.archive", "20260102.archive"]);
+    // One record per ended version, in the order they ended, each under the event's seq.
+    let mut ends = Vec::new();
+    r.archive_reader()
+        .unwrap()
+        .unwrap()
+        .for_each(0, |e| {
+            if let Entry::Binding(h) = e {
+                ends.push((h.binding, h.end, h.seq > 0));
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    let [b1, _, b3, b4] = &story;
+    assert_eq!(
+        ends,
+        [
+            (b1.id, HistoryEnd::Updated, true),
+            (b1.id, HistoryEnd::Released, true),
+            (b3.id, HistoryEnd::Expired, true),
+            (b4.id, HistoryEnd::Expired, true),
+        ]
+    );
     drop(r);
     let (r, rec) = disk.open(&o).unwrap();
     let found = rec.archive.unwrap();
@@ -342,7 +364,7 @@ fn route(t: u64, i: u64) -> RouteRecord {
         binding: Some(BindingId::from_raw(i)),
         to: Some(s(i + 1)),
         display: Some(x(1)),
-        outcome: if i % 3 == 0 {
+        outcome: if i.is_multiple_of(3) {
             Outcome::Rejected(RejectReason::NoBinding)
         } else {
             Outcome::Routed

@@ -16,7 +16,7 @@
 //! # Files
 //!
 //! One append-only file per Beijing (UTC+8) day, `YYYYMMDD.archive`, in the directory
-//! `<journal dir>/archive/` of a journaled registry ([`format`] has the byte layout). A record
+//! `<journal dir>/archive/` of a journaled registry ([`format`](mod@format) has the byte layout). A record
 //! goes into the file of its own day, or into the newest file if that is later (files are only
 //! ever appended in day order, so only the newest can have a torn tail). Either way a record
 //! stamped `t` is in the file of `t`'s day or a later one: a query about time `T` reads the files
@@ -818,10 +818,9 @@ impl ArchiveReader {
             }
             if let Some((tday, tname, len, buf)) = &self.tail
                 && tday == day
+                && read_records(buf, 0, *len, tname, &mut f)?.is_break()
             {
-                if read_records(buf, 0, *len, tname, &mut f)?.is_break() {
-                    return Ok(());
-                }
+                return Ok(());
             }
         }
         Ok(())
