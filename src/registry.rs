@@ -198,8 +198,7 @@ impl Registry {
         let archive = match opened {
             Some((mut a, mut report)) => {
                 a.attach_journal(Arc::clone(journal.durability()));
-                a.set_covered(recovery.last_seq);
-                report.regenerated = a.release()?;
+                report.regenerated = a.release(recovery.last_seq)?;
                 recovery.archive = Some(report);
                 Some(a)
             }

@@ -16,9 +16,9 @@
 //! # Files
 //!
 //! One append-only file per Beijing (UTC+8) day, `YYYYMMDD.archive`, in the directory
-//! `<journal dir>/archive/` of a journaled registry ([`format`](mod@format) has the byte layout). A record
-//! goes into the file of its own day, or into the newest file if that is later (files are only
-//! ever appended in day order, so only the newest can have a torn tail). Either way a record
+//! `<journal dir>/archive/` of a journaled registry ([`format`](mod@format) has the byte
+//! layout). A record goes into the file of its own day, or into the newest file if that is
+//! later (files are only ever appended in day order, so only the newest can have a torn tail). Either way a record
 //! stamped `t` is in the file of `t`'s day or a later one: a query about time `T` reads the files
 //! from `T`'s day on, and nothing before.
 //!
@@ -297,6 +297,8 @@ pub struct Archive {
     journal: Option<Arc<Durability>>,
     /// While the journal is being recovered: entries wait here.
     held: Option<Vec<(Timestamp, Entry)>>,
+    /// The version starts before the recovery's events.
+    held_versions: Option<HashMap<BindingId, Timestamp>>,
     current: Option<Current>,
     /// Encoded records not yet written (they belong to `current`).
     buf: Vec<u8>,
@@ -368,6 +370,7 @@ impl Archive {
             options,
             journal: None,
             held: None,
+            held_versions: None,
             current: None,
             buf: Vec::new(),
             covered: 0,
@@ -489,31 +492,39 @@ impl Archive {
     /// Holds entries in memory (during journal recovery) until [`Archive::release`].
     pub(crate) fn hold(&mut self) {
         self.held.get_or_insert_with(Vec::new);
+        self.held_versions = Some(self.versions.clone());
     }
 
-    /// Writes what was held and flushes; returns how many binding-history records it held.
-    pub(crate) fn release(&mut self) -> Result<u64, Error> {
+    /// Writes what was held, notes that the journal's events through `last_seq` have been
+    /// observed, and flushes; returns how many binding-history records it held.
+    ///
+    /// The file of the latest held record is started first, carrying what held before the
+    /// recovery (so a crash meanwhile regenerates the same records again).
+    pub(crate) fn release(&mut self, last_seq: u64) -> Result<u64, Error> {
         let held = self.held.take().unwrap_or_default();
-        let histories = held
-            .iter()
-            .filter(|(_, e)| matches!(e, Entry::Binding(_)))
-            .count() as u64;
+        let before = self.held_versions.take().unwrap_or_default();
+        let last_day = held.iter().map(|(at, _)| beijing_day(at.unix_secs())).max();
+        if let Some(day) = last_day
+            && self.current.as_ref().is_none_or(|c| c.day < day)
+        {
+            self.roll_carrying(day, &before)?;
+        }
+        let mut histories = 0;
         for (at, e) in held {
             self.push(at, &e)?;
+            if let Entry::Binding(h) = &e {
+                histories += 1;
+                self.covered = self.covered.max(h.seq);
+            }
+        }
+        self.seen = self.seen.max(last_seq);
+        if last_seq != self.covered {
+            self.covered = last_seq;
+            // Write a mark at the flush.
+            self.marked = 0;
         }
         self.flush()?;
         Ok(histories)
-    }
-
-    /// Sets the journal seq covered: the last event of a recovered journal (every event after
-    /// what the archive covered has just been observed).
-    pub(crate) fn set_covered(&mut self, seq: u64) {
-        self.seen = seq;
-        if seq != self.covered {
-            self.covered = seq;
-            // Write a mark at the next flush.
-            self.marked = 0;
-        }
     }
 
     /// Prunes (see [`Archive::prune`]) at most once per Beijing day; returns what it removed.
@@ -581,6 +592,7 @@ impl Archive {
         // Whatever is written from now on may mention `seq`: the journal must be durable
         // through it first.
         self.seen = self.seen.max(seq);
+        let holding = self.held.is_some();
         if let Some((id, at, end)) = ended
             && let Some(binding) = state.binding(id)
         {
@@ -593,12 +605,27 @@ impl Archive {
                 _ => self.versions.remove(&id),
             };
         }
-        self.covered = self.covered.max(seq);
+        // Held records are not in the files yet: they are covered as they are written.
+        if !holding {
+            self.covered = self.covered.max(seq);
+        }
         Ok(())
     }
 
     /// Starts the file of `day` (after making the current one durable).
     fn roll(&mut self, day: u64) -> Result<(), Error> {
+        let versions = std::mem::take(&mut self.versions);
+        let rolled = self.roll_carrying(day, &versions);
+        self.versions = versions;
+        rolled
+    }
+
+    /// [`Archive::roll`], carrying `versions`.
+    fn roll_carrying(
+        &mut self,
+        day: u64,
+        versions: &HashMap<BindingId, Timestamp>,
+    ) -> Result<(), Error> {
         if self.current.is_some() {
             self.spill()?;
             self.sync_current()?;
@@ -606,7 +633,7 @@ impl Archive {
         let name = format::file_name(day);
         let mut bytes = format::header(day).to_vec();
         let mut versions: Vec<(BindingId, Timestamp)> =
-            self.versions.iter().map(|(b, t)| (*b, *t)).collect();
+            versions.iter().map(|(b, t)| (*b, *t)).collect();
         versions.sort_unstable();
         let chunks: Vec<&[(BindingId, Timestamp)]> = if versions.is_empty() {
             vec![&[]]
