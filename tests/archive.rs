@@ -770,3 +770,74 @@ fn crash_cycles_keep_acknowledged_batches_and_the_history_of_acknowledged_writes
         "regenerated {regenerated}, cut {cut}"
     );
 }
+
+#[test]
+fn a_record_stamped_absurdly_far_ahead_is_filed_under_the_last_day_and_the_archive_opens() {
+    let s = Arc::new(SimStorage::new());
+    let (mut a, _) = open_archive(&s).unwrap();
+    let far = RouteRecord {
+        at: Timestamp::MAX,
+        ..route(0, 1)
+    };
+    a.push_route(&far).unwrap();
+    a.push_route(&route(0, 2)).unwrap();
+    a.flush().unwrap();
+    drop(a);
+    let (a, rec) = open_archive(&s).unwrap();
+    assert_eq!(rec.cut, None);
+    assert_eq!(routes_in(&a).unwrap(), [far, route(0, 2)]);
+    assert!(s.contents("99991231.archive").is_some());
+}
+
+mod garbage {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any bytes in any archive file: opening and reading answer or refuse, never panic,
+        /// and an archive that opened keeps working.
+        #[test]
+        fn arbitrary_file_contents_never_panic(
+            newest in prop::collection::vec(any::<u8>(), 0..400),
+            older in prop::collection::vec(any::<u8>(), 0..400),
+            keep_header in any::<bool>(),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        ) {
+            let s = Arc::new(SimStorage::new());
+            let (mut a, _) = open_archive(&s).unwrap();
+            for i in 0..30 {
+                a.push_route(&route(i * 3 * HOUR, i)).unwrap();
+            }
+            a.flush().unwrap();
+            drop(a);
+            let day = beijing_day(T0);
+            // A valid start (header) followed by garbage, or garbage throughout.
+            let with = |bytes: Vec<u8>, d: u64| {
+                let mut v = if keep_header { format::header(d).to_vec() } else { vec![] };
+                v.extend(bytes);
+                v
+            };
+            let mut old = s.contents(&format::file_name(day)).unwrap();
+            for (i, b) in &flips {
+                let at = i.index(old.len());
+                old[at] ^= b | 1;
+            }
+            old.extend(older);
+            s.set_contents(&format::file_name(day), old);
+            let name = format::file_name(day + 3);
+            s.create(&name).unwrap();
+            s.append(&name, &with(newest, day + 3)).unwrap();
+            s.sync(&name).unwrap();
+            if let Ok((mut a, _)) = open_archive(&s) {
+                let _ = routes_in(&a);
+                a.push_route(&route(4 * DAY, 99)).unwrap();
+                a.flush().unwrap();
+                let (a, rec) = open_archive(&s).unwrap();
+                prop_assert_eq!(rec.cut, None);
+                prop_assert!(a.reader().unwrap().days().count() >= 1);
+            }
+        }
+    }
+}

@@ -34,9 +34,13 @@ pub const SUFFIX: &str = ".archive";
 const BEIJING_OFFSET_SECS: u64 = 8 * 3600;
 const DAY_SECS: u64 = 86_400;
 
-/// The Beijing (UTC+8) day of `secs` (Unix seconds): days since 1970-01-01 in Beijing.
+/// The last day a file can be named after: 9999-12-31.
+pub const LAST_DAY: u64 = 2_932_896;
+
+/// The Beijing (UTC+8) day of `secs` (Unix seconds): days since 1970-01-01 in Beijing, at most
+/// [`LAST_DAY`] (a record stamped later is filed under that day).
 pub fn beijing_day(secs: u64) -> u64 {
-    secs.saturating_add(BEIJING_OFFSET_SECS) / DAY_SECS
+    (secs.saturating_add(BEIJING_OFFSET_SECS) / DAY_SECS).min(LAST_DAY)
 }
 
 /// The first second (Unix) after Beijing day `day`.
@@ -226,9 +230,11 @@ mod tests {
         assert_eq!(beijing_day(t + 16 * 3600 - 1), day);
         assert_eq!(beijing_day(t + 16 * 3600), day + 1);
         assert_eq!(day_end(day), t + 16 * 3600);
-        for d in day - 800..day + 800 {
+        for d in (day - 800..day + 800).chain(LAST_DAY - 400..=LAST_DAY) {
             assert_eq!(parse_file_name(&file_name(d)), Some(d));
         }
+        assert_eq!(file_name(LAST_DAY), "99991231.archive");
+        assert_eq!(beijing_day(u64::MAX), LAST_DAY);
         for bad in [
             "20260231.archive",
             "20261301.archive",
