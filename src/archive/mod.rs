@@ -24,7 +24,8 @@
 //!
 //! Every file starts with [`Entry::Carry`] records: the start time of the current version of
 //! every live binding that was ever updated, and the journal position covered. Recovery reads
-//! only the newest file.
+//! only the newest file. (A binding updated before its registry kept an archive is taken to
+//! have had its current version since its creation.)
 //!
 //! # Durability
 //!
@@ -40,6 +41,11 @@
 //! from the replay. To make that sound, nothing reaches the archive's files before the journal
 //! is durable through every event it mentions (the archive waits for the journal's sync first),
 //! and the archive is flushed before a snapshot lets the journal drop segments.
+//!
+//! A write or sync that fails halts the archive ([`Error::Halted`] from then on) until the
+//! registry is reopened; the registry's writes go on (their history is in the journal, and is
+//! rebuilt at the reopen), but automatic snapshots wait and [`crate::Registry::snapshot`]
+//! refuses, since a snapshot would let the journal drop that history.
 //!
 //! # Recovery and damage
 //!
