@@ -841,3 +841,46 @@ mod garbage {
         }
     }
 }
+
+/// The archive's disk fails: the registry's writes go on, the archive reports the failure
+/// (and snapshots wait), and the reopened registry rebuilds the lost history from the journal.
+#[test]
+fn a_failed_archive_halts_alone_and_its_history_comes_back_from_the_journal() {
+    let disk = Disk::new();
+    let o = options(Commit::Group);
+    let (r, _) = disk.open(&o).unwrap();
+    provision(&r);
+    let b = bind(&r, 1, axb(1, x(1), 2), 0, 100 * HOUR);
+    r.archive_routes(&[route(10, 1)]).unwrap();
+    // Every archive operation fails from here on.
+    disk.archive.power_off_after(disk.archive.ops());
+    assert!(r.archive_routes(&[route(20, 2)]).is_err());
+    r.unbind(TenantId::from_raw(1), b.id, at(HOUR)).unwrap();
+    assert!(matches!(r.flush_archive(), Err(Error::Halted { .. })));
+    assert!(r.snapshot().is_err(), "a snapshot would drop the history");
+    let later = bind(&r, 1, axb(3, x(2), 4), 2 * HOUR, HOUR);
+    assert_eq!(later.id, BindingId::from_raw(2));
+    drop(r);
+    let disk = disk.crash(11);
+    let (r, rec) = disk.open(&o).unwrap();
+    assert_eq!(rec.archive.unwrap().regenerated, 1);
+    let h = hit(&r, x(1), 1, HOUR / 2).unwrap();
+    assert_eq!((h.binding, h.to.clone(), h.live), (b.id, vec![s(2)], false));
+    r.snapshot().unwrap();
+    assert_eq!(routes_in_registry(&r)[0], route(10, 1));
+}
+
+fn routes_in_registry(r: &Registry) -> Vec<RouteRecord> {
+    let mut out = Vec::new();
+    r.archive_reader()
+        .unwrap()
+        .unwrap()
+        .for_each(0, |e| {
+            if let Entry::Route(x) = e {
+                out.push(*x);
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    out
+}
