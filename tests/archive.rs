@@ -884,3 +884,69 @@ fn routes_in_registry(r: &Registry) -> Vec<RouteRecord> {
         .unwrap();
     out
 }
+
+/// More updated live bindings than one carry record holds: a new day's file carries them all
+/// (in several records), and after a reopen each binding's current version still starts at its
+/// update, so the time before it is answered by the archived old version.
+#[test]
+fn version_starts_of_many_updated_bindings_are_carried_into_new_files() {
+    let disk = Disk::new();
+    let o = options(Commit::NotDurable);
+    let (r, _) = disk.open(&o).unwrap();
+    provision(&r);
+    let n = 2_100u64;
+    let ids: Vec<BindingId> = (0..n)
+        .map(|i| {
+            bind(
+                &r,
+                1,
+                axb(10_000 + i, x(i as u16), 20_000 + i),
+                0,
+                100 * HOUR,
+            )
+            .id
+        })
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        r.execute(
+            &Command::Update {
+                tenant: TenantId::from_raw(1),
+                binding: *id,
+                counterpart: Some(Counterpart::B(s(30_000 + i as u64))),
+                expires_at: None,
+                policy: None,
+            },
+            at(HOUR),
+        )
+        .unwrap();
+    }
+    // The next Beijing day: a new file, carrying 2,100 version starts.
+    r.archive_routes(&[route(DAY, 1)]).unwrap();
+    drop(r);
+    let (r, _) = disk.open(&o).unwrap();
+    let carries = {
+        let mut c = 0;
+        r.archive_reader()
+            .unwrap()
+            .unwrap()
+            .for_each(beijing_day(T0 + DAY), |e| {
+                if let Entry::Carry { versions, .. } = e {
+                    c += versions.len();
+                }
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        c
+    };
+    assert_eq!(carries, n as usize);
+    for i in [0, 1_000, n - 1] {
+        let before = hit(&r, x(i as u16), 10_000 + i, HOUR / 2).unwrap();
+        assert_eq!(
+            (before.to.clone(), before.live),
+            (vec![s(20_000 + i)], false)
+        );
+        let after = hit(&r, x(i as u16), 10_000 + i, 2 * HOUR).unwrap();
+        assert_eq!((after.to.clone(), after.live), (vec![s(30_000 + i)], true));
+        assert_eq!(after.from, at(HOUR));
+    }
+}
