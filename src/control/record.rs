@@ -57,6 +57,22 @@ pub struct RouteRecord {
     pub outcome: Outcome,
 }
 
+impl RouteRecord {
+    /// A record with nothing in it (time 0, voice, no numbers, routed): a filler for the buffers
+    /// records are drained into.
+    pub const EMPTY: RouteRecord = RouteRecord {
+        at: Timestamp::from_unix_secs(0),
+        media: Media::Voice,
+        caller: None,
+        dialed: None,
+        tenant: None,
+        binding: None,
+        to: None,
+        display: None,
+        outcome: Outcome::Routed,
+    };
+}
+
 /// How a call that was routed ended, as the switch reports it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CallEnd {
