@@ -48,7 +48,7 @@ pub struct Probing {
 /// The dynamic controls and the sizes of the memory routers share for them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Controls {
-    /// Frequency limits (at most [`Controls::MAX_LIMITS`]); none by default.
+    /// Frequency limits (at most [`MAX_LIMITS`]); none by default.
     pub limits: Vec<RateLimit>,
     /// Probing detection; off by default.
     pub probing: Option<Probing>,
@@ -64,15 +64,15 @@ pub struct Controls {
     pub block_rules: u32,
 }
 
-impl Controls {
-    /// The most frequency limits.
-    pub const MAX_LIMITS: usize = 16;
+/// The most frequency limits.
+pub const MAX_LIMITS: usize = 16;
 
+impl Controls {
     /// Whether these controls are usable: every window, maximum and size at least 1, at most
-    /// [`Controls::MAX_LIMITS`] limits. [`crate::Registry`] ignores invalid limits and probing
+    /// [`MAX_LIMITS`] limits. [`crate::Registry`] ignores invalid limits and probing
     /// (and clamps sizes to at least 1); hosts check with this first.
     pub fn validate(&self) -> Result<(), &'static str> {
-        if self.limits.len() > Self::MAX_LIMITS {
+        if self.limits.len() > MAX_LIMITS {
             return Err("more than 16 frequency limits");
         }
         if self.limits.iter().any(|l| !l.is_valid()) {
@@ -107,7 +107,7 @@ impl Controls {
                 .iter()
                 .copied()
                 .filter(RateLimit::is_valid)
-                .take(Self::MAX_LIMITS)
+                .take(MAX_LIMITS)
                 .collect(),
             probing: self.probing.filter(Probing::is_valid),
             counter_slots: clamp(self.counter_slots),
