@@ -54,7 +54,26 @@ impl<'a> Counters<'a> {
 
     /// Counts one event for the subject hashed to `h` in window number `window` (e.g. the Unix
     /// minute).
+    #[cfg(test)]
     pub(crate) fn count(&self, h: u64, window: u64) -> Counted {
+        self.count_from(h, window, self.touch(h))
+    }
+
+    /// Loads the subject's first slot, so that its cache miss starts now and overlaps others;
+    /// the value is the guess [`Counters::count_from`] starts from.
+    pub(crate) fn touch(&self, h: u64) -> u64 {
+        match self.slots.len() {
+            0 => 0,
+            n => self.slots[place(h, n).1].load(Ordering::Relaxed),
+        }
+    }
+
+    /// [`Counters::count`], starting from `guess`, a value the first slot held since the
+    /// subject's window began (what [`Counters::touch`] returned). A stale guess only costs a
+    /// failed compare-and-swap — except that a guess showing another subject's count in this
+    /// window skips the slot, which is right: such a slot stays that subject's until the window
+    /// ends.
+    pub(crate) fn count_from(&self, h: u64, window: u64, guess: u64) -> Counted {
         let n = self.slots.len();
         if n == 0 {
             return Counted::Untracked;
@@ -63,7 +82,11 @@ impl<'a> Counters<'a> {
         let window = window & 0xFFFF;
         for i in 0..PROBES.min(n) {
             let slot = &self.slots[(start + i) % n];
-            let mut w = slot.load(Ordering::Relaxed);
+            let mut w = if i == 0 {
+                guess
+            } else {
+                slot.load(Ordering::Relaxed)
+            };
             loop {
                 let (wfp, wwin, count) = (w >> 40, (w >> 24) & 0xFFFF, w & COUNT_MAX);
                 let next = if wfp == fp && wwin == window {

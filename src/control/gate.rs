@@ -36,6 +36,50 @@ pub(crate) struct Notice {
     pub window_secs: u32,
 }
 
+/// What a planned count decides.
+#[derive(Copy, Clone, Default)]
+enum Check {
+    /// Probing: the (caller, number) pair; 1 = first time in the window.
+    #[default]
+    NewPair,
+    /// Probing: the caller's distinct numbers (counted only for a new pair), at most this many.
+    Probing(u32),
+    /// A frequency limit of at most this many.
+    Limit(u32),
+}
+
+#[derive(Copy, Clone, Default)]
+struct Item {
+    h: u64,
+    window: u64,
+    guess: u64,
+    table: u8,
+    check: Check,
+}
+
+/// The counts one request makes, at most one per limit and two for probing.
+#[derive(Default)]
+struct Plan {
+    items: [Item; super::limits::MAX_LIMITS + 2],
+    len: usize,
+}
+
+impl Plan {
+    fn push(&mut self, region: &Region, table: usize, h: u64, window: u64, check: Check) {
+        if let Some(item) = self.items.get_mut(self.len) {
+            let guess = Counters::new(region.counter_slots(table)).touch(h);
+            *item = Item {
+                table: table as u8,
+                h,
+                window,
+                guess,
+                check,
+            };
+            self.len += 1;
+        }
+    }
+}
+
 fn caller_hash(c: SubscriberNumber) -> u64 {
     mix(c.e164())
 }
@@ -49,9 +93,9 @@ impl Region {
         Marks::new(self.mark_slots())
     }
 
-    /// Counts in table `i`; `Some(n)` if tracked.
-    fn count(&self, i: usize, h: u64, window: u64) -> Option<u32> {
-        match Counters::new(self.counter_slots(i)).count(h, window) {
+    /// Counts in table `i` from `guess` (see [`Counters::count_from`]); `Some(n)` if tracked.
+    fn count(&self, i: usize, h: u64, window: u64, guess: u64) -> Option<u32> {
+        match Counters::new(self.counter_slots(i)).count_from(h, window, guess) {
             Counted::Now(n) => Some(n),
             Counted::Untracked => {
                 self.note_untracked();
@@ -60,62 +104,110 @@ impl Region {
         }
     }
 
-    /// Steps 2–4: what refuses the request before the lookup, if anything.
-    pub(crate) fn before(
+    /// Step 2, and what steps 3–4 will count: each counter's first slot is loaded now, so the
+    /// cache misses of all of them and of the lookup that follows overlap instead of queuing
+    /// behind one another (a compare-and-swap waits for every earlier load).
+    fn plan(
         &self,
         caller: Option<SubscriberNumber>,
         x: Option<UsageNumber>,
         media: Media,
         now: Timestamp,
-    ) -> Option<RejectReason> {
+    ) -> Result<Plan, RejectReason> {
         let c = self.controls();
         let now_s = now.unix_secs();
-        if let Some(caller) = caller
-            && self.marks().until(caller_hash(caller), now_s).is_some()
-        {
-            return Some(RejectReason::AutoBlocked);
+        let mut plan = Plan::default();
+        if c.probing.is_none() && c.limits.is_empty() {
+            return Ok(plan);
         }
-        if let (Some(p), Some(caller), Some(x)) = (c.probing, caller, x) {
-            let pairs = c.limits.len();
-            let window = now_s / u64::from(p.window_secs);
-            let pair = mix(caller.e164() ^ mix(x.value()));
-            if self.count(pairs, pair, window) == Some(1)
-                && self
-                    .count(pairs + 1, caller_hash(caller), window)
-                    .is_some_and(|n| n > p.distinct_numbers)
-            {
-                let until = now.plus_secs(u64::from(p.block_secs));
-                if self
-                    .marks()
-                    .set(caller_hash(caller), until.unix_secs(), now_s)
-                {
-                    let notice = Notice {
-                        caller,
-                        until,
-                        numbers: p.distinct_numbers.saturating_add(1),
-                        window_secs: p.window_secs,
-                    };
-                    self.notices().push(&notice.to_words());
-                }
-                return Some(RejectReason::AutoBlocked);
+        if let Some(caller) = caller {
+            // Only probing marks callers.
+            if c.probing.is_some() && self.marks().until(caller_hash(caller), now_s).is_some() {
+                return Err(RejectReason::AutoBlocked);
+            }
+            if let (Some(p), Some(x)) = (c.probing, x) {
+                let window = now_s / u64::from(p.window_secs);
+                let pairs = c.limits.len();
+                let pair = mix(caller.e164() ^ mix(x.value()));
+                plan.push(self, pairs, pair, window, Check::NewPair);
+                plan.push(
+                    self,
+                    pairs + 1,
+                    caller_hash(caller),
+                    window,
+                    Check::Probing(p.distinct_numbers),
+                );
             }
         }
-        let mut limited = false;
         for (i, l) in c.limits.iter().enumerate() {
-            if !applies(l.media, media) {
-                continue;
-            }
             let key = match l.subject {
                 Subject::Caller => caller.map(SubscriberNumber::e164),
                 Subject::UsageNumber => x.map(UsageNumber::value),
                 Subject::Binding => None,
             };
-            if let Some(key) = key {
+            if let Some(key) = key
+                && applies(l.media, media)
+            {
                 let window = now_s / u64::from(l.window_secs);
-                limited |= self.count(i, mix(key), window).is_some_and(|n| n > l.max);
+                plan.push(self, i, mix(key), window, Check::Limit(l.max));
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Steps 3–4: counts what `plan` holds; the reason to refuse, if any.
+    fn settle(
+        &self,
+        plan: &Plan,
+        caller: Option<SubscriberNumber>,
+        now: Timestamp,
+    ) -> Option<RejectReason> {
+        let mut new_pair = false;
+        let mut limited = false;
+        for item in &plan.items[..plan.len] {
+            match item.check {
+                Check::NewPair => {
+                    new_pair = self.count(usize::from(item.table), item.h, item.window, item.guess) == Some(1);
+                }
+                Check::Probing(allowed) => {
+                    let crossed = new_pair
+                        && self
+                            .count(usize::from(item.table), item.h, item.window, item.guess)
+                            .is_some_and(|n| n > allowed);
+                    if let (true, Some(caller)) = (crossed, caller) {
+                        self.block_prober(caller, allowed, now);
+                        return Some(RejectReason::AutoBlocked);
+                    }
+                }
+                Check::Limit(max) => {
+                    limited |= self
+                        .count(usize::from(item.table), item.h, item.window, item.guess)
+                        .is_some_and(|n| n > max);
+                }
             }
         }
         limited.then_some(RejectReason::RateLimited)
+    }
+
+    /// Marks a prober blocked in every router; the router that marks it first queues the
+    /// notice the writer journals.
+    fn block_prober(&self, caller: SubscriberNumber, allowed: u32, now: Timestamp) {
+        let Some(p) = self.controls().probing else {
+            return;
+        };
+        let until = now.plus_secs(u64::from(p.block_secs));
+        if self
+            .marks()
+            .set(caller_hash(caller), until.unix_secs(), now.unix_secs())
+        {
+            let notice = Notice {
+                caller,
+                until,
+                numbers: allowed.saturating_add(1),
+                window_secs: p.window_secs,
+            };
+            self.notices().push(&notice.to_words());
+        }
     }
 
     /// Step 6: a routed request against its binding's limits.
@@ -132,17 +224,18 @@ impl Region {
         for (i, l) in self.controls().limits.iter().enumerate() {
             if l.subject == Subject::Binding && applies(l.media, media) {
                 let window = now.unix_secs() / u64::from(l.window_secs);
-                limited |= self
-                    .count(i, mix(r.binding.raw()), window)
-                    .is_some_and(|n| n > l.max);
+                let h = mix(r.binding.raw());
+                let guess = Counters::new(self.counter_slots(i)).touch(h);
+                limited |= self.count(i, h, window, guess).is_some_and(|n| n > l.max);
             }
         }
         limited.then_some(RejectReason::RateLimited)
     }
 
-    /// Step 7: queues the record of a decision; `false` if the queue was full (counted).
+    /// Step 7: queues the record of a decision; `false` if the queue was full (counted) or
+    /// records are off.
     pub(crate) fn record(&self, record: &RouteRecord) -> bool {
-        self.records(shard()).push(&record.to_words())
+        self.controls().records && self.records(shard()).push(&record.to_words())
     }
 
     /// Takes up to `out.len()` queued records, oldest first per shard.
@@ -234,10 +327,16 @@ fn decide(
     now: Timestamp,
     lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
 ) -> Decision {
-    if let Some(reason) = region.before(caller, usage(dialed), media, now) {
+    let plan = match region.plan(caller, usage(dialed), media, now) {
+        Ok(plan) => plan,
+        Err(reason) => return Decision::Reject { reason },
+    };
+    // Looked up before the counts are settled, so its memory miss overlaps theirs; a refusal
+    // below discards it (a lookup changes nothing).
+    let decision = lookup(caller, dialed);
+    if let Some(reason) = region.settle(&plan, caller, now) {
         return Decision::Reject { reason };
     }
-    let decision = lookup(caller, dialed);
     match region.after(&decision, media, now) {
         Some(reason) => Decision::Reject { reason },
         None => decision,
@@ -293,12 +392,17 @@ pub(crate) fn route_controlled(
     lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
     holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
 ) -> Decision {
+    if region.is_passive() {
+        return crate::route::route_strings(caller, dialed, lookup);
+    }
     let mut parsed = (None, None);
     let decision = crate::route::route_strings(caller, dialed, |c, d| {
         parsed = (c, usage(d));
         decide(region, c, d, media, now, lookup)
     });
-    record(region, &decision, parsed.0, parsed.1, media, now, holder);
+    if region.controls().records {
+        record(region, &decision, parsed.0, parsed.1, media, now, holder);
+    }
     decision
 }
 
@@ -312,7 +416,12 @@ pub(crate) fn route_dialed_controlled(
     lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
     holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
 ) -> Decision {
+    if region.is_passive() {
+        return lookup(caller, dialed);
+    }
     let decision = decide(region, caller, dialed, media, now, lookup);
-    record(region, &decision, caller, usage(dialed), media, now, holder);
+    if region.controls().records {
+        record(region, &decision, caller, usage(dialed), media, now, holder);
+    }
     decision
 }

@@ -62,6 +62,9 @@ pub struct Controls {
     pub records_per_shard: u32,
     /// Block rules the routers' table holds.
     pub block_rules: u32,
+    /// Whether routers queue a record of every decision (on by default). Off, with no limits
+    /// and no probing, `route()` runs no dynamic control at all.
+    pub records: bool,
 }
 
 /// The most frequency limits.
@@ -115,6 +118,7 @@ impl Controls {
             record_shards: clamp(self.record_shards),
             records_per_shard: clamp(self.records_per_shard),
             block_rules: clamp(self.block_rules),
+            records: self.records,
         }
     }
 }
@@ -132,8 +136,8 @@ impl Probing {
 }
 
 impl Default for Controls {
-    /// No limits and no probing (they are the platform's policy to choose); room for 65,536
-    /// counted subjects per limit, 4,096 marks, 4 × 16,384 queued records (4 MiB) and 65,536
+    /// No limits and no probing (they are the platform's policy to choose), records on; room for
+    /// 65,536 counted subjects per limit, 4,096 marks, 4 × 16,384 queued records (4 MiB) and 65,536
     /// block rules.
     fn default() -> Self {
         Controls {
@@ -144,6 +148,7 @@ impl Default for Controls {
             record_shards: 4,
             records_per_shard: 1 << 14,
             block_rules: 1 << 16,
+            records: true,
         }
     }
 }

@@ -69,12 +69,16 @@ struct Layout {
 
 impl Layout {
     fn of(c: &Controls, config_bytes: usize) -> Layout {
+        // Every part starts on a 64-byte line, and so does every record cell (a record is one
+        // line: sequence + 7 words), so a record is written to one line, not two.
+        let line = |words: usize| words.next_multiple_of(8);
         let config = HEADER_WORDS;
-        let blocks = config + config_bytes.div_ceil(8);
-        let counters = blocks + BlockTable::words(c.block_rules as usize);
-        let marks = counters + counter_tables(c) * c.counter_slots as usize;
-        let notices = marks + c.mark_slots as usize;
-        let records = notices + Ring::<NOTICE_WORDS>::words(NOTICE_CELLS);
+        let blocks = line(config + config_bytes.div_ceil(8));
+        let counters = line(blocks + BlockTable::words(c.block_rules as usize));
+        let marks = line(counters + counter_tables(c) * c.counter_slots as usize);
+        let notices = line(marks + c.mark_slots as usize);
+        let records = line(notices + Ring::<NOTICE_WORDS>::words(NOTICE_CELLS));
+        const { assert!(super::ring::HEADER_WORDS % 8 == 0 && (1 + RECORD_WORDS) % 8 == 0) };
         let end = records
             + c.record_shards as usize * Ring::<RECORD_WORDS>::words(c.records_per_shard as usize);
         Layout {
@@ -206,6 +210,12 @@ impl Region {
 
     fn part(&self, from: usize, to: usize) -> &[AtomicU64] {
         &self.words()[from..to]
+    }
+
+    /// Whether routers have nothing to do here: no limits, no probing, no records.
+    pub(crate) fn is_passive(&self) -> bool {
+        let c = &self.controls;
+        c.limits.is_empty() && c.probing.is_none() && !c.records
     }
 
     /// The controls this region was made for (sanitized).
