@@ -36,11 +36,10 @@ pub(crate) struct Notice {
     pub window_secs: u32,
 }
 
-/// What a planned count decides.
-#[derive(Copy, Clone, Default)]
+/// What a count decides.
+#[derive(Copy, Clone)]
 enum Check {
     /// Probing: the (caller, number) pair; 1 = first time in the window.
-    #[default]
     NewPair,
     /// Probing: the caller's distinct numbers (counted only for a new pair), at most this many.
     Probing(u32),
@@ -48,37 +47,8 @@ enum Check {
     Limit(u32),
 }
 
-#[derive(Copy, Clone, Default)]
-struct Item {
-    h: u64,
-    window: u64,
-    guess: u64,
-    table: u8,
-    check: Check,
-}
-
-/// The counts one request makes, at most one per limit and two for probing.
-#[derive(Default)]
-struct Plan {
-    items: [Item; super::limits::MAX_LIMITS + 2],
-    len: usize,
-}
-
-impl Plan {
-    fn push(&mut self, region: &Region, table: usize, h: u64, window: u64, check: Check) {
-        if let Some(item) = self.items.get_mut(self.len) {
-            let guess = Counters::new(region.counter_slots(table)).touch(h);
-            *item = Item {
-                table: table as u8,
-                h,
-                window,
-                guess,
-                check,
-            };
-            self.len += 1;
-        }
-    }
-}
+/// The first-slot values of one request's counts (at most one per limit, two for probing).
+type Guesses = [u64; super::limits::MAX_LIMITS + 2];
 
 fn caller_hash(c: SubscriberNumber) -> u64 {
     mix(c.e164())
@@ -104,75 +74,98 @@ impl Region {
         }
     }
 
-    /// Step 2, and what steps 3–4 will count: each counter's first slot is loaded now, so the
-    /// cache misses of all of them and of the lookup that follows overlap instead of queuing
-    /// behind one another (a compare-and-swap waits for every earlier load).
-    fn plan(
+    /// What one request counts in, in order: probing's pair and caller (when probing is on),
+    /// then each applicable limit — as (table, subject hash, window, check).
+    fn counts(
         &self,
         caller: Option<SubscriberNumber>,
         x: Option<UsageNumber>,
         media: Media,
         now: Timestamp,
-    ) -> Result<Plan, RejectReason> {
+    ) -> impl Iterator<Item = (usize, u64, u64, Check)> + '_ {
         let c = self.controls();
         let now_s = now.unix_secs();
-        let mut plan = Plan::default();
-        if c.probing.is_none() && c.limits.is_empty() {
-            return Ok(plan);
-        }
-        if let Some(caller) = caller {
-            // Only probing marks callers.
-            if c.probing.is_some() && self.marks().until(caller_hash(caller), now_s).is_some() {
-                return Err(RejectReason::AutoBlocked);
-            }
-            if let (Some(p), Some(x)) = (c.probing, x) {
-                let window = now_s / u64::from(p.window_secs);
-                let pairs = c.limits.len();
-                let pair = mix(caller.e164() ^ mix(x.value()));
-                plan.push(self, pairs, pair, window, Check::NewPair);
-                plan.push(
-                    self,
+        let pairs = c.limits.len();
+        let probing = c.probing.zip(caller).zip(x).map(|((p, caller), x)| {
+            let window = now_s / u64::from(p.window_secs);
+            let pair = mix(caller.e164() ^ mix(x.value()));
+            [
+                (pairs, pair, window, Check::NewPair),
+                (
                     pairs + 1,
                     caller_hash(caller),
                     window,
                     Check::Probing(p.distinct_numbers),
-                );
-            }
-        }
-        for (i, l) in c.limits.iter().enumerate() {
+                ),
+            ]
+        });
+        let limits = c.limits.iter().enumerate().filter_map(move |(i, l)| {
             let key = match l.subject {
                 Subject::Caller => caller.map(SubscriberNumber::e164),
                 Subject::UsageNumber => x.map(UsageNumber::value),
                 Subject::Binding => None,
             };
-            if let Some(key) = key
-                && applies(l.media, media)
-            {
+            key.filter(|_| applies(l.media, media)).map(|key| {
                 let window = now_s / u64::from(l.window_secs);
-                plan.push(self, i, mix(key), window, Check::Limit(l.max));
-            }
-        }
-        Ok(plan)
+                (i, mix(key), window, Check::Limit(l.max))
+            })
+        });
+        probing.into_iter().flatten().chain(limits)
     }
 
-    /// Steps 3–4: counts what `plan` holds; the reason to refuse, if any.
+    /// Whether any frequency limit or probing is configured.
+    fn counts_anything(&self) -> bool {
+        let c = self.controls();
+        c.probing.is_some() || !c.limits.is_empty()
+    }
+
+    /// Step 2, and the start of steps 3–4: loads each counter's first slot into `guesses`, so
+    /// the cache misses of all of them and of the lookup that follows overlap instead of
+    /// queuing behind one another (a compare-and-swap waits for every earlier load).
+    fn prepare(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: Option<UsageNumber>,
+        media: Media,
+        now: Timestamp,
+        guesses: &mut Guesses,
+    ) -> Result<(), RejectReason> {
+        if let Some(caller) = caller
+            && self.controls().probing.is_some()
+            && self
+                .marks()
+                .until(caller_hash(caller), now.unix_secs())
+                .is_some()
+        {
+            return Err(RejectReason::AutoBlocked);
+        }
+        for (guess, (table, h, _, _)) in guesses.iter_mut().zip(self.counts(caller, x, media, now))
+        {
+            *guess = Counters::new(self.counter_slots(table)).touch(h);
+        }
+        Ok(())
+    }
+
+    /// Steps 3–4: counts the request; the reason to refuse it, if any.
     fn settle(
         &self,
-        plan: &Plan,
         caller: Option<SubscriberNumber>,
+        x: Option<UsageNumber>,
+        media: Media,
         now: Timestamp,
+        guesses: &Guesses,
     ) -> Option<RejectReason> {
         let mut new_pair = false;
         let mut limited = false;
-        for item in &plan.items[..plan.len] {
-            match item.check {
-                Check::NewPair => {
-                    new_pair = self.count(usize::from(item.table), item.h, item.window, item.guess) == Some(1);
-                }
+        for (guess, (table, h, window, check)) in
+            guesses.iter().zip(self.counts(caller, x, media, now))
+        {
+            match check {
+                Check::NewPair => new_pair = self.count(table, h, window, *guess) == Some(1),
                 Check::Probing(allowed) => {
                     let crossed = new_pair
                         && self
-                            .count(usize::from(item.table), item.h, item.window, item.guess)
+                            .count(table, h, window, *guess)
                             .is_some_and(|n| n > allowed);
                     if let (true, Some(caller)) = (crossed, caller) {
                         self.block_prober(caller, allowed, now);
@@ -181,7 +174,7 @@ impl Region {
                 }
                 Check::Limit(max) => {
                     limited |= self
-                        .count(usize::from(item.table), item.h, item.window, item.guess)
+                        .count(table, h, window, *guess)
                         .is_some_and(|n| n > max);
                 }
             }
@@ -327,14 +320,16 @@ fn decide(
     now: Timestamp,
     lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
 ) -> Decision {
-    let plan = match region.plan(caller, usage(dialed), media, now) {
-        Ok(plan) => plan,
-        Err(reason) => return Decision::Reject { reason },
-    };
+    let x = usage(dialed);
+    let counting = region.counts_anything();
+    let mut guesses = Guesses::default();
+    if counting && let Err(reason) = region.prepare(caller, x, media, now, &mut guesses) {
+        return Decision::Reject { reason };
+    }
     // Looked up before the counts are settled, so its memory miss overlaps theirs; a refusal
     // below discards it (a lookup changes nothing).
     let decision = lookup(caller, dialed);
-    if let Some(reason) = region.settle(&plan, caller, now) {
+    if counting && let Some(reason) = region.settle(caller, x, media, now, &guesses) {
         return Decision::Reject { reason };
     }
     match region.after(&decision, media, now) {
