@@ -14,15 +14,20 @@ pub struct Config {
     pub number_quarantine_secs: u64,
     /// Default cap on the bindings one usage number carries for a tenant (AXB, AXYB, GXB).
     pub default_pair_cap: u16,
+    /// The dynamic controls (frequency limits, probing) and the sizes of the memory routers
+    /// share for the controls and the record queue.
+    pub controls: crate::control::Controls,
 }
 
 impl Default for Config {
-    /// 24 hours of binding quarantine, 30 days of number quarantine, 200 pairs per usage number.
+    /// 24 hours of binding quarantine, 30 days of number quarantine, 200 pairs per usage number,
+    /// the default [`Controls`](crate::control::Controls) (no limits, no probing).
     fn default() -> Self {
         Config {
             binding_quarantine_secs: 24 * 3600,
             number_quarantine_secs: 30 * 24 * 3600,
             default_pair_cap: 200,
+            controls: crate::control::Controls::default(),
         }
     }
 }

@@ -16,7 +16,9 @@ use crate::archive::{Archive, ArchiveOptions, ArchiveReader, Entry, HistoryHit};
 use crate::binding::{BindingId, Media, Party};
 use crate::command::{BindRequest, Command};
 use crate::config::Config;
+use crate::control::gate;
 use crate::control::record::{CallEnd, CallRecord, RouteRecord};
+use crate::control::region::Region;
 use crate::error::Error;
 use crate::event::Event;
 use crate::index::layout::Capacity;
@@ -49,6 +51,8 @@ struct Writer {
     journal: Option<Journal>,
     /// Route and call records and binding history (journaled registries only).
     archive: Option<Archive>,
+    /// The record queue's drop count as last archived ([`Registry::archive_drained`]).
+    drops_archived: u64,
 }
 
 /// A thread-safe registry of tenants, numbers and bindings with a lock-free routing index.
@@ -63,6 +67,8 @@ struct Writer {
 pub struct Registry {
     writer: Mutex<Writer>,
     current: ArcSwap<Index>,
+    /// What routers share for the controls: counters, marks, block table, record queues.
+    region: Region,
     /// The journal's sync state, waited on outside the writer lock (group commit).
     durability: Option<Arc<Durability>>,
 }
@@ -268,10 +274,14 @@ impl Registry {
         journal: Option<Journal>,
     ) -> Result<Registry, Error> {
         let previous = SharedIndex::attach_writable(path).ok();
+        let previous_region = Region::attach(&Region::path_for(path)).ok();
         let generation = previous.as_ref().map_or(0, Index::generation) + 1;
         let backing = Backing::Shared(path.to_path_buf());
         let registry = Registry::from_state(state, capacity, backing, generation, journal)?;
         if let Some(previous) = previous {
+            previous.retire();
+        }
+        if let Some(previous) = previous_region {
             previous.retire();
         }
         Ok(registry)
@@ -290,6 +300,7 @@ impl Registry {
             op: "publish the shared index",
             kind: e.kind(),
         })?;
+        let region = make_region(&state, &backing, generation)?;
         let current = ArcSwap::new(Arc::clone(index.index()));
         let durability = journal.as_ref().map(|j| Arc::clone(j.durability()));
         let writer = Writer {
@@ -302,10 +313,12 @@ impl Registry {
             generation,
             journal,
             archive: None,
+            drops_archived: 0,
         };
         Ok(Registry {
             writer: Mutex::new(writer),
             current,
+            region,
             durability,
         })
     }
@@ -554,6 +567,39 @@ impl Registry {
         Ok(records.len())
     }
 
+    /// One drain of the record queue into the archive: takes up to `buf.len()` route records
+    /// ([`Registry::drain_records`]), archives them with the queue's drops since the last call
+    /// (stamped `now`), and flushes, so they are durable when it returns; returns how many it
+    /// took. Without an archive the records are drained and dropped (use
+    /// [`Registry::drain_records`] to keep them elsewhere).
+    ///
+    /// Fails with [`Error::Io`] or [`Error::Halted`] when the archive cannot be written; the
+    /// records taken are then in `buf` only.
+    pub fn archive_drained(&self, buf: &mut [RouteRecord], now: Timestamp) -> Result<usize, Error> {
+        let n = self.drain_records(buf);
+        let dropped = self.records_dropped();
+        let mut w = self.lock();
+        let new_drops = dropped.saturating_sub(w.drops_archived);
+        let Some(a) = &mut w.archive else {
+            return Ok(n);
+        };
+        if new_drops > 0 {
+            a.push(
+                now,
+                &Entry::Dropped {
+                    at: now,
+                    count: new_drops,
+                },
+            )?;
+        }
+        for r in &buf[..n] {
+            a.push_route(r)?;
+        }
+        a.flush()?;
+        w.drops_archived = dropped;
+        Ok(n)
+    }
+
     /// Archives that the record queue dropped `count` records (it was full), as counted at
     /// `at`, so reports can say how complete they are. Durable at the next flush: call it
     /// before the same drain's [`Registry::archive_routes`].
@@ -709,14 +755,22 @@ impl Registry {
         f(&self.lock().state)
     }
 
-    /// Routes a call or SMS from the strings a switch sees. Lock-free; allocates nothing.
+    /// Routes a call or SMS from the strings a switch sees, through the controls (limits,
+    /// probing; see [`crate::control`]), and queues its record. Lock-free; allocates nothing.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
-        crate::route::route_strings(caller, dialed, |caller, dialed| {
-            self.current.load().route_dialed(caller, dialed, media, now)
-        })
+        let index = self.current.load();
+        gate::route_controlled(
+            &self.region,
+            caller,
+            dialed,
+            media,
+            now,
+            |c, d| index.route_dialed(c, d, media, now),
+            |x| index.holder(x),
+        )
     }
 
-    /// Routes a parsed request. Lock-free; allocates nothing.
+    /// Routes a parsed request, as [`Registry::route`]. Lock-free; allocates nothing.
     pub fn route_dialed(
         &self,
         caller: Option<SubscriberNumber>,
@@ -724,12 +778,63 @@ impl Registry {
         media: Media,
         now: Timestamp,
     ) -> Decision {
-        self.current.load().route_dialed(caller, dialed, media, now)
+        let index = self.current.load();
+        gate::route_dialed_controlled(
+            &self.region,
+            caller,
+            dialed,
+            media,
+            now,
+            |c, d| index.route_dialed(c, d, media, now),
+            |x| index.holder(x),
+        )
+    }
+
+    /// Takes up to `out.len()` route records from the queues routers fill (this registry's
+    /// threads and, with a shared index, every attached reader process); returns how many.
+    /// Call it regularly (e.g. every 100 ms): a full queue drops new records
+    /// ([`Registry::records_dropped`] counts them) rather than make a router wait.
+    pub fn drain_records(&self, out: &mut [RouteRecord]) -> usize {
+        self.region.drain(out)
+    }
+
+    /// Route records dropped so far because their queue was full.
+    pub fn records_dropped(&self) -> u64 {
+        self.region.dropped()
+    }
+
+    /// The memory routers share for the controls (sizes and statistics).
+    pub fn region(&self) -> &Region {
+        &self.region
     }
 
     /// The index readers currently use (for statistics).
     pub fn index(&self) -> Arc<Index> {
         self.current.load_full()
+    }
+}
+
+/// The control region for `state`'s configuration: private memory, or a file beside a shared
+/// index (made at a staging path and renamed into place, so readers of a previous region keep a
+/// valid mapping until they move).
+fn make_region(state: &State, backing: &Backing, generation: u64) -> Result<Region, Error> {
+    let io = |e: std::io::Error| Error::Io {
+        op: "create the control region",
+        kind: e.kind(),
+    };
+    let controls = &state.config().controls;
+    match backing {
+        Backing::Heap => Region::create(controls, Vec::new(), None, generation).map_err(io),
+        Backing::Shared(path) => {
+            let path = Region::path_for(path);
+            let mut staging = path.as_os_str().to_owned();
+            staging.push(".new");
+            let staging = PathBuf::from(staging);
+            let region =
+                Region::create(controls, Vec::new(), Some(&staging), generation).map_err(io)?;
+            std::fs::rename(&staging, &path).map_err(io)?;
+            Ok(region)
+        }
     }
 }
 

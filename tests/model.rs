@@ -1174,7 +1174,7 @@ proptest! {
 
     #[test]
     fn state_matches_the_reference_model(ops in proptest::collection::vec(op(), 1..40)) {
-        let config = Config { binding_quarantine_secs: BINDING_Q, number_quarantine_secs: NUMBER_Q, default_pair_cap: 200 };
+        let config = Config { binding_quarantine_secs: BINDING_Q, number_quarantine_secs: NUMBER_Q, default_pair_cap: 200, ..Config::default() };
         let (mut sut, mut model, mut log) = setup(&config);
         check(&sut, &model, &log, &config);
         for op in &ops {

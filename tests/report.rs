@@ -777,3 +777,98 @@ fn the_registry_reports_from_its_archive() {
     assert_eq!(empty.platform.traffic.total, 0);
     assert!(empty.completeness.complete);
 }
+
+/// End to end: calls routed through the registry, their records drained into the archive, and
+/// the report counting them by outcome.
+#[test]
+fn routed_calls_drained_into_the_archive_are_reported() {
+    let journal = Arc::new(SimStorage::new());
+    let archive = Arc::new(SimStorage::new());
+    let (r, _) = Registry::open_storages(
+        Arc::clone(&journal) as Arc<dyn Storage>,
+        Some(Arc::clone(&archive) as Arc<dyn Storage>),
+        Config::default(),
+        OpenOptions::default(),
+    )
+    .unwrap();
+    r.execute(
+        &Command::RegisterTenant {
+            name: "parcels".into(),
+            scenarios: vec![],
+            pair_cap: None,
+        },
+        at(0),
+    )
+    .unwrap();
+    for c in [
+        Command::LicenseBlock(LicensedBlock {
+            first: m(0),
+            count: 1,
+        }),
+        Command::AssignNumber {
+            tenant: t(1),
+            number: m(0),
+            tags: vec![],
+        },
+    ] {
+        r.execute(&c, at(0)).unwrap();
+    }
+    let x = m(0).usage(1).unwrap();
+    r.bind(
+        BindRequest {
+            tenant: t(1),
+            parties: Parties::Axb {
+                a: s(1),
+                x: NumberChoice::Given(x),
+                b: s(2),
+            },
+            expires_at: at(DAY),
+            policy: Policy::default(),
+            order_id: String::new(),
+            consent_ref: "consent".into(),
+            external_ref: String::new(),
+        },
+        at(0),
+    )
+    .unwrap();
+    let call =
+        |caller: u64, dialed: &str| r.route(&s(caller).to_string(), dialed, Media::Voice, at(HOUR));
+    assert!(matches!(call(1, &x.to_string()), Decision::Route(_)));
+    assert!(matches!(call(2, &x.to_string()), Decision::Route(_)));
+    assert!(matches!(call(9, &x.to_string()), Decision::Reject { .. }));
+    assert!(matches!(
+        call(1, "700900000000001"),
+        Decision::Reject { .. }
+    ));
+    let mut buf = vec![
+        RouteRecord {
+            at: at(0),
+            media: Media::Voice,
+            caller: None,
+            dialed: None,
+            tenant: None,
+            binding: None,
+            to: None,
+            display: None,
+            outcome: Outcome::CollectDigits,
+        };
+        64
+    ];
+    assert_eq!(r.archive_drained(&mut buf, at(HOUR)).unwrap(), 4);
+    assert_eq!(r.archive_drained(&mut buf, at(HOUR)).unwrap(), 0);
+    let report = r
+        .report(
+            Period {
+                from: at(0),
+                to: at(DAY),
+            },
+            at(2 * HOUR),
+        )
+        .unwrap();
+    let one = &report.tenants[0];
+    assert_eq!((one.traffic.total, one.traffic.routed), (3, 2));
+    assert_eq!(one.traffic.refused["CallerNotPermitted"], 1);
+    assert_eq!(report.platform.traffic.total, 4);
+    assert_eq!(report.platform.traffic.refused["NotOurs"], 1);
+    assert!(report.completeness.complete);
+}

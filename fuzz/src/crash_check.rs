@@ -57,6 +57,7 @@ pub fn config() -> Config {
         binding_quarantine_secs: BINDING_Q,
         number_quarantine_secs: NUMBER_Q,
         default_pair_cap: 3,
+        ..Config::default()
     }
 }
 

@@ -82,6 +82,7 @@ fn config() -> Config {
         binding_quarantine_secs: 30,
         number_quarantine_secs: 60,
         default_pair_cap: 3,
+        ..Config::default()
     }
 }
 

@@ -10,4 +10,13 @@
 //!   lock-free queue that the host drains; a full queue drops (and counts) instead of blocking.
 #![forbid(unsafe_code)]
 
+pub(crate) mod block_table;
+mod counter;
+pub(crate) mod gate;
+pub mod limits;
 pub mod record;
+pub mod region;
+mod ring;
+
+pub use limits::{Controls, Probing, RateLimit, Subject};
+pub use region::{Region, RegionError};

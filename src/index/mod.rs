@@ -17,7 +17,7 @@
 
 pub mod layout;
 mod shared;
-mod shm;
+pub(crate) mod shm;
 pub(crate) mod slot;
 pub(crate) mod successor;
 pub(crate) mod writer;
@@ -325,6 +325,13 @@ impl Index {
             }
         }
         Ok(None)
+    }
+
+    /// The tenant holding usage number `x`'s management number, if one does.
+    pub(crate) fn holder(&self, x: UsageNumber) -> Option<TenantId> {
+        self.dir_find(x.management().value() - MANAGEMENT_BASE)
+            .filter(|(_, d)| d.held)
+            .map(|(_, d)| TenantId::from_raw(d.tenant))
     }
 
     /// Routes a parsed request, exactly as [`crate::State::route_dialed`] does.

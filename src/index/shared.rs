@@ -4,10 +4,12 @@
 use super::Index;
 use super::shm::Mapping;
 use crate::binding::Media;
+use crate::control::gate;
+use crate::control::region::Region;
 use crate::number::{DialedNumber, SubscriberNumber};
 use crate::route::Decision;
 use crate::time::Timestamp;
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -42,6 +44,9 @@ pub enum AttachError {
 pub struct SharedIndex {
     path: PathBuf,
     current: ArcSwap<Index>,
+    /// The writer's control region (`<path>.ctl`): counters, block table, record queues.
+    /// `None` if there was none to attach to; lookups then apply no dynamic controls.
+    region: ArcSwapOption<Region>,
     reattaching: Mutex<()>,
 }
 
@@ -50,9 +55,11 @@ impl SharedIndex {
     pub fn attach(path: impl AsRef<Path>) -> Result<SharedIndex, AttachError> {
         let path = path.as_ref().to_path_buf();
         let index = Index::from_mapping(Mapping::open_read_only(&path)?)?;
+        let region = Region::attach(&Region::path_for(&path)).ok().map(Arc::new);
         Ok(SharedIndex {
             path,
             current: ArcSwap::from_pointee(index),
+            region: ArcSwapOption::new(region),
             reattaching: Mutex::new(()),
         })
     }
@@ -65,6 +72,27 @@ impl SharedIndex {
     /// The generation of the index currently read.
     pub fn generation(&self) -> u64 {
         self.current.load().generation()
+    }
+
+    /// The control region to count in now, attaching to a newer one first if the writer
+    /// replaced it (a new writer started).
+    fn region(&self) -> arc_swap::Guard<Option<Arc<Region>>> {
+        let current = self.region.load();
+        if current.as_ref().is_some_and(|r| !r.is_retired()) {
+            return current;
+        }
+        if let Ok(_only_me) = self.reattaching.try_lock() {
+            let latest = self.region.load();
+            if latest.as_ref().is_none_or(|r| r.is_retired())
+                && let Ok(next) = Region::attach(&Region::path_for(&self.path))
+                && latest
+                    .as_ref()
+                    .is_none_or(|r| next.generation() > r.generation())
+            {
+                self.region.store(Some(Arc::new(next)));
+            }
+        }
+        self.region.load()
     }
 
     /// The index to read now, attaching to a newer one first if the writer retired this one.
@@ -88,14 +116,28 @@ impl SharedIndex {
         self.current.load()
     }
 
-    /// Routes a call or SMS from the strings a switch sees, as [`crate::Registry::route`].
+    /// Routes a call or SMS from the strings a switch sees, as [`crate::Registry::route`]:
+    /// through the writer's controls (counters shared with every other router of that writer)
+    /// and into its record queue.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
-        crate::route::route_strings(caller, dialed, |caller, dialed| {
-            self.index().route_dialed(caller, dialed, media, now)
-        })
+        let index = self.index();
+        match &*self.region() {
+            Some(region) => gate::route_controlled(
+                region,
+                caller,
+                dialed,
+                media,
+                now,
+                |c, d| index.route_dialed(c, d, media, now),
+                |x| index.holder(x),
+            ),
+            None => crate::route::route_strings(caller, dialed, |c, d| {
+                index.route_dialed(c, d, media, now)
+            }),
+        }
     }
 
-    /// Routes a parsed request.
+    /// Routes a parsed request, as [`SharedIndex::route`].
     pub fn route_dialed(
         &self,
         caller: Option<SubscriberNumber>,
@@ -103,6 +145,18 @@ impl SharedIndex {
         media: Media,
         now: Timestamp,
     ) -> Decision {
-        self.index().route_dialed(caller, dialed, media, now)
+        let index = self.index();
+        match &*self.region() {
+            Some(region) => gate::route_dialed_controlled(
+                region,
+                caller,
+                dialed,
+                media,
+                now,
+                |c, d| index.route_dialed(c, d, media, now),
+                |x| index.holder(x),
+            ),
+            None => index.route_dialed(caller, dialed, media, now),
+        }
     }
 }

@@ -1796,7 +1796,7 @@ static void run_function(const struct fn *fn, unsigned long *row_uses, unsigned 
 /* Functions without a status: out-of-set codes get the documented fallback. */
 static void run_infallible(void) {
     static const np700_status statuses[] = {1, -1, -100, -110, -200, -999, INT32_MIN, INT32_MAX};
-    static const uint32_t reasons[] = {0, 14, 100, UINT32_MAX};
+    static const uint32_t reasons[] = {0, 20, 100, UINT32_MAX};
     static const uint32_t announces[] = {0, 3, UINT32_MAX};
     unsigned long start = cases_total;
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++, cases_total++) {
