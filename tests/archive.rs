@@ -950,3 +950,42 @@ fn version_starts_of_many_updated_bindings_are_carried_into_new_files() {
         assert_eq!(after.from, at(HOUR));
     }
 }
+
+/// On real files: `Registry::open` keeps the archive in `<dir>/archive/`, beside the journal,
+/// and answers from it after a reopen; with the archive disabled there is none.
+#[test]
+fn a_registry_opened_on_a_directory_keeps_its_archive_beside_the_journal() {
+    let dir = std::env::temp_dir().join(format!("np700-archive-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = options(Commit::Group);
+    let (r, rec) = Registry::open(&dir, Config::default(), o.clone()).unwrap();
+    assert_eq!(rec.archive.map(|a| a.regenerated), Some(0));
+    provision(&r);
+    let b = bind(&r, 1, axb(1, x(1), 2), 0, 100 * HOUR);
+    r.unbind(TenantId::from_raw(1), b.id, at(HOUR)).unwrap();
+    r.archive_routes(&[route(10, 1)]).unwrap();
+    r.snapshot().unwrap();
+    drop(r);
+    let files: Vec<String> = std::fs::read_dir(dir.join("archive"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(files, ["20260101.archive"]);
+    let (r, _) = Registry::open(&dir, Config::default(), o.clone()).unwrap();
+    assert_eq!(hit(&r, x(1), 2, HOUR / 2).unwrap().binding, b.id);
+    assert_eq!(routes_in_registry(&r), [route(10, 1)]);
+    drop(r);
+    let off = OpenOptions {
+        archive: ArchiveOptions {
+            enabled: false,
+            ..ArchiveOptions::default()
+        },
+        ..o
+    };
+    let (r, rec) = Registry::open(&dir, Config::default(), off).unwrap();
+    assert_eq!(rec.archive, None);
+    assert!(r.archive_reader().unwrap().is_none());
+    assert_eq!(hit(&r, x(1), 2, HOUR / 2), None, "the state alone");
+    drop(r);
+    let _ = std::fs::remove_dir_all(&dir);
+}
