@@ -18,9 +18,15 @@
 //! One append-only file per Beijing (UTC+8) day, `YYYYMMDD.archive`, in the directory
 //! `<journal dir>/archive/` of a journaled registry ([`format`](mod@format) has the byte
 //! layout). A record goes into the file of its own day, or into the newest file if that is
-//! later (files are only ever appended in day order, so only the newest can have a torn tail). Either way a record
-//! stamped `t` is in the file of `t`'s day or a later one: a query about time `T` reads the files
-//! from `T`'s day on, and nothing before.
+//! later (files are only ever appended in day order, so only the newest can have a torn tail).
+//! Either way a record stamped `t` is in the file of `t`'s day or a later one: a query about
+//! time `T` reads the files from `T`'s day on, and nothing before. Record times are trusted: a
+//! route record stamped days ahead (a switch's clock) starts that day's file, and the archive
+//! continues there; times past 9999-12-31 are filed under that day.
+//!
+//! Reads load a whole day file at a time ([`ArchiveReader`] reads without holding the
+//! registry, up to where the files ended when it was made): a history query about a day long
+//! past reads every file since.
 //!
 //! Every file starts with [`Entry::Carry`] records: the start time of the current version of
 //! every live binding that was ever updated, and the journal position covered. Recovery reads
@@ -31,8 +37,9 @@
 //!
 //! Records are encoded into a batch in memory and written when the batch reaches
 //! [`ArchiveOptions::batch_bytes`]; [`Archive::flush`] writes the batch and syncs the file. A
-//! journaled registry flushes on every [`crate::Registry::archive_routes`] (each drain of the
-//! record queue), on [`crate::Registry::flush_archive`], and before every snapshot. What was
+//! journaled registry flushes on every [`crate::Registry::archive_routes`] and
+//! [`crate::Registry::archive_drained`] (each drain of the record queue), on
+//! [`crate::Registry::flush_archive`], and before every snapshot. What was
 //! flushed survives a crash; route and call records pushed since the last flush may be lost.
 //!
 //! Binding history is as durable as the journal itself: each history record carries the
