@@ -17,6 +17,7 @@ pub mod limits;
 pub mod record;
 pub mod region;
 mod ring;
+pub mod sms;
 
 pub use limits::{Controls, Probing, RateLimit, Subject};
 pub use region::{Region, RegionError};
