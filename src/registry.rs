@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::control::gate;
 use crate::control::record::{CallEnd, CallRecord, RouteRecord};
 use crate::control::region::Region;
+use crate::control::sms::SmsRules;
 use crate::error::Error;
 use crate::event::Event;
 use crate::index::layout::Capacity;
@@ -71,6 +72,8 @@ pub struct Registry {
     region: Region,
     /// The journal's sync state, waited on outside the writer lock (group commit).
     durability: Option<Arc<Durability>>,
+    /// The configuration's SMS rules (the configuration does not change), for lock-free routes.
+    sms: SmsRules,
 }
 
 /// How [`Registry::open`] sets a journaled registry up.
@@ -303,6 +306,7 @@ impl Registry {
         let region = make_region(&state, &backing, generation)?;
         let current = ArcSwap::new(Arc::clone(index.index()));
         let durability = journal.as_ref().map(|j| Arc::clone(j.durability()));
+        let sms = state.config().sms.clone();
         let writer = Writer {
             state,
             backing,
@@ -320,6 +324,7 @@ impl Registry {
             current,
             region,
             durability,
+            sms,
         })
     }
 
@@ -755,22 +760,46 @@ impl Registry {
         f(&self.lock().state)
     }
 
-    /// Routes a call or SMS from the strings a switch sees, through the controls (limits,
-    /// probing; see [`crate::control`]), and queues its record. Lock-free; allocates nothing.
+    /// Routes a call or SMS from the strings a switch sees, as [`State::route`] does (an SMS
+    /// from a commercial sender is refused before anything is counted or looked up), through the
+    /// controls (limits, probing; see [`crate::control`]), and queues its record. Lock-free;
+    /// allocates nothing.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
         let index = self.current.load();
         gate::route_controlled(
             &self.region,
-            caller,
-            dialed,
-            media,
-            now,
+            (caller, dialed, media, now),
+            &self.sms,
+            None,
             |c, d| index.route_dialed(c, d, media, now),
             |x| index.holder(x),
         )
     }
 
+    /// Routes an SMS whose text the switch passes, as [`State::route_message`] does (the sender,
+    /// then the text, are screened by the configured [`crate::control::sms::SmsRules`]), then
+    /// as [`Registry::route`]. Lock-free; allocates nothing.
+    pub fn route_message(
+        &self,
+        caller: &str,
+        dialed: &str,
+        text: &[u8],
+        now: Timestamp,
+    ) -> Decision {
+        let index = self.current.load();
+        gate::route_controlled(
+            &self.region,
+            (caller, dialed, Media::Sms, now),
+            &self.sms,
+            Some(text),
+            |c, d| index.route_dialed(c, d, Media::Sms, now),
+            |x| index.holder(x),
+        )
+    }
+
     /// Routes a parsed request, as [`Registry::route`]. Lock-free; allocates nothing.
+    /// The SMS rules look at the strings a switch hands over, so they are not applied here:
+    /// screen an SMS with [`crate::control::sms::SmsRules::screen`] first, or route strings.
     pub fn route_dialed(
         &self,
         caller: Option<SubscriberNumber>,

@@ -14,6 +14,7 @@ pub(crate) mod block_table;
 mod counter;
 pub(crate) mod gate;
 pub mod limits;
+pub mod real_user;
 pub mod record;
 pub mod region;
 mod ring;

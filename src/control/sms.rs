@@ -214,7 +214,9 @@ impl SmsRules {
         // `+86 10 6…` is a Beijing fixed line (`010 6…`) in E.164 form, not a `106…` port: ten
         // national digits starting with area code `10`, written with the country code (a switch
         // shows a Beijing line as `010…` or `+8610…`, a port as `106…`).
-        if national.with_country_code && national.total == 10 && national.digits().starts_with(b"10")
+        if national.with_country_code
+            && national.total == 10
+            && national.digits().starts_with(b"10")
         {
             return false;
         }
@@ -475,9 +477,7 @@ fn contains_keyword(text: &[u8], keyword: &[u8]) -> bool {
     (0..=text.len() - keyword.len()).any(|at| {
         text[at].to_ascii_lowercase() == first_lower
             && text[at..at + keyword.len()].eq_ignore_ascii_case(keyword)
-            && !(first.is_ascii_alphabetic()
-                && at > 0
-                && text[at - 1].is_ascii_alphabetic())
+            && !(first.is_ascii_alphabetic() && at > 0 && text[at - 1].is_ascii_alphabetic())
             && !(last.is_ascii_alphabetic()
                 && text
                     .get(at + keyword.len())
@@ -544,8 +544,8 @@ mod tests {
             "+1 06 1234 5678", // another country's number that happens to read 106…
             "00106123456",     // international access prefix, country 1
             "001 0690001234",
-            "1O690001234",  // a letter O, not a digit: not a number
-            "106abc",       // not a number
+            "1O690001234", // a letter O, not a digit: not a number
+            "106abc",      // not a number
             "sip:alice@10690001234",
             "++8610690001234",
             "86+10690001234",
@@ -590,7 +590,7 @@ mod tests {
             "G-482913 is your Google verification code",
             "Your code is 4829",
             "【Uber】Your code is 0042. 验证码 0042",
-            "验证码 ４８２９１３",           // full-width digits
+            "验证码 ４８２９１３",          // full-width digits
             "verification code ４8２9",     // mixed widths, one run of four
             "验证码\u{3000}４８２９１３。", // ideographic space around
         ] {
@@ -606,19 +606,19 @@ mod tests {
     #[test]
     fn near_misses_are_not_codes() {
         for text in [
-            "验证码 123",                          // three digits
-            "验证码 123456789",                    // nine digits
-            "verification code 12 34 56",          // runs of two
-            "您的验证码已发送，请查收",            // keyword without digits
-            "我到楼下了，4829 号门口",             // digits without keyword
-            "取件码在快递柜，门牌 1203",           // no keyword
-            "验证码请拨打 13800000001 咨询",       // keyword with a phone number
-            "verification code +8613800000001",    // 13 digits
-            "Let's get hotpot at 1830",            // OTP inside a word
-            "The barcode is 4829",                 // `code is` inside `barcode is`
-            "Your code issued 2024",               // `code is` inside `code issued`
-            "验证码 ４８２",                       // three full-width digits
-            "验证码 ４８２９１３７８９",           // nine full-width digits
+            "验证码 123",                       // three digits
+            "验证码 123456789",                 // nine digits
+            "verification code 12 34 56",       // runs of two
+            "您的验证码已发送，请查收",         // keyword without digits
+            "我到楼下了，4829 号门口",          // digits without keyword
+            "取件码在快递柜，门牌 1203",        // no keyword
+            "验证码请拨打 13800000001 咨询",    // keyword with a phone number
+            "verification code +8613800000001", // 13 digits
+            "Let's get hotpot at 1830",         // OTP inside a word
+            "The barcode is 4829",              // `code is` inside `barcode is`
+            "Your code issued 2024",            // `code is` inside `code issued`
+            "验证码 ４８２",                    // three full-width digits
+            "验证码 ４８２９１３７８９",        // nine full-width digits
             "",
         ] {
             assert!(!rules().looks_like_code(text.as_bytes()), "{text:?}");
@@ -724,9 +724,7 @@ mod tests {
             assert_eq!(SmsRules::decode(&bytes), Ok(r));
         }
         let full = SmsRules::new(
-            (0..MAX_PREFIXES)
-                .map(|i| format!("{i:0>16}"))
-                .collect(),
+            (0..MAX_PREFIXES).map(|i| format!("{i:0>16}")).collect(),
             (0..MAX_KEYWORDS).map(|i| format!("{i:x>64}")).collect(),
             (1, MAX_CODE_DIGITS),
         )

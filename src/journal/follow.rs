@@ -729,6 +729,19 @@ impl<S: EventSource> Follower<S> {
         self.registry.route_dialed(caller, dialed, media, now)
     }
 
+    /// Routes an SMS whose text the switch passes, as [`crate::Registry::route_message`] (under
+    /// the SMS rules of the configuration the follower was started with). Lock-free; allocates
+    /// nothing.
+    pub fn route_message(
+        &self,
+        caller: &str,
+        dialed: &str,
+        text: &[u8],
+        now: Timestamp,
+    ) -> Decision {
+        self.registry.route_message(caller, dialed, text, now)
+    }
+
     /// The index readers currently use (for statistics).
     pub fn index(&self) -> Arc<Index> {
         self.registry.index()
