@@ -306,6 +306,6 @@ fn a_shared_reader_applies_the_rules_it_is_given() {
 fn sms_rules_round_trip_through_their_byte_form() {
     let rules = Config::default().sms;
     let bytes = rules.encode();
-    assert!(bytes.len() <= SmsRules::MAX_ENCODED_LEN);
+    assert!(bytes.len() <= np700::control::sms::MAX_ENCODED_LEN);
     assert_eq!(SmsRules::decode(&bytes), Ok(rules));
 }

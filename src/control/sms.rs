@@ -39,6 +39,11 @@ pub const MAX_KEYWORD_LEN: usize = 64;
 /// The longest digit run the code rule may look for.
 pub const MAX_CODE_DIGITS: u8 = 32;
 
+/// The longest encoding ([`SmsRules::encode`]) of rules that pass [`SmsRules::validate`], in
+/// bytes.
+pub const MAX_ENCODED_LEN: usize =
+    5 + MAX_PREFIXES * (2 + MAX_PREFIX_DIGITS) + 2 + MAX_KEYWORDS * (2 + MAX_KEYWORD_LEN);
+
 /// The version byte [`SmsRules::encode`] writes first.
 const ENCODING_VERSION: u8 = 1;
 
@@ -253,10 +258,6 @@ impl SmsRules {
         }
     }
 
-    /// The longest encoding of rules that pass [`SmsRules::validate`], in bytes.
-    pub const MAX_ENCODED_LEN: usize =
-        5 + MAX_PREFIXES * (2 + MAX_PREFIX_DIGITS) + 2 + MAX_KEYWORDS * (2 + MAX_KEYWORD_LEN);
-
     /// A compact byte form (for a shared mapping):
     ///
     /// ```text
@@ -264,7 +265,7 @@ impl SmsRules {
     /// ```
     ///
     /// (integers little-endian). Rules that pass [`SmsRules::validate`] round-trip through
-    /// [`SmsRules::decode`] and take at most [`SmsRules::MAX_ENCODED_LEN`] bytes; others are
+    /// [`SmsRules::decode`] and take at most [`MAX_ENCODED_LEN`] bytes; others are
     /// refused when decoded.
     pub fn encode(&self) -> Vec<u8> {
         let list_len = |l: &[String]| 2 + l.iter().map(|s| 2 + s.len()).sum::<usize>();
@@ -720,7 +721,7 @@ mod tests {
     fn the_byte_form_round_trips_and_refuses_garbage() {
         for r in [rules(), SmsRules::none()] {
             let bytes = r.encode();
-            assert!(bytes.len() <= SmsRules::MAX_ENCODED_LEN);
+            assert!(bytes.len() <= MAX_ENCODED_LEN);
             assert_eq!(SmsRules::decode(&bytes), Ok(r));
         }
         let full = SmsRules::new(
@@ -729,7 +730,7 @@ mod tests {
             (1, MAX_CODE_DIGITS),
         )
         .unwrap();
-        assert_eq!(full.encode().len(), SmsRules::MAX_ENCODED_LEN);
+        assert_eq!(full.encode().len(), MAX_ENCODED_LEN);
         assert_eq!(SmsRules::decode(&full.encode()), Ok(full));
 
         let bytes = rules().encode();
