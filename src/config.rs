@@ -20,7 +20,9 @@ pub struct Config {
     pub controls: crate::control::Controls,
     /// The rules applied to every SMS to a 700 number (commercial senders, verification
     /// codes). Checked with [`SmsRules::validate`] where configuration comes in; not part of
-    /// the state (nothing of it is journaled).
+    /// the state (nothing of it is journaled); a configuration written before it existed reads
+    /// with the defaults.
+    #[serde(default)]
     pub sms: SmsRules,
 }
 
