@@ -852,15 +852,16 @@ fn make_region(state: &State, backing: &Backing, generation: u64) -> Result<Regi
         kind: e.kind(),
     };
     let controls = &state.config().controls;
+    // Reader processes take the SMS rules from here (they have no configuration).
+    let sms = state.config().sms.encode();
     match backing {
-        Backing::Heap => Region::create(controls, Vec::new(), None, generation).map_err(io),
+        Backing::Heap => Region::create(controls, sms, None, generation).map_err(io),
         Backing::Shared(path) => {
             let path = Region::path_for(path);
             let mut staging = path.as_os_str().to_owned();
             staging.push(".new");
             let staging = PathBuf::from(staging);
-            let region =
-                Region::create(controls, Vec::new(), Some(&staging), generation).map_err(io)?;
+            let region = Region::create(controls, sms, Some(&staging), generation).map_err(io)?;
             std::fs::rename(&staging, &path).map_err(io)?;
             Ok(region)
         }

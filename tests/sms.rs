@@ -276,30 +276,44 @@ fn the_configured_rules_apply_and_none_turns_them_off() {
 }
 
 #[test]
-fn a_shared_reader_applies_the_rules_it_is_given() {
-    let (w, x) = with_binding(Config::default(), Policy::default());
-    let code = "验证码 482913".as_bytes();
-    // Told nothing, a reader applies the defaults (what a default writer applies).
+fn a_shared_reader_takes_the_writers_rules_and_may_be_given_others() {
+    let custom = SmsRules::new(vec!["95".into()], vec!["取件码".into()], (6, 6)).unwrap();
+    let config = Config {
+        sms: custom.clone(),
+        ..Config::default()
+    };
+    let (w, x) = with_binding(config.clone(), Policy::default());
+    let pickup = "取件码 123456".as_bytes();
+    // A reader attaching now reads them from the writer's control region.
     let fresh = np700::index::SharedIndex::attach(w.shared_path()).unwrap();
-    assert_eq!(*fresh.sms_rules(), SmsRules::default());
+    assert_eq!(*fresh.sms_rules(), custom);
+    assert_eq!(
+        fresh.route_message(A, &x, pickup, at(1)),
+        reject(RejectReason::VerificationCode)
+    );
+    assert_eq!(
+        fresh.route("95588", &x, Media::Sms, at(1)),
+        reject(RejectReason::CommercialSender)
+    );
+    // Given others, it applies those.
+    fresh.set_sms_rules(SmsRules::none());
+    assert_eq!(
+        routed_to(fresh.route_message(A, &x, pickup, at(1))),
+        Ok(s(B))
+    );
+    assert_eq!(
+        fresh.route("95588", &x, Media::Sms, at(1)),
+        reject(RejectReason::CallerUnidentified)
+    );
+
+    // A new writer with other rules takes over the path: the reader follows its region.
+    let _restarted = w.shared_restart(Config::default());
+    let code = "验证码 482913".as_bytes();
     assert_eq!(
         fresh.route_message(A, &x, code, at(1)),
         reject(RejectReason::VerificationCode)
     );
-    w.set_reader_rules(SmsRules::none());
-    assert_eq!(
-        routed_to(w.reader.route_message(A, &x, code, at(1))),
-        Ok(s(B))
-    );
-    assert_eq!(
-        w.reader.route("10690001234", &x, Media::Sms, at(1)),
-        reject(RejectReason::CallerUnidentified)
-    );
-    w.set_reader_rules(SmsRules::default());
-    assert_eq!(
-        w.reader.route_message(A, &x, code, at(1)),
-        reject(RejectReason::VerificationCode)
-    );
+    assert_eq!(*fresh.sms_rules(), SmsRules::default());
 }
 
 #[test]
@@ -308,4 +322,37 @@ fn sms_rules_round_trip_through_their_byte_form() {
     let bytes = rules.encode();
     assert!(bytes.len() <= np700::control::sms::MAX_ENCODED_LEN);
     assert_eq!(SmsRules::decode(&bytes), Ok(rules));
+}
+
+#[test]
+fn refusals_by_the_sms_rules_are_recorded_with_their_numbers() {
+    use np700::control::record::{Outcome, RouteRecord};
+    let (w, x) = with_binding(Config::default(), Policy::default());
+    let mut out = [RouteRecord::EMPTY; 16];
+    while w.registry.drain_records(&mut out) > 0 {}
+    assert_eq!(
+        w.registry
+            .route_message(A, &x, "验证码 482913".as_bytes(), at(1)),
+        reject(RejectReason::VerificationCode)
+    );
+    assert_eq!(
+        w.registry.route("+86 1069 0001 234", &x, Media::Sms, at(1)),
+        reject(RejectReason::CommercialSender)
+    );
+    let n = w.registry.drain_records(&mut out);
+    assert_eq!(n, 2);
+    let code = out[..n]
+        .iter()
+        .find(|r| r.outcome == Outcome::Rejected(RejectReason::VerificationCode))
+        .unwrap();
+    assert_eq!(
+        (code.caller, code.dialed, code.media, code.tenant),
+        (Some(s(A)), Some(ux(M1, 1)), Media::Sms, Some(t(1)))
+    );
+    let port = out[..n]
+        .iter()
+        .find(|r| r.outcome == Outcome::Rejected(RejectReason::CommercialSender))
+        .unwrap();
+    // A port is no subscriber number: the record names the number dialled only.
+    assert_eq!((port.caller, port.dialed), (None, Some(ux(M1, 1))));
 }

@@ -43,8 +43,9 @@ pub enum AttachError {
 /// moment a lookup makes system calls). Until then, lookups answer from the old index, frozen at
 /// the moment of the switch.
 ///
-/// The SMS rules are not in the mapping: a reader applies [`SmsRules::default`] until given the
-/// writer's with [`SharedIndex::set_sms_rules`].
+/// The SMS rules are the writer's [`crate::Config::sms`], read from its control region
+/// (`<path>.ctl`) when attaching; without a region (or valid rules in it) a reader applies
+/// [`SmsRules::default`]. [`SharedIndex::set_sms_rules`] overrides them.
 pub struct SharedIndex {
     path: PathBuf,
     current: ArcSwap<Index>,
@@ -55,18 +56,28 @@ pub struct SharedIndex {
     sms: ArcSwap<SmsRules>,
 }
 
+/// The SMS rules a writer stored in its control region ([`SmsRules::encode`]), if it stored
+/// valid ones.
+fn writers_rules(region: &Region) -> Option<SmsRules> {
+    SmsRules::decode(region.sms_bytes()).ok()
+}
+
 impl SharedIndex {
     /// Attaches read-only to the index published at `path`.
     pub fn attach(path: impl AsRef<Path>) -> Result<SharedIndex, AttachError> {
         let path = path.as_ref().to_path_buf();
         let index = Index::from_mapping(Mapping::open_read_only(&path)?)?;
         let region = Region::attach(&Region::path_for(&path)).ok().map(Arc::new);
+        let sms = region
+            .as_deref()
+            .and_then(writers_rules)
+            .unwrap_or_default();
         Ok(SharedIndex {
             path,
             current: ArcSwap::from_pointee(index),
             region: ArcSwapOption::new(region),
             reattaching: Mutex::new(()),
-            sms: ArcSwap::from_pointee(SmsRules::default()),
+            sms: ArcSwap::from_pointee(sms),
         })
     }
 
@@ -95,6 +106,10 @@ impl SharedIndex {
                     .as_ref()
                     .is_none_or(|r| next.generation() > r.generation())
             {
+                // A new writer: its SMS rules too.
+                if let Some(rules) = writers_rules(&next) {
+                    self.sms.store(Arc::new(rules));
+                }
                 self.region.store(Some(Arc::new(next)));
             }
         }
@@ -122,9 +137,10 @@ impl SharedIndex {
         self.current.load()
     }
 
-    /// Sets the SMS rules this reader applies (the writer's [`crate::Config::sms`]; they are
-    /// not in the shared mapping). Routes in progress finish under the rules they started
-    /// with. Takes effect at once for every thread.
+    /// Sets the SMS rules this reader applies, in place of the writer's (which it takes from
+    /// the writer's control region when it attaches, and again when a new writer replaces the
+    /// region). Routes in progress finish under the rules they started with. Takes effect at
+    /// once for every thread.
     pub fn set_sms_rules(&self, rules: SmsRules) {
         self.sms.store(Arc::new(rules));
     }
@@ -161,9 +177,11 @@ impl SharedIndex {
         text: Option<&[u8]>,
         now: Timestamp,
     ) -> Decision {
+        // The region first: attaching to a new writer's takes its SMS rules.
+        let region = self.region();
         let index = self.index();
         let sms = self.sms.load();
-        match &*self.region() {
+        match &*region {
             Some(region) => gate::route_controlled(
                 region,
                 (caller, dialed, media, now),

@@ -85,9 +85,10 @@ impl World {
             WORLDS.fetch_add(1, Ordering::Relaxed)
         ));
         let shared = Registry::new_shared(config.clone(), capacity, &path).unwrap();
+        // The reader process has no configuration: it takes the writer's SMS rules from the
+        // writer's control region.
         let reader = SharedIndex::attach(&path).unwrap();
-        // The reader process has no configuration: it is handed the writer's rules.
-        reader.set_sms_rules(config.sms.clone());
+        assert_eq!(*reader.sms_rules(), config.sms);
         let (tx, rx) = follow::channel();
         let follower = Follower::new(rx, config.clone(), FollowOptions::default()).unwrap();
         World {
@@ -237,6 +238,12 @@ impl World {
     /// Where the shared writer publishes its index.
     pub fn shared_path(&self) -> &std::path::Path {
         &self.path
+    }
+
+    /// A new writer publishing an empty state under `config` at the shared path (the old one
+    /// is retired, its readers move over).
+    pub fn shared_restart(&self, config: Config) -> Registry {
+        Registry::new_shared(config, Capacity::for_bindings(1_000), &self.path).unwrap()
     }
 
     /// Gives the shared reader other SMS rules than the writer's (a reader not yet told).
