@@ -127,10 +127,28 @@ impl State {
         config: Config,
         deserializer: D,
     ) -> Result<State, RestoreError<D::Error>> {
+        Self::deserialize_image_with(config, deserializer, FIELDS)
+    }
+
+    /// [`State::deserialize_image`] for an image written before real-user reports existed
+    /// (without their field): the state has none.
+    pub(crate) fn deserialize_legacy_image<'de, D: Deserializer<'de>>(
+        config: Config,
+        deserializer: D,
+    ) -> Result<State, RestoreError<D::Error>> {
+        Self::deserialize_image_with(config, deserializer, &FIELDS[..LEGACY_FIELDS])
+    }
+
+    fn deserialize_image_with<'de, D: Deserializer<'de>>(
+        config: Config,
+        deserializer: D,
+        fields: &'static [&'static str],
+    ) -> Result<State, RestoreError<D::Error>> {
         let mut refused = None;
         let seed = ImageSeed {
             config,
             refused: &mut refused,
+            fields,
         };
         match seed.deserialize(deserializer) {
             Ok(state) => Ok(state),
@@ -291,18 +309,23 @@ const FIELDS: &[&str] = &[
     "real_users",
 ];
 
+/// The fields of an image written before real-user reports existed.
+const LEGACY_FIELDS: usize = 6;
+
 /// Deserializes an image into a state (see [`State::deserialize_image`]); an image error is
 /// left in `refused` (serde errors carry only text).
 struct ImageSeed<'a> {
     config: Config,
     refused: &'a mut Option<ImageError>,
+    /// The fields expected: [`FIELDS`], or the legacy ones before real-user reports.
+    fields: &'static [&'static str],
 }
 
 impl<'de> DeserializeSeed<'de> for ImageSeed<'_> {
     type Value = State;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<State, D::Error> {
-        d.deserialize_struct("StateImage", FIELDS, self)
+        d.deserialize_struct("StateImage", self.fields, self)
     }
 }
 
@@ -314,7 +337,8 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<State, A::Error> {
-        let missing = |i| de::Error::invalid_length(i, &"seven fields");
+        let missing = |i| de::Error::invalid_length(i, &"six or seven fields");
+        let legacy = self.fields.len() == LEGACY_FIELDS;
         let refused = self.refused;
         let mut refuse = |e: ImageError| {
             let message = e.0;
@@ -337,7 +361,11 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
         .ok_or_else(|| missing(3))?;
         let next_binding: u64 = seq.next_element()?.ok_or_else(|| missing(4))?;
         let quarantines: Vec<QuarantinedEntry> = seq.next_element()?.ok_or_else(|| missing(5))?;
-        let real_users: RealUsers = seq.next_element()?.ok_or_else(|| missing(6))?;
+        let real_users: RealUsers = if legacy {
+            RealUsers::default()
+        } else {
+            seq.next_element()?.ok_or_else(|| missing(6))?
+        };
         r.finish(next_binding, quarantines, real_users)
             .map_err(refuse)
     }
