@@ -85,6 +85,19 @@
  *   period, np700_registry_migrate_legacy() moves legacy middle-number bindings (JSON lines)
  *   onto 700 numbers, with an outcome per line (NP700_LEGACY_*) in a caller's array.
  *
+ * CONTROLS
+ *   Frequency limits (np700_config_add_rate_limit(): per caller, usage number or binding, in
+ *   fixed epoch-aligned windows; at most NP700_MAX_RATE_LIMITS) refuse with
+ *   NP700_REJECT_RATE_LIMITED (SIP 486); probing detection (np700_config_set_probing()) blocks
+ *   a caller dialling too many different 700 numbers (NP700_REJECT_AUTO_BLOCKED). Their counters
+ *   live in memory every router of a registry shares (its threads and, with a shared index, every
+ *   attached reader process), so a limit holds across all of a switch's workers. Every decision
+ *   also queues an np700_route_record (np700_config_set_records()); the writer drains all of
+ *   them, readers' included, with np700_registry_drain_records() into a caller's array, without
+ *   allocating. Readers never drain. A full queue drops and counts
+ *   (np700_registry_records_dropped()) rather than make a router wait; a full counter table lets
+ *   requests through uncounted (np700_registry_untracked()).
+ *
  * LATER CAPABILITIES
  *   Replicas, compliance reporting and records extend this ABI in the same style:
  *   new functions and new configuration setters, new status codes appended to the groups
@@ -2363,6 +2376,10 @@ np700_status np700_reader_free(struct np700_reader *reader);
 /**
  * Routes a call or SMS from the shared index, exactly as `np700_route()` does from the
  * registry (same arguments, same errors, same decisions at the same instant).
+ *
+ * The writer's controls apply: the route counts against its frequency limits and probing
+ * detection, and its `np700_route_record` goes to the writer's queue, drained by the writer
+ * with `np700_registry_drain_records()` (a reader has no drain of its own).
  *
  * Lock-free: no lock, no allocation. The one exception: when the writer has grown its index or
  * restarted, the first lookup after that re-attaches to the new index (opening and mapping a

@@ -466,3 +466,110 @@ pub unsafe extern "C" fn np700_registry_untracked(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::{np700_config_free, np700_config_new, settings};
+    use super::*;
+    use crate::binding::BindingId;
+    use crate::number::{SubscriberNumber, UsageNumber};
+    use crate::route::RejectReason;
+    use crate::tenant::TenantId;
+    use crate::time::Timestamp;
+    use std::ffi::CStr;
+
+    fn text(a: &[c_char]) -> &str {
+        // SAFETY: the arrays are NUL-terminated by put_bytes.
+        unsafe { CStr::from_ptr(a.as_ptr()) }.to_str().unwrap()
+    }
+
+    #[test]
+    fn setters_build_controls_that_validate() {
+        let mut cfg: *mut np700_config = std::ptr::null_mut();
+        unsafe {
+            assert_eq!(np700_config_new(&mut cfg), 0);
+            for _ in 0..NP700_MAX_RATE_LIMITS {
+                let st = np700_config_add_rate_limit(
+                    cfg,
+                    NP700_LIMIT_SUBJECT_BINDING,
+                    NP700_MEDIA_ALL,
+                    60,
+                    1,
+                );
+                assert_eq!(st, 0);
+            }
+            let st = np700_config_add_rate_limit(cfg, NP700_LIMIT_SUBJECT_CALLER, 1, 1, 1);
+            assert_eq!(st, NP700_ERR_TOO_LONG);
+            assert_eq!(np700_config_set_probing(cfg, 3, 60, 600), 0);
+            assert_eq!(np700_config_set_records(cfg, false, 2, 8), 0);
+            assert_eq!(np700_config_set_control_sizes(cfg, 16, 8, 4), 0);
+            let c = settings(cfg).unwrap().core.controls;
+            assert_eq!(c.validate(), Ok(()));
+            assert_eq!(c.limits.len(), NP700_MAX_RATE_LIMITS);
+            assert_eq!(c.limits[0].subject, Subject::Binding);
+            assert_eq!(c.limits[0].media, None);
+            assert_eq!(
+                c.probing,
+                Some(Probing {
+                    distinct_numbers: 3,
+                    window_secs: 60,
+                    block_secs: 600
+                })
+            );
+            assert!(!c.records);
+            assert_eq!((c.record_shards, c.records_per_shard), (2, 8));
+            assert_eq!((c.counter_slots, c.mark_slots, c.block_rules), (16, 8, 4));
+            assert_eq!(np700_config_clear_rate_limits(cfg), 0);
+            assert_eq!(np700_config_set_probing(cfg, 0, 0, 0), 0);
+            let c = settings(cfg).unwrap().core.controls;
+            assert!(c.limits.is_empty() && c.probing.is_none());
+            assert_eq!(np700_config_free(cfg), 0);
+        }
+    }
+
+    #[test]
+    fn records_convert_field_by_field() {
+        let x = UsageNumber::new(700_123_456_780_001).unwrap();
+        let r = RouteRecord {
+            at: Timestamp::from_unix_secs(1_767_225_600),
+            media: Media::Sms,
+            caller: Some(SubscriberNumber::parse("13800000001").unwrap()),
+            dialed: Some(x),
+            tenant: Some(TenantId::from_raw(7)),
+            binding: Some(BindingId::from_raw(42)),
+            to: Some(SubscriberNumber::parse("+442071234567").unwrap()),
+            display: Some(x),
+            outcome: Outcome::Routed,
+        };
+        let c = record_of(&r);
+        assert_eq!((c.at, c.binding_id, c.tenant), (1_767_225_600, 42, 7));
+        assert_eq!(
+            (c.media, c.kind, c.reject, c.announce, c.sip_status),
+            (2, 1, 0, 0, 0)
+        );
+        assert_eq!(text(&c.caller), "+8613800000001");
+        assert_eq!(text(&c.dialed), "700123456780001");
+        assert_eq!(text(&c.to), "+442071234567");
+        assert_eq!(text(&c.display), "700123456780001");
+        let c = record_of(&RouteRecord {
+            outcome: Outcome::Rejected(RejectReason::RateLimited),
+            ..RouteRecord::EMPTY
+        });
+        assert_eq!(
+            (c.kind, c.reject, c.sip_status),
+            (NP700_DECISION_REJECT, 16, 486)
+        );
+        assert_eq!(
+            (c.media, text(&c.caller), text(&c.to)),
+            (NP700_MEDIA_VOICE, "", "")
+        );
+        let c = record_of(&RouteRecord {
+            outcome: Outcome::Announced(AnnounceReason::Expired),
+            ..RouteRecord::EMPTY
+        });
+        assert_eq!(
+            (c.kind, c.announce),
+            (NP700_DECISION_ANNOUNCE, NP700_ANNOUNCE_EXPIRED)
+        );
+    }
+}
