@@ -1860,6 +1860,8 @@ np700_status np700_config_set_journal(struct np700_config *config,
  *
  * With a shared path set (`np700_config_set_shared_path()`), the index file is created there
  * (replacing a previous writer's, whose readers move over): `NP700_ERR_IO` if it cannot be.
+ * `NP700_ERR_IO` too when the memory for the controls (see `np700_config_set_records()` and
+ * `np700_config_set_control_sizes()`) cannot be mapped.
  *
  * # Safety
  *
@@ -2260,7 +2262,8 @@ np700_status np700_config_set_probing(struct np700_config *config,
  * thread, so threads seldom share one) of `records_per_shard` records each; a full shard drops
  * new records and counts them (`np700_registry_records_dropped()`) instead of making a router
  * wait. Both sizes are 1 ..= `NP700_MAX_CONTROL_SIZE` (else `NP700_ERR_OUT_OF_RANGE`), also
- * when disabled. A record takes 56 bytes of queue.
+ * when disabled. A record takes 64 bytes of queue; the memory is mapped when a registry is
+ * created (touched as it fills), and a total that cannot be mapped is `NP700_ERR_IO` there.
  *
  * The default: enabled, 4 shards of 16384 records. Disabled, with no limits and no probing, a
  * route runs no dynamic control at all.
@@ -2285,7 +2288,8 @@ np700_status np700_config_set_records(struct np700_config *config,
  *   Default 8192.
  * - `block_rules`: block rules the routers' table holds. Default 65536.
  *
- * Each counter slot and mark slot takes 8 bytes per table.
+ * Each counter slot takes 8 bytes per limit (and two tables for probing), each mark slot 8
+ * bytes; a total that cannot be mapped is `NP700_ERR_IO` when a registry is created.
  *
  * # Safety
  *

@@ -203,7 +203,8 @@ pub unsafe extern "C" fn np700_config_set_probing(
 /// thread, so threads seldom share one) of `records_per_shard` records each; a full shard drops
 /// new records and counts them (`np700_registry_records_dropped()`) instead of making a router
 /// wait. Both sizes are 1 ..= `NP700_MAX_CONTROL_SIZE` (else `NP700_ERR_OUT_OF_RANGE`), also
-/// when disabled. A record takes 56 bytes of queue.
+/// when disabled. A record takes 64 bytes of queue; the memory is mapped when a registry is
+/// created (touched as it fills), and a total that cannot be mapped is `NP700_ERR_IO` there.
 ///
 /// The default: enabled, 4 shards of 16384 records. Disabled, with no limits and no probing, a
 /// route runs no dynamic control at all.
@@ -241,7 +242,8 @@ pub unsafe extern "C" fn np700_config_set_records(
 ///   Default 8192.
 /// - `block_rules`: block rules the routers' table holds. Default 65536.
 ///
-/// Each counter slot and mark slot takes 8 bytes per table.
+/// Each counter slot takes 8 bytes per limit (and two tables for probing), each mark slot 8
+/// bytes; a total that cannot be mapped is `NP700_ERR_IO` when a registry is created.
 ///
 /// # Safety
 ///
@@ -523,6 +525,25 @@ mod tests {
             assert_eq!(np700_config_set_probing(cfg, 0, 0, 0), 0);
             let c = settings(cfg).unwrap().core.controls;
             assert!(c.limits.is_empty() && c.probing.is_none());
+            assert_eq!(np700_config_free(cfg), 0);
+        }
+    }
+
+    #[test]
+    fn sizes_too_big_for_memory_fail_at_creation_instead_of_aborting() {
+        use super::super::registry::{np700_registry, np700_registry_free, np700_registry_new};
+        use super::super::status::NP700_ERR_IO;
+        let mut cfg: *mut np700_config = std::ptr::null_mut();
+        let mut reg: *mut np700_registry = std::ptr::null_mut();
+        unsafe {
+            assert_eq!(np700_config_new(&mut cfg), 0);
+            let max = NP700_MAX_CONTROL_SIZE;
+            assert_eq!(np700_config_set_records(cfg, true, max, max), 0);
+            assert_eq!(np700_registry_new(cfg, &mut reg), NP700_ERR_IO);
+            assert!(reg.is_null());
+            assert_eq!(np700_config_set_records(cfg, true, 1, 8), 0);
+            assert_eq!(np700_registry_new(cfg, &mut reg), 0);
+            assert_eq!(np700_registry_free(reg), 0);
             assert_eq!(np700_config_free(cfg), 0);
         }
     }
