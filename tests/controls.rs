@@ -320,11 +320,7 @@ fn counters_and_records_stay_exact_under_parallel_routes() {
                         // Distinct times make every record identifiable.
                         let when = at(t as u64 * PER_THREAD + i);
                         // Both parties of binding 1 dial it: the limit is the number's.
-                        let caller = if i % 2 == 0 {
-                            "13800000001"
-                        } else {
-                            "13900000001"
-                        };
+                        let caller = if i % 2 == 0 { "13800000001" } else { "13900000001" };
                         match r.route(caller, &dial(1), Media::Voice, when) {
                             Decision::Route(_) => routed += 1,
                             d => assert_eq!(d, rejected(RejectReason::RateLimited)),
