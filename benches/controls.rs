@@ -64,7 +64,11 @@ fn main() {
     }
     .configure_from_args();
     let n: u64 = if quick { 20_000 } else { 1_000_000 };
-    let queries = queries(n, (n as usize).next_power_of_two().clamp(1 << 12, 1 << 20), 0xC7);
+    let queries = queries(
+        n,
+        (n as usize).next_power_of_two().clamp(1 << 12, 1 << 20),
+        0xC7,
+    );
     let mask = queries.len() - 1;
     let build = |controls: Controls| {
         note(started, &format!("building {n} AXB bindings"));
@@ -201,11 +205,17 @@ fn summary() {
     let base = median_ns("none");
     println!("\n| controls_1m | median | over none |");
     println!("|---|---|---|");
-    for f in ["none", "index_only", "records", "limits", "drain_per_record"] {
+    for f in [
+        "none",
+        "index_only",
+        "records",
+        "limits",
+        "drain_per_record",
+    ] {
         let m = median_ns(f);
-        let over = m
-            .zip(base)
-            .map_or("—".into(), |(m, b)| format!("{:+.1} %", (m / b - 1.0) * 100.0));
+        let over = m.zip(base).map_or("—".into(), |(m, b)| {
+            format!("{:+.1} %", (m / b - 1.0) * 100.0)
+        });
         let m = m.map_or("—".into(), |m| format!("{m:.1} ns"));
         println!("| {f} | {m} | {over} |");
     }

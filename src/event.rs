@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 use crate::binding::{Binding, BindingId};
-use crate::number::ManagementNumber;
+use crate::number::{ManagementNumber, SubscriberNumber};
 use crate::pool::{LicensedBlock, Tag};
 use crate::state::QuarantinedEntry;
 use crate::tenant::{Tenant, TenantId, TenantStatus, Violation};
@@ -125,6 +125,26 @@ pub enum Event {
     /// ordinary [`Event::TenantRegistered`], [`Event::BlockLicensed`],
     /// [`Event::NumberAssigned`] and [`Event::Bound`] events.
     Imported(Imported),
+    /// Whether a tenant requires real-user reports changed.
+    RealUserRequirementSet {
+        /// The tenant.
+        tenant: TenantId,
+        /// Whether it requires them now.
+        required: bool,
+        /// When.
+        at: Timestamp,
+    },
+    /// A tenant's real-user report of a subscriber was recorded or withdrawn.
+    RealUserReported {
+        /// The tenant.
+        tenant: TenantId,
+        /// The subscriber.
+        subscriber: SubscriberNumber,
+        /// Reported (`true`) or withdrawn (`false`).
+        reported: bool,
+        /// When.
+        at: Timestamp,
+    },
 }
 
 /// What an [`Event::Imported`] installs: quarantines as they stood in the registry they come from,

@@ -320,7 +320,11 @@ fn counters_and_records_stay_exact_under_parallel_routes() {
                         // Distinct times make every record identifiable.
                         let when = at(t as u64 * PER_THREAD + i);
                         // Both parties of binding 1 dial it: the limit is the number's.
-                        let caller = if i % 2 == 0 { "13800000001" } else { "13900000001" };
+                        let caller = if i % 2 == 0 {
+                            "13800000001"
+                        } else {
+                            "13900000001"
+                        };
                         match r.route(caller, &dial(1), Media::Voice, when) {
                             Decision::Route(_) => routed += 1,
                             d => assert_eq!(d, rejected(RejectReason::RateLimited)),
@@ -390,4 +394,188 @@ fn readers_of_a_shared_index_share_the_counters_and_the_record_queue() {
     drop(r);
     let _ = std::fs::remove_file(&path);
     let _ = std::fs::remove_file(np700::control::Region::path_for(&path));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model-based: random limits, probing and request sequences against a plain model of the
+// counters, compared request by request and record by record.
+
+mod model {
+    use super::*;
+    use np700::control::record::Outcome;
+    use np700::{DialedNumber, State, UsageNumber};
+    use proptest::prelude::*;
+    use std::collections::{HashMap, HashSet};
+
+    /// The plain model: counts in hash maps keyed by what they count, windows by division.
+    struct Model {
+        controls: Controls,
+        counts: HashMap<(usize, u64, u64), u32>,
+        pairs: HashSet<(u64, u64, u64)>,
+        distinct: HashMap<(u64, u64), u32>,
+        marked_until: HashMap<u64, u64>,
+    }
+
+    impl Model {
+        fn count(&mut self, table: usize, key: u64, window: u64) -> u32 {
+            let n = self.counts.entry((table, key, window)).or_insert(0);
+            *n += 1;
+            *n
+        }
+
+        fn route(
+            &mut self,
+            state: &State,
+            caller: SubscriberNumber,
+            x: UsageNumber,
+            media: Media,
+            now: u64,
+        ) -> Decision {
+            let c = caller.e164();
+            if self.marked_until.get(&c).is_some_and(|u| *u > now) {
+                return rejected(RejectReason::AutoBlocked);
+            }
+            if let Some(p) = self.controls.probing {
+                let w = now / u64::from(p.window_secs);
+                if self.pairs.insert((c, x.value(), w)) {
+                    let d = self.distinct.entry((c, w)).or_insert(0);
+                    *d += 1;
+                    if *d > p.distinct_numbers {
+                        self.marked_until.insert(c, now + u64::from(p.block_secs));
+                        return rejected(RejectReason::AutoBlocked);
+                    }
+                }
+            }
+            let mut limited = false;
+            for (i, l) in self.controls.limits.clone().iter().enumerate() {
+                let key = match l.subject {
+                    Subject::Caller => c,
+                    Subject::UsageNumber => x.value(),
+                    Subject::Binding => continue,
+                };
+                if l.media.is_none_or(|m| m == media) {
+                    limited |= self.count(i, key, now / u64::from(l.window_secs)) > l.max;
+                }
+            }
+            if limited {
+                return rejected(RejectReason::RateLimited);
+            }
+            let decision = state.route_dialed(
+                Some(caller),
+                DialedNumber::Usage(x),
+                media,
+                Timestamp::from_unix_secs(now),
+            );
+            if let Decision::Route(r) = &decision {
+                for (i, l) in self.controls.limits.clone().iter().enumerate() {
+                    if l.subject == Subject::Binding && l.media.is_none_or(|m| m == media) {
+                        let w = now / u64::from(l.window_secs);
+                        limited |= self.count(i, r.binding.raw(), w) > l.max;
+                    }
+                }
+            }
+            if limited {
+                rejected(RejectReason::RateLimited)
+            } else {
+                decision
+            }
+        }
+    }
+
+    fn rate_limit() -> impl Strategy<Value = RateLimit> {
+        (
+            prop_oneof![
+                Just(Subject::Caller),
+                Just(Subject::UsageNumber),
+                Just(Subject::Binding)
+            ],
+            prop_oneof![Just(None), Just(Some(Media::Voice)), Just(Some(Media::Sms))],
+            prop_oneof![Just(1u32), Just(7), Just(60), Just(3600)],
+            1u32..6,
+        )
+            .prop_map(|(subject, media, window_secs, max)| RateLimit {
+                subject,
+                media,
+                window_secs,
+                max,
+            })
+    }
+
+    fn probing() -> impl Strategy<Value = Option<Probing>> {
+        proptest::option::of(
+            (1u32..5, prop_oneof![Just(5u32), Just(60)], 1u32..100).prop_map(
+                |(distinct_numbers, window_secs, block_secs)| Probing {
+                    distinct_numbers,
+                    window_secs,
+                    block_secs,
+                },
+            ),
+        )
+    }
+
+    /// A request: caller index (0..4 are parties of bindings 1..=4's A side, 4..8 strangers),
+    /// number index (1..=6; 5 and 6 carry no binding), voice or SMS, seconds to wait first.
+    fn request() -> impl Strategy<Value = (u16, u16, bool, u64)> {
+        (
+            0u16..8,
+            1u16..7,
+            any::<bool>(),
+            prop_oneof![Just(0u64), 0u64..3, 0u64..90],
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn routers_count_exactly_as_the_plain_model(
+            limits in proptest::collection::vec(rate_limit(), 0..4),
+            probing in probing(),
+            requests in proptest::collection::vec(request(), 1..120),
+        ) {
+            let controls = Controls {
+                limits,
+                probing,
+                counter_slots: 256,
+                ..Controls::default()
+            };
+            let r = registry_with(controls.clone(), 4);
+            let state = r.with_state(|s| s.clone());
+            let mut model = Model {
+                controls,
+                counts: HashMap::new(),
+                pairs: HashSet::new(),
+                distinct: HashMap::new(),
+                marked_until: HashMap::new(),
+            };
+            let m = ManagementNumber::new(M).unwrap();
+            let mut now = T0;
+            let mut want_records = Vec::new();
+            for (who, to, sms, wait) in requests {
+                now += wait;
+                let caller = if who < 4 {
+                    s(&format!("1380000{:04}", who + 1))
+                } else {
+                    s(&format!("1370000{:04}", who))
+                };
+                let x = m.usage(to).unwrap();
+                let media = if sms { Media::Sms } else { Media::Voice };
+                let want = model.route(&state, caller, x, media, now);
+                let got = r.route_dialed(
+                    Some(caller),
+                    DialedNumber::Usage(x),
+                    media,
+                    Timestamp::from_unix_secs(now),
+                );
+                prop_assert_eq!(got, want, "{} → {} at +{}", caller, x, now - T0);
+                want_records.push((now, caller, x, Outcome::of(&want)));
+            }
+            prop_assert_eq!(r.region().untracked(), 0);
+            let got_records: Vec<_> = drain(&r)
+                .iter()
+                .map(|rec| (rec.at.unix_secs(), rec.caller.unwrap(), rec.dialed.unwrap(), rec.outcome))
+                .collect();
+            prop_assert_eq!(got_records, want_records);
+        }
+    }
 }

@@ -75,6 +75,7 @@ pub fn capacity() -> Capacity {
 /// Open options with this commit mode and snapshot threshold.
 pub fn options(commit: Commit, snapshot_after_bytes: Option<u64>) -> OpenOptions {
     OpenOptions {
+        archive: np700::archive::ArchiveOptions::default(),
         capacity: capacity(),
         shared_index: None,
         journal: JournalOptions {

@@ -309,6 +309,7 @@ fn check_scan(bytes: &[u8], offset: usize, first: u64, out: &mut Outcome) -> rec
 
 fn options() -> OpenOptions {
     OpenOptions {
+        archive: np700::archive::ArchiveOptions::default(),
         capacity: np700::index::layout::Capacity::for_bindings(8),
         shared_index: None,
         journal: JournalOptions {

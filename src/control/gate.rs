@@ -19,6 +19,7 @@ use super::counter::{Counted, Counters, Marks};
 use super::limits::Subject;
 use super::record::{Outcome, RouteRecord};
 use super::region::Region;
+use super::sms::SmsRules;
 use crate::binding::Media;
 use crate::index::mix;
 use crate::number::{DialedNumber, SubscriberNumber, UsageNumber};
@@ -378,25 +379,46 @@ fn record(
 /// Routes the strings a switch sees through the controls around `lookup` (see the module docs
 /// for the order); `holder` names the tenant holding a usage number, for the records of
 /// requests that did not route.
+///
+/// `request` is (caller, dialled, media, now) as the switch hands them over; an SMS is screened
+/// by `sms` (the sender, then `text` if the switch passed it) right after the dialled string
+/// is parsed, before anything is counted.
 pub(crate) fn route_controlled(
     region: &Region,
-    caller: &str,
-    dialed: &str,
-    media: Media,
-    now: Timestamp,
+    request: (&str, &str, Media, Timestamp),
+    sms: &SmsRules,
+    text: Option<&[u8]>,
     lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
     holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
 ) -> Decision {
+    let (caller, dialed, media, now) = request;
     if region.is_passive() {
-        return crate::route::route_strings(caller, dialed, lookup);
+        return crate::route::route_strings(caller, dialed, media, sms, text, lookup);
     }
-    let mut parsed = (None, None);
-    let decision = crate::route::route_strings(caller, dialed, |c, d| {
-        parsed = (c, usage(d));
+    let mut parsed = None;
+    let decision = crate::route::route_strings(caller, dialed, media, sms, text, |c, d| {
+        parsed = Some((c, usage(d)));
         decide(region, c, d, media, now, lookup)
     });
     if region.controls().records {
-        record(region, &decision, parsed.0, parsed.1, media, now, holder);
+        let (c, x) = match parsed {
+            Some(p) => p,
+            // Refused by the SMS rules after both strings parsed: the record names them.
+            None if matches!(
+                decision,
+                Decision::Reject {
+                    reason: RejectReason::CommercialSender | RejectReason::VerificationCode
+                }
+            ) =>
+            {
+                (
+                    SubscriberNumber::parse(caller).ok(),
+                    crate::number::parse_dialed(dialed).ok().and_then(usage),
+                )
+            }
+            None => (None, None),
+        };
+        record(region, &decision, c, x, media, now, holder);
     }
     decision
 }

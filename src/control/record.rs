@@ -162,7 +162,7 @@ pub(crate) fn reject_of(code: u8) -> Option<RejectReason> {
 impl RouteRecord {
     /// The record as the queue's seven words: at | caller | dialed | to | display | binding |
     /// tenant (32) · media (1) · outcome (2) · reason (8).
-    pub(crate) fn to_words(&self) -> [u64; 7] {
+    pub(crate) fn to_words(self) -> [u64; 7] {
         let (kind, reason) = match self.outcome {
             Outcome::Routed => (0u64, 0u64),
             Outcome::CollectDigits => (1, 0),

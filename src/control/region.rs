@@ -78,7 +78,11 @@ impl Layout {
         let marks = line(counters + counter_tables(c) * c.counter_slots as usize);
         let notices = line(marks + c.mark_slots as usize);
         let records = line(notices + Ring::<NOTICE_WORDS>::words(NOTICE_CELLS));
-        const { assert!(super::ring::HEADER_WORDS % 8 == 0 && (1 + RECORD_WORDS) % 8 == 0) };
+        const {
+            assert!(
+                super::ring::HEADER_WORDS.is_multiple_of(8) && (1 + RECORD_WORDS).is_multiple_of(8)
+            )
+        };
         let end = records
             + c.record_shards as usize * Ring::<RECORD_WORDS>::words(c.records_per_shard as usize);
         Layout {

@@ -1,5 +1,6 @@
 //! The state as plain data, for snapshots and hand-over: what cannot be derived (tenants, number
-//! resources, live bindings, quarantined route entries, the next ids), in a form serde writes
+//! resources, live bindings, quarantined route entries, the next ids, real-user reports), in a
+//! form serde writes
 //! and reads. Restoring rebuilds the derived tables the same way applying events does, so a
 //! restored state equals the one imaged.
 #![forbid(unsafe_code)]
@@ -8,6 +9,7 @@ use super::due::DueSets;
 use super::{Quarantine, State};
 use crate::binding::{Binding, BindingId, Party};
 use crate::config::Config;
+use crate::control::real_user::RealUsers;
 use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
 use crate::tenant::Tenant;
@@ -43,6 +45,8 @@ pub struct StateImage {
     pub next_binding: u64,
     /// Quarantined route entries, by usage number.
     pub quarantines: Vec<QuarantinedEntry>,
+    /// Real-user report requirements and reports.
+    pub real_users: RealUsers,
 }
 
 /// Why an image cannot be restored (it was not written by [`State::image`]).
@@ -68,13 +72,14 @@ impl Serialize for ImageRef<'_> {
                     })
             })
         };
-        let mut out = s.serialize_struct("StateImage", 6)?;
+        let mut out = s.serialize_struct("StateImage", 7)?;
         out.serialize_field("tenants", &Seq(st.tenants.len(), || st.tenants.values()))?;
         out.serialize_field("next_tenant", &st.next_tenant)?;
         out.serialize_field("pool", &st.pool)?;
         out.serialize_field("bindings", &Seq(st.bindings.len(), || st.bindings.values()))?;
         out.serialize_field("next_binding", &st.next_binding)?;
         out.serialize_field("quarantines", &Seq(quarantines().count(), quarantines))?;
+        out.serialize_field("real_users", &st.real_users)?;
         out.end()
     }
 }
@@ -112,7 +117,7 @@ impl State {
             coming -= 1;
             r.binding(b, coming)?;
         }
-        r.finish(image.next_binding, image.quarantines)
+        r.finish(image.next_binding, image.quarantines, image.real_users)
     }
 
     /// Reads an image serialized from [`State::image`] (the layout of [`StateImage`]) straight
@@ -122,10 +127,28 @@ impl State {
         config: Config,
         deserializer: D,
     ) -> Result<State, RestoreError<D::Error>> {
+        Self::deserialize_image_with(config, deserializer, FIELDS)
+    }
+
+    /// [`State::deserialize_image`] for an image written before real-user reports existed
+    /// (without their field): the state has none.
+    pub(crate) fn deserialize_legacy_image<'de, D: Deserializer<'de>>(
+        config: Config,
+        deserializer: D,
+    ) -> Result<State, RestoreError<D::Error>> {
+        Self::deserialize_image_with(config, deserializer, &FIELDS[..LEGACY_FIELDS])
+    }
+
+    fn deserialize_image_with<'de, D: Deserializer<'de>>(
+        config: Config,
+        deserializer: D,
+        fields: &'static [&'static str],
+    ) -> Result<State, RestoreError<D::Error>> {
         let mut refused = None;
         let seed = ImageSeed {
             config,
             refused: &mut refused,
+            fields,
         };
         match seed.deserialize(deserializer) {
             Ok(state) => Ok(state),
@@ -237,8 +260,13 @@ impl Restore {
         mut self,
         next_binding: u64,
         quarantines: Vec<QuarantinedEntry>,
+        real_users: RealUsers,
     ) -> Result<State, ImageError> {
         let st = &mut self.st;
+        if !real_users.names_only(|t| st.tenants.contains_key(&t)) {
+            return Err(ImageError("real-user reports of an unknown tenant"));
+        }
+        st.real_users = real_users;
         if next_binding == 0 {
             return Err(ImageError("next ids must be positive"));
         }
@@ -278,20 +306,26 @@ const FIELDS: &[&str] = &[
     "bindings",
     "next_binding",
     "quarantines",
+    "real_users",
 ];
+
+/// The fields of an image written before real-user reports existed.
+const LEGACY_FIELDS: usize = 6;
 
 /// Deserializes an image into a state (see [`State::deserialize_image`]); an image error is
 /// left in `refused` (serde errors carry only text).
 struct ImageSeed<'a> {
     config: Config,
     refused: &'a mut Option<ImageError>,
+    /// The fields expected: [`FIELDS`], or the legacy ones before real-user reports.
+    fields: &'static [&'static str],
 }
 
 impl<'de> DeserializeSeed<'de> for ImageSeed<'_> {
     type Value = State;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<State, D::Error> {
-        d.deserialize_struct("StateImage", FIELDS, self)
+        d.deserialize_struct("StateImage", self.fields, self)
     }
 }
 
@@ -303,7 +337,8 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<State, A::Error> {
-        let missing = |i| de::Error::invalid_length(i, &"six fields");
+        let missing = |i| de::Error::invalid_length(i, &"six or seven fields");
+        let legacy = self.fields.len() == LEGACY_FIELDS;
         let refused = self.refused;
         let mut refuse = |e: ImageError| {
             let message = e.0;
@@ -326,7 +361,13 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
         .ok_or_else(|| missing(3))?;
         let next_binding: u64 = seq.next_element()?.ok_or_else(|| missing(4))?;
         let quarantines: Vec<QuarantinedEntry> = seq.next_element()?.ok_or_else(|| missing(5))?;
-        r.finish(next_binding, quarantines).map_err(refuse)
+        let real_users: RealUsers = if legacy {
+            RealUsers::default()
+        } else {
+            seq.next_element()?.ok_or_else(|| missing(6))?
+        };
+        r.finish(next_binding, quarantines, real_users)
+            .map_err(refuse)
     }
 }
 
