@@ -105,9 +105,15 @@ impl Default for OpenOptions {
 impl Registry {
     /// An empty registry whose index, in private memory, starts with `capacity` (it grows as
     /// needed).
+    ///
+    /// # Panics
+    ///
+    /// If the memory of the controls cannot be mapped (sizes in `config.controls` beyond what
+    /// the system will map; [`crate::control::Controls::validate`] bounds them, and the C ABI
+    /// reports it as an I/O error instead).
     pub fn new(config: Config, capacity: Capacity) -> Registry {
         Registry::from_state(State::new(config), capacity, Backing::Heap, 1, None)
-            .unwrap_or_else(|_| unreachable!("an empty heap index needs no I/O and fits"))
+            .unwrap_or_else(|e| panic!("cannot create a registry: {e}"))
     }
 
     /// An empty registry that publishes its index in a shared mapping at `path` (e.g. a file
