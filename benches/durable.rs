@@ -216,6 +216,7 @@ impl BindFixture {
             Some(commit) => {
                 let dir = temp_dir(&name.replace('/', "-"));
                 let options = OpenOptions {
+                    archive: np700::archive::ArchiveOptions::default(),
                     capacity: cap,
                     shared_index: None,
                     journal: JournalOptions {

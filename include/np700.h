@@ -85,6 +85,19 @@
  *   period, np700_registry_migrate_legacy() moves legacy middle-number bindings (JSON lines)
  *   onto 700 numbers, with an outcome per line (NP700_LEGACY_*) in a caller's array.
  *
+ * CONTROLS
+ *   Frequency limits (np700_config_add_rate_limit(): per caller, usage number or binding, in
+ *   fixed epoch-aligned windows; at most NP700_MAX_RATE_LIMITS) refuse with
+ *   NP700_REJECT_RATE_LIMITED (SIP 486); probing detection (np700_config_set_probing()) blocks
+ *   a caller dialling too many different 700 numbers (NP700_REJECT_AUTO_BLOCKED). Their counters
+ *   live in memory every router of a registry shares (its threads and, with a shared index, every
+ *   attached reader process), so a limit holds across all of a switch's workers. Every decision
+ *   also queues an np700_route_record (np700_config_set_records()); the writer drains all of
+ *   them, readers' included, with np700_registry_drain_records() into a caller's array, without
+ *   allocating. Readers never drain. A full queue drops and counts
+ *   (np700_registry_records_dropped()) rather than make a router wait; a full counter table lets
+ *   requests through uncounted (np700_registry_untracked()).
+ *
  * LATER CAPABILITIES
  *   Replicas, compliance reporting and records extend this ABI in the same style:
  *   new functions and new configuration setters, new status codes appended to the groups
@@ -194,6 +207,17 @@
  * The most destinations of one route (a GXB group rung in order).
  */
 #define NP700_MAX_TARGETS 8
+
+/**
+ * The most frequency limits one configuration holds.
+ */
+#define NP700_MAX_RATE_LIMITS 16
+
+/**
+ * The largest value of every control size (counter slots, mark slots, block rules, record
+ * shards, records per shard): 2^26.
+ */
+#define NP700_MAX_CONTROL_SIZE 67108864
 
 /**
  * How many `NP700_LEGACY_*` results there are (the size of `np700_legacy_summary.by_result`).
@@ -709,6 +733,67 @@ typedef struct np700_decision {
      */
     char targets[NP700_MAX_TARGETS][NP700_NUMBER_LEN];
 } np700_decision;
+
+/**
+ * What a frequency limit counts per (`NP700_LIMIT_SUBJECT_*`).
+ */
+typedef uint32_t np700_limit_subject;
+
+/**
+ * One route decision as a switch asked for it and np700 answered, drained with
+ * `np700_registry_drain_records()`. Fixed-size; fields that do not apply are zero (strings
+ * empty).
+ */
+typedef struct np700_route_record {
+    /**
+     * When it was routed: the `now` the switch passed, seconds since the Unix epoch.
+     */
+    uint64_t at;
+    /**
+     * The binding that decided it (routed requests, and refusals a binding's policy made), or 0.
+     */
+    uint64_t binding_id;
+    /**
+     * The tenant holding the dialled number when known (always for a routed request), or 0.
+     */
+    uint32_t tenant;
+    /**
+     * `NP700_MEDIA_VOICE` or `NP700_MEDIA_SMS`.
+     */
+    np700_media media;
+    /**
+     * `NP700_DECISION_*`: how it was answered.
+     */
+    np700_decision_kind kind;
+    /**
+     * REJECT: `NP700_REJECT_*`.
+     */
+    np700_reject_reason reject;
+    /**
+     * ANNOUNCE: `NP700_ANNOUNCE_*`.
+     */
+    np700_announce_reason announce;
+    /**
+     * REJECT: the SIP final response a switch would have sent.
+     */
+    uint16_t sip_status;
+    /**
+     * The caller, `+` and E.164 digits, when its number could be read.
+     */
+    char caller[NP700_NUMBER_LEN];
+    /**
+     * The usage number dialled (15 digits), when a complete one was.
+     */
+    char dialed[NP700_NUMBER_LEN];
+    /**
+     * ROUTE: the first destination, `+` and E.164 digits.
+     */
+    char to[NP700_NUMBER_LEN];
+    /**
+     * ROUTE: the usage number shown to the callee (15 digits).
+     */
+    char display[NP700_NUMBER_LEN];
+} np700_route_record;
 
 /**
  * What one `np700_follower_poll()` did.
@@ -1552,6 +1637,21 @@ typedef struct np700_legacy_line {
 #define NP700_REJECT_USER_NOT_REPORTED 19
 
 /**
+ * Each calling number: every request it makes to a 700 number counts, routed or not.
+ */
+#define NP700_LIMIT_SUBJECT_CALLER 1
+
+/**
+ * Each usage number: every request to it counts, routed or not.
+ */
+#define NP700_LIMIT_SUBJECT_USAGE_NUMBER 2
+
+/**
+ * Each binding: the requests it routes count.
+ */
+#define NP700_LIMIT_SUBJECT_BINDING 3
+
+/**
  * Keep the exported binding ids (right for an empty registry); `NP700_ERR_BINDING_ID_TAKEN` if
  * the registry has issued any of them.
  */
@@ -1781,6 +1881,8 @@ np700_status np700_config_set_journal(struct np700_config *config,
  *
  * With a shared path set (`np700_config_set_shared_path()`), the index file is created there
  * (replacing a previous writer's, whose readers move over): `NP700_ERR_IO` if it cannot be.
+ * `NP700_ERR_IO` too when the memory for the controls (see `np700_config_set_records()` and
+ * `np700_config_set_control_sizes()`) cannot be mapped.
  *
  * # Safety
  *
@@ -2120,6 +2222,155 @@ uint16_t np700_reject_reason_sip_status(np700_reject_reason reason);
 const char *np700_announce_reason_str(np700_announce_reason reason);
 
 /**
+ * Adds a frequency limit: "at most `max` requests per `subject` in each window of
+ * `window_secs` seconds". Windows are fixed and aligned to the Unix epoch (a 60 s limit resets
+ * on the minute); the request past the limit and every later one in the window are refused
+ * with `NP700_REJECT_RATE_LIMITED` (SIP 486). The limit holds across every router of a
+ * registry made from this configuration: its threads and the reader processes attached to its
+ * shared index.
+ *
+ * - `subject`: an `NP700_LIMIT_SUBJECT_*` value (else `NP700_ERR_BAD_ENUM`).
+ * - `media`: which requests count: `NP700_MEDIA_VOICE`, `NP700_MEDIA_SMS`, or
+ *   `NP700_MEDIA_ALL` for both (else `NP700_ERR_BAD_ENUM`).
+ * - `window_secs`: 1 ..= `UINT32_MAX` (0 is `NP700_ERR_OUT_OF_RANGE`); e.g. 60, 3600, 86400.
+ * - `max`: requests allowed per window, 1 ..= `UINT32_MAX` (0 is `NP700_ERR_OUT_OF_RANGE`).
+ *
+ * A configuration holds at most `NP700_MAX_RATE_LIMITS` limits: one more is
+ * `NP700_ERR_TOO_LONG` (and changes nothing). No limits by default; see
+ * `np700_config_clear_rate_limits()`.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_add_rate_limit(struct np700_config *config,
+                                         np700_limit_subject subject,
+                                         np700_media media,
+                                         uint32_t window_secs,
+                                         uint32_t max);
+
+/**
+ * Removes every frequency limit of the configuration (the default: none).
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_clear_rate_limits(struct np700_config *config);
+
+/**
+ * Sets probing detection: a caller that dials more than `distinct_numbers` different 700
+ * numbers within a window of `window_secs` seconds is blocked for `block_secs` seconds
+ * (`NP700_REJECT_AUTO_BLOCKED`, SIP 403), at once in every router of the registry, and the
+ * block is journaled as an automatic block rule.
+ *
+ * `(0, 0, 0)` turns probing off (the default). Otherwise each value is 1 ..= `UINT32_MAX`: a
+ * zero among non-zero values is `NP700_ERR_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_set_probing(struct np700_config *config,
+                                      uint32_t distinct_numbers,
+                                      uint32_t window_secs,
+                                      uint32_t block_secs);
+
+/**
+ * Sets the route records: with `enabled`, every route decision (on the registry's threads and
+ * on reader processes of its shared index) queues an `np700_route_record` for
+ * `np700_registry_drain_records()`. The queue has `record_shards` shards (routers pick one by
+ * thread, so threads seldom share one) of `records_per_shard` records each; a full shard drops
+ * new records and counts them (`np700_registry_records_dropped()`) instead of making a router
+ * wait. Both sizes are 1 ..= `NP700_MAX_CONTROL_SIZE` (else `NP700_ERR_OUT_OF_RANGE`), also
+ * when disabled. A record takes 64 bytes of queue; the memory is mapped when a registry is
+ * created (touched as it fills), and a total that cannot be mapped is `NP700_ERR_IO` there.
+ *
+ * The default: enabled, 4 shards of 16384 records. Disabled, with no limits and no probing, a
+ * route runs no dynamic control at all.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_set_records(struct np700_config *config,
+                                      bool enabled,
+                                      uint32_t record_shards,
+                                      uint32_t records_per_shard);
+
+/**
+ * Sets the sizes of the tables routers share for the controls, each 1 ..=
+ * `NP700_MAX_CONTROL_SIZE` (else `NP700_ERR_OUT_OF_RANGE`):
+ *
+ * - `counter_slots`: counter slots per frequency limit (and for probing): about twice the
+ *   subjects active in one window. A request whose subject finds no free slot is let through
+ *   uncounted (`np700_registry_untracked()`). Default 131072.
+ * - `mark_slots`: slots for automatic-block marks: about twice the callers blocked at once.
+ *   Default 8192.
+ * - `block_rules`: block rules the routers' table holds. Default 65536.
+ *
+ * Each counter slot takes 8 bytes per limit (and two tables for probing), each mark slot 8
+ * bytes; a total that cannot be mapped is `NP700_ERR_IO` when a registry is created.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_set_control_sizes(struct np700_config *config,
+                                            uint32_t counter_slots,
+                                            uint32_t mark_slots,
+                                            uint32_t block_rules);
+
+/**
+ * Takes up to `capacity` route records from the registry's queues into `out[0 ..]` and writes
+ * how many to `*written` (0 when there are none). The queues are filled by every router of the
+ * registry: its own `np700_route()` calls and, with a shared index, the `np700_reader_route()`
+ * calls of every attached reader process — readers do not drain, the writer drains for them.
+ * Records of one thread come out in the order it routed them; across threads, no order.
+ *
+ * Call it regularly (e.g. every 100 ms, until it returns fewer than `capacity`): a full queue
+ * drops new records (`np700_registry_records_dropped()`) rather than make a router wait.
+ * `(NULL, 0)` drains nothing. Allocates nothing; may run alongside routes and writes, but two
+ * concurrent drains may each get part of the records.
+ *
+ * Errors: `out` NULL with a non-zero capacity, or misaligned; `written` NULL or misaligned
+ * (`NP700_ERR_NULL`); a stale handle. Nothing is taken from the queues on an error.
+ *
+ * # Safety
+ *
+ * `out` must be NULL (with `capacity` 0) or valid for writes of `capacity` records; `written`
+ * valid for a write of one `size_t`.
+ */
+np700_status np700_registry_drain_records(const struct np700_registry *registry,
+                                          struct np700_route_record *out,
+                                          size_t capacity,
+                                          size_t *written);
+
+/**
+ * Writes to `*out` how many route records the registry's routers (its threads and its
+ * readers) dropped so far because their queue was full.
+ *
+ * # Safety
+ *
+ * `out` must be valid for a write of one `uint64_t`.
+ */
+np700_status np700_registry_records_dropped(const struct np700_registry *registry,
+                                            uint64_t *out);
+
+/**
+ * Writes to `*out` how many requests the registry's routers (its threads and its readers) let
+ * through uncounted so far because a counter table had no free slot for their subject (see
+ * `counter_slots` of `np700_config_set_control_sizes()`). Non-zero means the tables are too
+ * small for the traffic.
+ *
+ * # Safety
+ *
+ * `out` must be valid for a write of one `uint64_t`.
+ */
+np700_status np700_registry_untracked(const struct np700_registry *registry,
+                                      uint64_t *out);
+
+/**
  * Attaches read-only to the index a registry publishes at `path` (see
  * `np700_config_set_shared_path()`). On success `*out` is the new handle; free it with
  * `np700_reader_free()`.
@@ -2150,6 +2401,10 @@ np700_status np700_reader_free(struct np700_reader *reader);
 /**
  * Routes a call or SMS from the shared index, exactly as `np700_route()` does from the
  * registry (same arguments, same errors, same decisions at the same instant).
+ *
+ * The writer's controls apply: the route counts against its frequency limits and probing
+ * detection, and its `np700_route_record` goes to the writer's queue, drained by the writer
+ * with `np700_registry_drain_records()` (a reader has no drain of its own).
  *
  * Lock-free: no lock, no allocation. The one exception: when the writer has grown its index or
  * restarted, the first lookup after that re-attaches to the new index (opening and mapping a
@@ -2228,6 +2483,11 @@ np700_status np700_follower_poll(const struct np700_follower *follower,
 /**
  * Routes a call or SMS on the follower's index, exactly as `np700_route()` does on a registry
  * (same arguments, statuses and decision). Lock-free; allocates nothing.
+ *
+ * The controls of the follower's configuration apply, counted in the follower's own memory
+ * (shared with its readers), not the writer's. Its route records cannot be drained from C
+ * (there is no `np700_follower_drain_records()` yet): they fill its queue and are then dropped,
+ * so open followers from a configuration with `np700_config_set_records(config, false, ...)`.
  *
  * # Safety
  *

@@ -130,6 +130,28 @@ pub enum Command {
     /// Take over the tenants, numbers, bindings and quarantines of another registry's
     /// [hand-over](crate::handover::Handover), all or nothing (see [`crate::handover`]).
     Import(Box<ImportRequest>),
+    /// Set whether a tenant requires real-user reports: while it does, a binding whose
+    /// subscriber A it has not reported may be made, but routes nothing
+    /// ([`crate::RejectReason::UserNotReported`]); see [`crate::control::real_user`].
+    /// Setting what is already set changes nothing.
+    SetRealUserRequired {
+        /// The tenant.
+        tenant: TenantId,
+        /// Whether it requires reports.
+        required: bool,
+    },
+    /// Record (or, with `reported: false`, withdraw) a tenant's real-user report of a
+    /// subscriber, effective at once for the bindings whose subscriber A
+    /// ([`crate::Parties::subscriber_a`]) it is. Recording what is already recorded changes
+    /// nothing.
+    ReportRealUser {
+        /// The tenant reporting.
+        tenant: TenantId,
+        /// The subscriber reported.
+        subscriber: SubscriberNumber,
+        /// Reported (`true`) or withdrawn (`false`).
+        reported: bool,
+    },
     /// Make a block (one rule; one per group member for a GXB binding block): see
     /// [`crate::control::block`].
     Block(BlockRequest),

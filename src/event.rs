@@ -8,7 +8,7 @@
 
 use crate::binding::{Binding, BindingId};
 use crate::control::block::{BlockId, BlockRule, LiftReason};
-use crate::number::ManagementNumber;
+use crate::number::{ManagementNumber, SubscriberNumber};
 use crate::pool::{LicensedBlock, Tag};
 use crate::state::QuarantinedEntry;
 use crate::tenant::{Tenant, TenantId, TenantStatus, Violation};
@@ -126,6 +126,26 @@ pub enum Event {
     /// ordinary [`Event::TenantRegistered`], [`Event::BlockLicensed`],
     /// [`Event::NumberAssigned`] and [`Event::Bound`] events.
     Imported(Imported),
+    /// Whether a tenant requires real-user reports changed.
+    RealUserRequirementSet {
+        /// The tenant.
+        tenant: TenantId,
+        /// Whether it requires them now.
+        required: bool,
+        /// When.
+        at: Timestamp,
+    },
+    /// A tenant's real-user report of a subscriber was recorded or withdrawn.
+    RealUserReported {
+        /// The tenant.
+        tenant: TenantId,
+        /// The subscriber.
+        subscriber: SubscriberNumber,
+        /// Reported (`true`) or withdrawn (`false`).
+        reported: bool,
+        /// When.
+        at: Timestamp,
+    },
     /// A block rule was made (by hand, or automatically after probing).
     Blocked {
         /// The rule, complete.

@@ -15,6 +15,7 @@
 //!   being taken back from them;
 //! - every live binding, complete: id, tenant, parties and usage numbers, policy, status,
 //!   created and expiry times, order id, consent and external references;
+//! - the real-user reports of the tenants: whether each requires them, and whom it reported;
 //! - every running route-entry quarantine (the "service ended" announcements that protect former
 //!   parties), with its original end. A binding already past its expiry at `at` but not swept
 //!   yet is exported as the quarantines its sweep would leave; quarantines over by `at` are left
@@ -33,7 +34,8 @@
 //! the target state before any event exists, then journaled and applied like any write, so it is
 //! all or nothing, survives crashes and reaches replicas. Its events are the ordinary
 //! [`Event::TenantRegistered`], [`Event::ViolationRecorded`], [`Event::BlockLicensed`],
-//! [`Event::NumberAssigned`] and [`Event::Bound`] (a binding with its original id — or a new one,
+//! [`Event::NumberAssigned`], [`Event::RealUserRequirementSet`], [`Event::RealUserReported`]
+//! and [`Event::Bound`] (a binding with its original id — or a new one,
 //! see [`BindingIds`] — and its original created and expiry times), plus
 //! [`Event::Imported`] for what no other event expresses: quarantines with their original ends.
 //!
@@ -52,6 +54,8 @@
 //! - **Block rules**: installed with the target's next block ids, in order, their tenants and
 //!   bindings mapped like the rest; rules whose expiry has come by the import are left out.
 //!   Platform rules become the target's platform rules.
+//! - **Real-user reports**: a registered tenant gets its requirement and reports; a mapped one
+//!   must require reports as exported, and gets the reports it lacks.
 //! - **Binding ids**: [`BindingIds::Keep`] (the default) keeps them (refused if the target has
 //!   issued any of them); [`BindingIds::Renumber`] gives them the target's next ids, in order.
 //!   Either way the ids the quarantines name are reserved, so none is ever reused.
@@ -92,7 +96,8 @@
 //!                 "order_id": "o-1", "consent_ref": "c-1", "external_ref": ""}],
 //!   "quarantines": [{"number": 700123400000002, "party": {"Caller": 8613800000003},
 //!                    "quarantine": {"until": 1767300000, "binding": 5,
-//!                                   "reached": 8613900000004, "ended": "Released"}}]
+//!                                   "reached": 8613900000004, "ended": "Released"}}],
+//!   "real_users": [{"tenant": 1, "required": true, "reported": [8613800000001]}]
 //! }
 //! ```
 //!
@@ -108,6 +113,7 @@
 //! | `bindings[]` | [`Binding`], in increasing `id` order: `tenant`; `parties` — `{"Axb": {a, x, b}}`, `{"Axn": {a, x, n}}` (`n` may be `null`), `{"Axyb": {a, x, y, b}}` or `{"Gxb": {group, x, b}}` with `x`, `y` usage numbers; `policy` — `media` (`voice`, `sms`), `direction` (`Both`, `AToBOnly`, `BToAOnly`), `allowed_callers` (AXN only), `window` (`null` or `{start_minute, end_minute}`, Beijing time), `record`; `status` (`Active`, `Suspended`); `created_at`, `expires_at` (routes until just before it); `order_id`, `consent_ref` (required), `external_ref` |
 //! | `block_rules[]` | [`BlockRule`], in increasing `id` order (optional: absent reads as none): `id`, `scope` (`"Platform"`, `{"Tenant": id}`, `{"Binding": id}`), `owner` (`null` for platform rules, else the tenant), `caller`, `callee` (`null` = anyone), `both_ways`, `expires` (`null` = until lifted), `origin` (`{"Manual": {"note": …}}` or `{"Probing": {"numbers": …, "window_secs": …}}`), `created_at` |
 //! | `quarantines[]` | [`QuarantinedEntry`]: usage `number`, `party` (`{"Caller": subscriber}`, or `"Anyone"` after an AXN binding), and `quarantine`: `until`, `binding` (the id of the binding that left it), `reached` (whom the party reached, or `null`), `ended` (`Released` → "service ended", `Expired` → "binding expired") |
+//! | `real_users[]` | [`HandedRealUsers`], optional (none if missing): `tenant`, whether it `required` real-user reports, and the subscribers it `reported` (E.164 digits). A tenant the import maps onto one of the target's must have the exported requirement ([`ImportError::RealUserRequirementDiffers`]); reports are added to the target's |
 #![forbid(unsafe_code)]
 
 pub mod legacy;
@@ -120,7 +126,7 @@ use crate::control::block::{
 };
 use crate::error::Error;
 use crate::event::{Event, Imported};
-use crate::number::{ManagementNumber, UsageNumber};
+use crate::number::{ManagementNumber, SubscriberNumber, UsageNumber};
 use crate::pool::{Holding, LicensedBlock, NumberPool, Tag};
 use crate::registry::Registry;
 use crate::state::{MAX_NOTE_LEN, Quarantine, QuarantinedEntry, State};
@@ -207,10 +213,25 @@ pub struct Handover {
     pub bindings: Vec<Binding>,
     /// Running route-entry quarantines, by usage number and party.
     pub quarantines: Vec<QuarantinedEntry>,
+    /// Real-user reports: per tenant that requires them or has made any, by tenant id
+    /// (missing in hand-overs written before reports existed: none).
+    #[serde(default)]
+    pub real_users: Vec<HandedRealUsers>,
     /// Block rules routing applies to the handed-over tenants, by id (absent in hand-overs
     /// written before block lists: none).
     #[serde(default)]
     pub block_rules: Vec<BlockRule>,
+}
+
+/// One tenant's real-user reports as handed over (see [`crate::control::real_user`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HandedRealUsers {
+    /// The tenant (an id of [`Handover::tenants`]).
+    pub tenant: TenantId,
+    /// Whether it requires reports before its bindings route.
+    pub required: bool,
+    /// The subscribers it has reported, in order.
+    pub reported: Vec<SubscriberNumber>,
 }
 
 /// How an import numbers the bindings it installs.
@@ -340,6 +361,19 @@ pub enum ImportError {
     /// [`BindingIds::Renumber`]: the target's ids would run past [`MAX_BINDING_ID`].
     #[error("the target has no binding ids left")]
     BindingIdsExhausted,
+    /// A mapped target tenant's real-user requirement differs from the exported one (its
+    /// bindings would route differently).
+    #[error(
+        "{tenant} requires real-user reports: {current} in the target, {exported} in the hand-over"
+    )]
+    RealUserRequirementDiffers {
+        /// The target tenant.
+        tenant: TenantId,
+        /// The exported requirement.
+        exported: bool,
+        /// The requirement in the target.
+        current: bool,
+    },
 }
 
 /// The tenants a scope covers.
@@ -435,6 +469,15 @@ pub fn export(state: &State, scope: Scope, at: Timestamp) -> Result<Handover, Er
         }
     }
     quarantines.sort_by_key(|q| (q.number, q.party));
+    let real_users = tenants
+        .iter()
+        .map(|t| HandedRealUsers {
+            tenant: t.id,
+            required: state.requires_real_user(t.id),
+            reported: state.real_users().reported_by(t.id).collect(),
+        })
+        .filter(|r| r.required || !r.reported.is_empty())
+        .collect();
     let handed: BTreeSet<BindingId> = bindings.iter().map(|b: &Binding| b.id).collect();
     let block_rules = state
         .blocks()
@@ -456,6 +499,7 @@ pub fn export(state: &State, scope: Scope, at: Timestamp) -> Result<Handover, Er
         numbers,
         bindings,
         quarantines,
+        real_users,
         block_rules,
     })
 }
@@ -647,6 +691,16 @@ fn check_handover(h: &Handover) -> Result<Checked, ImportError> {
             return Err(bad("a route entry a binding or another quarantine has"));
         }
     }
+    let mut reporting = BTreeSet::new();
+    for (i, r) in h.real_users.iter().enumerate() {
+        let bad = |why| inconsistent("real_users", i, why);
+        if !tenant_ids.contains(&r.tenant) {
+            return Err(bad("its tenant is not in the hand-over"));
+        }
+        if !reporting.insert(r.tenant) {
+            return Err(bad("a tenant listed twice"));
+        }
+    }
     let tenants_of: BTreeMap<BindingId, TenantId> =
         h.bindings.iter().map(|b| (b.id, b.tenant)).collect();
     let mut last = 0;
@@ -749,6 +803,41 @@ pub fn plan_import(
         report.tenants_registered += 1;
     }
     let tenant = |t: TenantId| report.tenants[&t];
+
+    // Real-user reports: a mapped tenant must require them as exported; reports are added.
+    let exported_required = |t: TenantId| h.real_users.iter().any(|r| r.tenant == t && r.required);
+    for (from, to) in &request.options.tenants {
+        let (exported, current) = (exported_required(*from), target.requires_real_user(*to));
+        if exported != current {
+            return Err(ImportError::RealUserRequirementDiffers {
+                tenant: *to,
+                exported,
+                current,
+            }
+            .into());
+        }
+    }
+    for r in &h.real_users {
+        let to = tenant(r.tenant);
+        if r.required && !target.requires_real_user(to) {
+            events.push(Event::RealUserRequirementSet {
+                tenant: to,
+                required: true,
+                at: now,
+            });
+        }
+        let reported: BTreeSet<SubscriberNumber> = r.reported.iter().copied().collect();
+        for subscriber in reported {
+            if !target.is_real_user_reported(to, subscriber) {
+                events.push(Event::RealUserReported {
+                    tenant: to,
+                    subscriber,
+                    reported: true,
+                    at: now,
+                });
+            }
+        }
+    }
 
     // Blocks: licensed where they fit; otherwise the target must license what is used.
     let mut new_blocks = Vec::new();

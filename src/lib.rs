@@ -19,6 +19,11 @@
 //!   ([`Registry::open`]); its module docs state the durability contract — and replicas
 //!   ([`journal::follow::Follower`]: a read-only copy that follows a writer's journal, or events
 //!   carried by any transport, and routes).
+//! - [`archive`]: route records, call records and binding history kept for the retention
+//!   horizon (one checksummed file per Beijing day beside the journal), and the history query
+//!   ([`Registry::history`]).
+//! - [`report`]: the per-tenant and platform report for the regulator, as JSON
+//!   (`docs/REPORTS.md` documents every field).
 //! - [`handover`]: export of a tenant's or the platform's live bindings and quarantines, import
 //!   into another registry with identical routing, and migration of legacy middle-number
 //!   bindings onto 700 numbers.
@@ -45,6 +50,7 @@
 // forbids it.
 #![deny(unsafe_code)]
 
+pub mod archive;
 pub mod binding;
 pub mod command;
 pub mod config;
@@ -58,6 +64,7 @@ pub mod journal;
 pub mod number;
 pub mod pool;
 pub mod registry;
+pub mod report;
 pub mod route;
 mod small;
 pub mod state;

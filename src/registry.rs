@@ -12,9 +12,14 @@
 //! reader holds it, so a reader never frees a large object.
 #![forbid(unsafe_code)]
 
-use crate::binding::{BindingId, Media};
+use crate::archive::{Archive, ArchiveOptions, ArchiveReader, Entry, HistoryHit};
+use crate::binding::{BindingId, Media, Party};
 use crate::command::{BindRequest, Command};
 use crate::config::Config;
+use crate::control::gate;
+use crate::control::record::{CallEnd, CallRecord, RouteRecord};
+use crate::control::region::Region;
+use crate::control::sms::SmsRules;
 use crate::error::Error;
 use crate::event::Event;
 use crate::index::layout::Capacity;
@@ -23,7 +28,7 @@ use crate::index::writer::{Backing, BuildError, IndexWriter, Touched};
 use crate::index::{Index, SharedIndex};
 use crate::journal::storage::{DirStorage, Storage};
 use crate::journal::{self, Commit, Durability, Journal, JournalOptions, Recovery};
-use crate::number::SubscriberNumber;
+use crate::number::{SubscriberNumber, UsageNumber};
 use crate::route::Decision;
 use crate::state::State;
 use crate::time::Timestamp;
@@ -45,6 +50,10 @@ struct Writer {
     grown_at_once: u64,
     /// Where events are made durable (`None`: in memory only).
     journal: Option<Journal>,
+    /// Route and call records and binding history (journaled registries only).
+    archive: Option<Archive>,
+    /// The record queue's drop count as last archived ([`Registry::archive_drained`]).
+    drops_archived: u64,
 }
 
 /// A thread-safe registry of tenants, numbers and bindings with a lock-free routing index.
@@ -59,8 +68,12 @@ struct Writer {
 pub struct Registry {
     writer: Mutex<Writer>,
     current: ArcSwap<Index>,
+    /// What routers share for the controls: counters, marks, block table, record queues.
+    region: Region,
     /// The journal's sync state, waited on outside the writer lock (group commit).
     durability: Option<Arc<Durability>>,
+    /// The configuration's SMS rules (the configuration does not change), for lock-free routes.
+    sms: SmsRules,
 }
 
 /// How [`Registry::open`] sets a journaled registry up.
@@ -72,15 +85,19 @@ pub struct OpenOptions {
     pub shared_index: Option<PathBuf>,
     /// The journal's commit and snapshot policy.
     pub journal: JournalOptions,
+    /// The archive of records and binding history, kept in `<dir>/archive/` (see
+    /// [`crate::archive`]).
+    pub archive: ArchiveOptions,
 }
 
 impl Default for OpenOptions {
-    /// A heap index for 100,000 bindings, the default journal options.
+    /// A heap index for 100,000 bindings, the default journal and archive options.
     fn default() -> Self {
         OpenOptions {
             capacity: Capacity::for_bindings(100_000),
             shared_index: None,
             journal: JournalOptions::default(),
+            archive: ArchiveOptions::default(),
         }
     }
 }
@@ -88,9 +105,15 @@ impl Default for OpenOptions {
 impl Registry {
     /// An empty registry whose index, in private memory, starts with `capacity` (it grows as
     /// needed).
+    ///
+    /// # Panics
+    ///
+    /// If the memory of the controls cannot be mapped (sizes in `config.controls` beyond what
+    /// the system will map; [`crate::control::Controls::validate`] bounds them, and the C ABI
+    /// reports it as an I/O error instead).
     pub fn new(config: Config, capacity: Capacity) -> Registry {
         Registry::from_state(State::new(config), capacity, Backing::Heap, 1, None)
-            .unwrap_or_else(|_| unreachable!("an empty heap index needs no I/O and fits"))
+            .unwrap_or_else(|e| panic!("cannot create a registry: {e}"))
     }
 
     /// An empty registry that publishes its index in a shared mapping at `path` (e.g. a file
@@ -114,6 +137,9 @@ impl Registry {
 
     /// Opens the journaled registry in directory `dir` (created if missing): recovers what the
     /// journal holds (see [`crate::journal`] for the durability contract) and continues it.
+    /// Unless [`ArchiveOptions::enabled`] is off, it keeps an [archive](crate::archive) of
+    /// records and binding history in `<dir>/archive/`, opened (and completed from the journal)
+    /// here; what was found is in [`Recovery::archive`].
     ///
     /// Fails with [`Error::Corrupt`] when acknowledged data is damaged, and with [`Error::Io`]
     /// when the directory cannot be read or written.
@@ -122,24 +148,82 @@ impl Registry {
         config: Config,
         options: OpenOptions,
     ) -> Result<(Registry, Recovery), Error> {
+        let dir = dir.as_ref();
         let storage = DirStorage::new(dir).map_err(|e| Error::Io {
             op: "create the journal directory",
             kind: e.kind(),
         })?;
-        Registry::open_storage(Arc::new(storage), config, options)
+        let archive = if options.archive.enabled {
+            let s = DirStorage::new(dir.join("archive")).map_err(|e| Error::Io {
+                op: "create the archive directory",
+                kind: e.kind(),
+            })?;
+            Some(Arc::new(s) as Arc<dyn Storage>)
+        } else {
+            None
+        };
+        Registry::open_storages(Arc::new(storage), archive, config, options)
     }
 
-    /// [`Registry::open`] on any [`Storage`] (a simulated disk in tests).
+    /// [`Registry::open`] on any [`Storage`] (a simulated disk in tests), without an archive.
     pub fn open_storage(
         storage: Arc<dyn Storage>,
         config: Config,
         options: OpenOptions,
     ) -> Result<(Registry, Recovery), Error> {
-        let (state, journal, recovery) = journal::recover(storage, config, options.journal)?;
+        Registry::open_storages(storage, None, config, options)
+    }
+
+    /// [`Registry::open`] on any [`Storage`]s: the journal in `journal`, and the archive (if
+    /// given and [`ArchiveOptions::enabled`]) in `archive`, which must be a storage of its own.
+    ///
+    /// The archive is opened first; the journal's replay then rebuilds the binding history of
+    /// events the archive had not made durable (see [`crate::archive`]).
+    pub fn open_storages(
+        journal: Arc<dyn Storage>,
+        archive: Option<Arc<dyn Storage>>,
+        config: Config,
+        options: OpenOptions,
+    ) -> Result<(Registry, Recovery), Error> {
+        let mut opened = match archive.filter(|_| options.archive.enabled) {
+            Some(s) => Some(Archive::open(s, options.archive)?),
+            None => None,
+        };
+        let covered = match &mut opened {
+            Some((a, _)) => {
+                a.hold();
+                a.covered()
+            }
+            None => u64::MAX,
+        };
+        let mut failed = None;
+        let observe = |state: &State, seq: u64, e: &Event| {
+            if let Some((a, _)) = &mut opened
+                && seq > covered
+                && let Err(err) = a.observe(state, seq, e)
+            {
+                failed.get_or_insert(err);
+            }
+        };
+        let (state, journal, mut recovery) =
+            journal::recover(journal, config, options.journal, observe)?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let archive = match opened {
+            Some((mut a, mut report)) => {
+                a.attach_journal(Arc::clone(journal.durability()));
+                report.regenerated = a.release(recovery.last_seq)?;
+                recovery.archive = Some(report);
+                Some(a)
+            }
+            None => None,
+        };
         let registry = match &options.shared_index {
             Some(path) => Registry::with_shared(state, options.capacity, path, Some(journal))?,
             None => Registry::from_state(state, options.capacity, Backing::Heap, 1, Some(journal))?,
         };
+        registry.lock().archive = archive;
         Ok((registry, recovery))
     }
 
@@ -199,10 +283,14 @@ impl Registry {
         journal: Option<Journal>,
     ) -> Result<Registry, Error> {
         let previous = SharedIndex::attach_writable(path).ok();
+        let previous_region = Region::attach(&Region::path_for(path)).ok();
         let generation = previous.as_ref().map_or(0, Index::generation) + 1;
         let backing = Backing::Shared(path.to_path_buf());
         let registry = Registry::from_state(state, capacity, backing, generation, journal)?;
         if let Some(previous) = previous {
+            previous.retire();
+        }
+        if let Some(previous) = previous_region {
             previous.retire();
         }
         Ok(registry)
@@ -221,8 +309,10 @@ impl Registry {
             op: "publish the shared index",
             kind: e.kind(),
         })?;
+        let region = make_region(&state, &backing, generation)?;
         let current = ArcSwap::new(Arc::clone(index.index()));
         let durability = journal.as_ref().map(|j| Arc::clone(j.durability()));
+        let sms = state.config().sms.clone();
         let writer = Writer {
             state,
             backing,
@@ -232,11 +322,15 @@ impl Registry {
             grown_at_once: 0,
             generation,
             journal,
+            archive: None,
+            drops_archived: 0,
         };
         Ok(Registry {
             writer: Mutex::new(writer),
             current,
+            region,
             durability,
+            sms,
         })
     }
 
@@ -256,6 +350,11 @@ impl Registry {
             j.durability().check()?;
         }
         let events = w.state.plan(command, now)?;
+        if let (Command::Sweep, Some(a)) = (command, &mut w.archive) {
+            // Retention: old day files go with the sweeps, once a day. A failure leaves the
+            // archive halted (reported by its next flush), not the sweep refused.
+            let _ = a.prune_if_due(now);
+        }
         if events.is_empty() {
             return Ok(events);
         }
@@ -264,8 +363,23 @@ impl Registry {
         // cannot take is refused without leaving events behind.
         self.make_room(&mut w, &touched)?;
         let mut wait_for = None;
-        if let Some(j) = &mut w.journal {
+        let Writer {
+            journal,
+            archive,
+            state,
+            ..
+        } = &mut *w;
+        if let Some(j) = journal {
             let seq = j.append(&events)?;
+            if let Some(a) = archive {
+                // Binding versions these events end, from the state before them. A failure
+                // halts the archive (the journal holds the events: the history is rebuilt
+                // when the registry is reopened), not the write.
+                let first = seq + 1 - events.len() as u64;
+                for (i, e) in (first..).zip(&events) {
+                    let _ = a.observe(state, i, e);
+                }
+            }
             match j.commit() {
                 // Durable before any reader sees it.
                 Commit::PerWrite => j.durability().wait(seq)?,
@@ -274,9 +388,18 @@ impl Registry {
             }
         }
         self.apply(&mut w, &events, &touched)?;
-        let Writer { state, journal, .. } = &mut *w;
+        let Writer {
+            state,
+            journal,
+            archive,
+            ..
+        } = &mut *w;
         if let Some(j) = journal.as_mut().filter(|j| j.wants_snapshot()) {
-            j.snapshot(state)?;
+            // The snapshot lets the journal drop the events the archive's history comes from:
+            // the archive must be durable first (if it cannot be, the snapshot waits).
+            if archive.as_mut().is_none_or(|a| a.flush().is_ok()) {
+                j.snapshot(state)?;
+            }
         }
         drop(w);
         // Group commit: wait outside the lock, so writers arriving meanwhile share the sync.
@@ -352,7 +475,16 @@ impl Registry {
     /// ([`Error::Io`] with kind `Unsupported`).
     pub fn snapshot(&self) -> Result<u64, Error> {
         let mut w = self.lock();
-        let Writer { state, journal, .. } = &mut *w;
+        let Writer {
+            state,
+            journal,
+            archive,
+            ..
+        } = &mut *w;
+        if let (Some(a), Some(_)) = (archive, &journal) {
+            // The archive's binding history must be durable before the journal drops events.
+            a.flush()?;
+        }
         match journal {
             Some(j) => j.snapshot(state),
             None => Err(Error::Io {
@@ -428,19 +560,252 @@ impl Registry {
             .map(drop)
     }
 
+    /// Archives route records drained from the record queue, and flushes the archive (each
+    /// drain makes what it archived durable, see [`crate::archive`]); returns how many were
+    /// archived. A registry without an archive (no journal, or the archive disabled) keeps
+    /// none: 0.
+    ///
+    /// Fails with [`Error::Io`] or [`Error::Halted`] when the archive cannot be written.
+    pub fn archive_routes(&self, records: &[RouteRecord]) -> Result<usize, Error> {
+        let mut w = self.lock();
+        let Some(a) = &mut w.archive else {
+            return Ok(0);
+        };
+        for r in records {
+            a.push_route(r)?;
+        }
+        a.flush()?;
+        Ok(records.len())
+    }
+
+    /// One drain of the record queue into the archive: takes up to `buf.len()` route records
+    /// ([`Registry::drain_records`]), archives them with the queue's drops since the last call
+    /// (stamped `now`), and flushes, so they are durable when it returns; returns how many it
+    /// took. Without an archive the records are drained and dropped (use
+    /// [`Registry::drain_records`] to keep them elsewhere).
+    ///
+    /// Fails with [`Error::Io`] or [`Error::Halted`] when the archive cannot be written; the
+    /// records taken are then in `buf` only.
+    pub fn archive_drained(&self, buf: &mut [RouteRecord], now: Timestamp) -> Result<usize, Error> {
+        let n = self.drain_records(buf);
+        let dropped = self.records_dropped();
+        let mut w = self.lock();
+        let new_drops = dropped.saturating_sub(w.drops_archived);
+        let Some(a) = &mut w.archive else {
+            return Ok(n);
+        };
+        if new_drops > 0 {
+            a.push(
+                now,
+                &Entry::Dropped {
+                    at: now,
+                    count: new_drops,
+                },
+            )?;
+        }
+        for r in &buf[..n] {
+            a.push_route(r)?;
+        }
+        a.flush()?;
+        w.drops_archived = dropped;
+        Ok(n)
+    }
+
+    /// Archives that the record queue dropped `count` records (it was full), as counted at
+    /// `at`, so reports can say how complete they are. Durable at the next flush: call it
+    /// before the same drain's [`Registry::archive_routes`].
+    pub fn archive_drops(&self, count: u64, at: Timestamp) -> Result<(), Error> {
+        let mut w = self.lock();
+        match &mut w.archive {
+            Some(a) if count > 0 => a.push(at, &Entry::Dropped { at, count }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Makes everything archived so far durable (see [`crate::archive`]).
+    pub fn flush_archive(&self) -> Result<(), Error> {
+        match &mut self.lock().archive {
+            Some(a) => a.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes the archive's day files older than the retention horizon at `now` (sweeps do
+    /// it once a day too); returns their names.
+    pub fn prune_archive(&self, now: Timestamp) -> Result<Vec<String>, Error> {
+        match &mut self.lock().archive {
+            Some(a) => a.prune(now),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// A reader of the archive as it stands (flushed or not), scanned without holding the
+    /// registry; `None` without an archive.
+    pub fn archive_reader(&self) -> Result<Option<ArchiveReader>, Error> {
+        self.lock()
+            .archive
+            .as_ref()
+            .map(Archive::reader)
+            .transpose()
+    }
+
+    /// Records how a routed call ended: links it to its binding (tenant, and where the caller's
+    /// key went), archives it (durable at the next flush) and returns it. The binding is looked
+    /// up in the state, then in the archive's binding history (from the call's start on).
+    ///
+    /// Fails with [`Error::UnknownBinding`] when neither knows the binding.
+    pub fn end_call(&self, call: CallEnd, now: Timestamp) -> Result<CallRecord, Error> {
+        let live = |w: &Writer| {
+            let b = w.state.binding(call.binding)?;
+            let leg = b
+                .leg(call.dialed, Party::Caller(call.caller))
+                .or_else(|| b.leg(call.dialed, Party::Anyone));
+            Some((b.tenant, leg.and_then(|l| l.to).and_then(|t| t.first())))
+        };
+        let (found, reader) = {
+            let w = self.lock();
+            match live(&w) {
+                Some(found) => (Some(found), None),
+                None if call.binding >= w.state.next_binding_id() => (None, None),
+                None => (None, w.archive.as_ref().map(Archive::reader).transpose()?),
+            }
+        };
+        let unknown = Error::UnknownBinding(call.binding);
+        let linked = match (found, reader) {
+            (Some(found), _) => found,
+            (None, None) => return Err(unknown),
+            // Read the archive without holding up writers.
+            (None, Some(reader)) => {
+                let h = reader
+                    .binding(call.binding, call.started_at)?
+                    .ok_or(unknown)?;
+                let to = h
+                    .leg(call.dialed, call.caller)
+                    .and_then(|l| l.to.first().copied());
+                (h.tenant, to)
+            }
+        };
+        let record = CallRecord {
+            call,
+            tenant: linked.0,
+            to: linked.1,
+            recorded_at: now,
+        };
+        if let Some(a) = &mut self.lock().archive {
+            a.push_call(&record)?;
+        }
+        Ok(record)
+    }
+
+    /// What `caller` dialling usage number `x` reached at time `at`, under which binding: a
+    /// binding live now whose current version was in force at `at`, else the archived binding
+    /// history (see [`crate::archive::history`]). Without an archive only live bindings answer
+    /// (and a binding updated since `at` is answered as it is now).
+    ///
+    /// Fails with [`Error::Corrupt`] when an archive file it reads is damaged.
+    pub fn history(
+        &self,
+        x: UsageNumber,
+        caller: SubscriberNumber,
+        at: Timestamp,
+    ) -> Result<Option<HistoryHit>, Error> {
+        let w = self.lock();
+        let archive = w.archive.as_ref();
+        if let Some(hit) = crate::archive::live_history(&w.state, archive, x, caller, at) {
+            return Ok(Some(hit));
+        }
+        let Some(reader) = archive.map(Archive::reader).transpose()? else {
+            return Ok(None);
+        };
+        drop(w);
+        reader.find(x, caller, at)
+    }
+
+    /// The archived call records recorded from `from` until `to` (exclusive); empty without an
+    /// archive.
+    pub fn calls(&self, from: Timestamp, to: Timestamp) -> Result<Vec<CallRecord>, Error> {
+        match self.archive_reader()? {
+            Some(r) => r.calls(from, to),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The [report](crate::report) of `period` at `now`: numbers, live bindings and
+    /// quarantines from the state at `now`; route decisions, queue drops and bindings made in
+    /// the period (and ended since) from the archive (read without holding up writers). Without
+    /// an archive the traffic figures are empty: build the report with
+    /// [`Report::build`](crate::report::Report::build) and a [`Traffic`](crate::report::Traffic)
+    /// of your own.
+    ///
+    /// Fails with [`Error::Corrupt`] when an archive file it reads is damaged.
+    pub fn report(
+        &self,
+        period: crate::report::Period,
+        now: Timestamp,
+    ) -> Result<crate::report::Report, Error> {
+        let mut traffic = crate::report::Traffic::new(period);
+        if let Some(reader) = self.archive_reader()? {
+            let from = crate::archive::format::beijing_day(period.from.unix_secs());
+            reader.for_each(from, |e| {
+                match e {
+                    Entry::Route(r) => traffic.record(r),
+                    Entry::Dropped { at, count } if period.contains(*at) => {
+                        traffic.add_dropped(*count)
+                    }
+                    Entry::Binding(h) => traffic.binding_ended(h),
+                    _ => {}
+                }
+                std::ops::ControlFlow::Continue(())
+            })?;
+        }
+        Ok(self.with_state(|state| crate::report::Report::build(state, &traffic, now)))
+    }
+
     /// Runs `f` with read access to the writer's state (holding the writer lock meanwhile).
     pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.lock().state)
     }
 
-    /// Routes a call or SMS from the strings a switch sees. Lock-free; allocates nothing.
+    /// Routes a call or SMS from the strings a switch sees, as [`State::route`] does (an SMS
+    /// from a commercial sender is refused before anything is counted or looked up), through the
+    /// controls (limits, probing; see [`crate::control`]), and queues its record. Lock-free;
+    /// allocates nothing.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
-        crate::route::route_strings(caller, dialed, |caller, dialed| {
-            self.current.load().route_dialed(caller, dialed, media, now)
-        })
+        let index = self.current.load();
+        gate::route_controlled(
+            &self.region,
+            (caller, dialed, media, now),
+            &self.sms,
+            None,
+            |c, d| index.route_dialed(c, d, media, now),
+            |x| index.holder(x),
+        )
     }
 
-    /// Routes a parsed request. Lock-free; allocates nothing.
+    /// Routes an SMS whose text the switch passes, as [`State::route_message`] does (the sender,
+    /// then the text, are screened by the configured [`crate::control::sms::SmsRules`]), then
+    /// as [`Registry::route`]. Lock-free; allocates nothing.
+    pub fn route_message(
+        &self,
+        caller: &str,
+        dialed: &str,
+        text: &[u8],
+        now: Timestamp,
+    ) -> Decision {
+        let index = self.current.load();
+        gate::route_controlled(
+            &self.region,
+            (caller, dialed, Media::Sms, now),
+            &self.sms,
+            Some(text),
+            |c, d| index.route_dialed(c, d, Media::Sms, now),
+            |x| index.holder(x),
+        )
+    }
+
+    /// Routes a parsed request, as [`Registry::route`]. Lock-free; allocates nothing.
+    /// The SMS rules look at the strings a switch hands over, so they are not applied here:
+    /// screen an SMS with [`crate::control::sms::SmsRules::screen`] first, or route strings.
     pub fn route_dialed(
         &self,
         caller: Option<SubscriberNumber>,
@@ -448,12 +813,64 @@ impl Registry {
         media: Media,
         now: Timestamp,
     ) -> Decision {
-        self.current.load().route_dialed(caller, dialed, media, now)
+        let index = self.current.load();
+        gate::route_dialed_controlled(
+            &self.region,
+            caller,
+            dialed,
+            media,
+            now,
+            |c, d| index.route_dialed(c, d, media, now),
+            |x| index.holder(x),
+        )
+    }
+
+    /// Takes up to `out.len()` route records from the queues routers fill (this registry's
+    /// threads and, with a shared index, every attached reader process); returns how many.
+    /// Call it regularly (e.g. every 100 ms): a full queue drops new records
+    /// ([`Registry::records_dropped`] counts them) rather than make a router wait.
+    pub fn drain_records(&self, out: &mut [RouteRecord]) -> usize {
+        self.region.drain(out)
+    }
+
+    /// Route records dropped so far because their queue was full.
+    pub fn records_dropped(&self) -> u64 {
+        self.region.dropped()
+    }
+
+    /// The memory routers share for the controls (sizes and statistics).
+    pub fn region(&self) -> &Region {
+        &self.region
     }
 
     /// The index readers currently use (for statistics).
     pub fn index(&self) -> Arc<Index> {
         self.current.load_full()
+    }
+}
+
+/// The control region for `state`'s configuration: private memory, or a file beside a shared
+/// index (made at a staging path and renamed into place, so readers of a previous region keep a
+/// valid mapping until they move).
+fn make_region(state: &State, backing: &Backing, generation: u64) -> Result<Region, Error> {
+    let io = |e: std::io::Error| Error::Io {
+        op: "create the control region",
+        kind: e.kind(),
+    };
+    let controls = &state.config().controls;
+    // Reader processes take the SMS rules from here (they have no configuration).
+    let sms = state.config().sms.encode();
+    match backing {
+        Backing::Heap => Region::create(controls, sms, None, generation).map_err(io),
+        Backing::Shared(path) => {
+            let path = Region::path_for(path);
+            let mut staging = path.as_os_str().to_owned();
+            staging.push(".new");
+            let staging = PathBuf::from(staging);
+            let region = Region::create(controls, sms, Some(&staging), generation).map_err(io)?;
+            std::fs::rename(&staging, &path).map_err(io)?;
+            Ok(region)
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::binding::EndReason;
 use crate::binding::{BindingId, BindingStatus, Media, Mode, Party, Targets};
+use crate::control::sms::SmsRules;
 use crate::number::{DialedNumber, ManagementNumber, SubscriberNumber, UsageNumber, parse_dialed};
 use crate::state::State;
 use crate::tenant::{TenantId, TenantStatus};
@@ -188,15 +189,27 @@ impl fmt::Display for Decision {
 }
 
 /// Parses the strings a switch hands over and routes them with `route`: a dialled string that is
-/// not a 700 number is refused, a malformed or missing caller is passed on as unknown. Shared by
-/// the state, the registry and shared-index readers so they answer alike.
+/// not a 700 number is refused, a malformed or missing caller is passed on as unknown. An SMS
+/// is then screened by `sms` (the sender on the raw caller string, then `text` if the switch
+/// passed it) before anything is looked up. Shared by the state, the registry, shared-index
+/// readers and followers so they answer alike.
 pub(crate) fn route_strings(
     caller: &str,
     dialed: &str,
+    media: Media,
+    sms: &SmsRules,
+    text: Option<&[u8]>,
     route: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
 ) -> Decision {
     match parse_dialed(dialed) {
-        Ok(d) => route(SubscriberNumber::parse(caller).ok(), d),
+        Ok(d) => {
+            if media == Media::Sms
+                && let Some(reason) = sms.screen(caller, text)
+            {
+                return reject(reason);
+            }
+            route(SubscriberNumber::parse(caller).ok(), d)
+        }
         Err(crate::number::NumberError::NotSegment700) => reject(RejectReason::NotOurs),
         Err(_) => reject(RejectReason::MalformedNumber),
     }
@@ -241,13 +254,45 @@ const fn reject(reason: RejectReason) -> Decision {
 impl State {
     /// Routes a call or SMS given the strings a switch sees: the caller's number (any accepted
     /// shape; empty or malformed is refused once a binding would need it) and the dialled string.
+    ///
+    /// An SMS from a commercial sender (see [`SmsRules`], configured in
+    /// [`crate::Config::sms`]) is refused with [`RejectReason::CommercialSender`] before the
+    /// number is looked up.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
-        route_strings(caller, dialed, |caller, dialed| {
-            self.route_dialed(caller, dialed, media, now)
-        })
+        route_strings(
+            caller,
+            dialed,
+            media,
+            &self.config().sms,
+            None,
+            |caller, dialed| self.route_dialed(caller, dialed, media, now),
+        )
+    }
+
+    /// Routes an SMS whose text the switch passes (raw bytes; invalid UTF-8 is scanned too):
+    /// as [`State::route`] with [`Media::Sms`], and an SMS whose text looks like a
+    /// verification code is refused with [`RejectReason::VerificationCode`] (after the sender
+    /// check, before the lookup).
+    pub fn route_message(
+        &self,
+        caller: &str,
+        dialed: &str,
+        text: &[u8],
+        now: Timestamp,
+    ) -> Decision {
+        route_strings(
+            caller,
+            dialed,
+            Media::Sms,
+            &self.config().sms,
+            Some(text),
+            |caller, dialed| self.route_dialed(caller, dialed, Media::Sms, now),
+        )
     }
 
     /// Routes a parsed request (`caller` is `None` when it was missing or malformed).
+    /// The SMS rules look at the strings a switch hands over, so they are not applied here:
+    /// screen an SMS with [`crate::control::sms::SmsRules::screen`] first, or route strings.
     ///
     /// Block rules ([`crate::control::block`]) apply in this order: first an active platform
     /// rule with no callee refuses the caller before anything is looked up (whatever was
@@ -333,6 +378,9 @@ impl State {
                 let Some(leg) = b.leg(x, party) else { continue };
                 if b.status == BindingStatus::Suspended {
                     return reject(RejectReason::BindingSuspended);
+                }
+                if self.lacks_real_user_report(b) {
+                    return reject(RejectReason::UserNotReported);
                 }
                 if !b.policy.media.allows(media) {
                     return reject(RejectReason::MediaNotPermitted);

@@ -46,7 +46,7 @@ impl Timestamp {
 }
 
 /// The civil (proleptic Gregorian) date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-const fn civil_from_days(days: u64) -> (u64, u64, u64) {
+pub(crate) const fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let doe = z - era * 146_097;

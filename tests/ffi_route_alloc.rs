@@ -140,3 +140,99 @@ fn route_allocates_nothing() {
         assert_eq!(np700_registry_free(reg), NP700_OK);
     }
 }
+
+/// The SMS rules and the SMS routes allocate nothing either: sender shapes, code texts (Chinese,
+/// English, full-width digits, invalid UTF-8), near-misses, on the registry and a shared reader.
+#[test]
+fn sms_rules_and_sms_routes_allocate_nothing() {
+    use np700::control::sms::SmsRules;
+    use np700::index::SharedIndex;
+    use np700::index::layout::Capacity;
+    use np700::*;
+
+    let now = Timestamp::from_unix_secs(T0);
+    let path = std::env::temp_dir().join(format!("np700-sms-alloc-{}", std::process::id()));
+    let registry =
+        Registry::new_shared(Config::default(), Capacity::for_bindings(100), &path).unwrap();
+    let reader = SharedIndex::attach(&path).unwrap();
+    let m = ManagementNumber::new(70012345678).unwrap();
+    let tenant = TenantId::from_raw(1);
+    for c in [
+        Command::RegisterTenant {
+            name: "t".into(),
+            scenarios: vec![],
+            pair_cap: None,
+        },
+        Command::LicenseBlock(LicensedBlock { first: m, count: 1 }),
+        Command::AssignNumber {
+            tenant,
+            number: m,
+            tags: vec![],
+        },
+    ] {
+        registry.execute(&c, now).unwrap();
+    }
+    registry
+        .bind(
+            BindRequest {
+                tenant,
+                parties: Parties::Axb {
+                    a: SubscriberNumber::parse("13800000001").unwrap(),
+                    x: NumberChoice::Given(m.usage(1).unwrap()),
+                    b: SubscriberNumber::parse("13800000002").unwrap(),
+                },
+                expires_at: now.plus_secs(3600),
+                policy: Policy::default(),
+                order_id: String::new(),
+                consent_ref: "c".into(),
+                external_ref: String::new(),
+            },
+            now,
+        )
+        .unwrap();
+    let rules = SmsRules::default();
+    let senders = [
+        "10690001234",
+        "+86 1069 0001 234",
+        "tel:+8610690001234",
+        "sip:10690001234@host;user=phone",
+        "+86 10 6123 4567",
+        "13800000001",
+        "not a number",
+    ];
+    let texts: [&[u8]; 7] = [
+        "【美团】您的验证码是482913，5分钟内有效。".as_bytes(),
+        b"Your verification code is 4829",
+        "验证码 ４８２９１３".as_bytes(),
+        b"\xff\xfe OTP \xc3 482913",
+        "我到楼下了，电话 13800000001".as_bytes(),
+        b"Let's get hotpot at 1830",
+        b"",
+    ];
+    let x = "700123456780001";
+    // Warm-up (registers the thread with the lock-free pointer library).
+    let _ = registry.route_message("13800000001", x, b"hi", now);
+    let _ = reader.route_message("13800000001", x, b"hi", now);
+    let before = ALLOCATIONS.with(Cell::get);
+    let mut refused = 0;
+    for _ in 0..200 {
+        for sender in senders {
+            refused += usize::from(rules.is_commercial_sender(sender));
+            let _ = registry.route(sender, x, np700::Media::Sms, now);
+            let _ = reader.route(sender, x, np700::Media::Sms, now);
+            for text in texts {
+                refused += usize::from(rules.looks_like_code(text));
+                let _ = rules.screen(sender, Some(text));
+                let _ = registry.route_message(sender, x, text, now);
+                let _ = reader.route_message(sender, x, text, now);
+            }
+        }
+    }
+    let after = ALLOCATIONS.with(Cell::get);
+    assert_eq!(after - before, 0, "the SMS rules or an SMS route allocated");
+    // The loop did the work it claims: 4 ports, and 4 codes per sender, each round.
+    assert_eq!(refused, 200 * (4 + 7 * 4));
+    drop(reader);
+    drop(registry);
+    let _ = std::fs::remove_file(&path);
+}

@@ -35,6 +35,7 @@ fn config() -> Config {
         binding_quarantine_secs: BINDING_Q,
         number_quarantine_secs: 60,
         default_pair_cap: 3,
+        ..Config::default()
     }
 }
 fn at(secs: u64) -> Timestamp {

@@ -208,6 +208,7 @@ fn env(name: &str) -> String {
 
 fn child_options(commit: Commit, snapshot_after_bytes: u64) -> OpenOptions {
     OpenOptions {
+        archive: np700::archive::ArchiveOptions::default(),
         capacity: Capacity::for_bindings(1_000),
         shared_index: None,
         journal: JournalOptions {

@@ -149,6 +149,19 @@ struct Model {
     live: Vec<MBinding>,
     ended: Vec<MQuarantine>,
     next_id: u64,
+    /// Tenants that require real-user reports.
+    required: Vec<u32>,
+    /// (tenant, subscriber) real-user reports made.
+    reported: Vec<(u32, SubscriberNumber)>,
+}
+
+/// Subscriber A of a binding, the one a real-user report is about: `a`, or for GXB the
+/// customer `b` (the group is the tenant's staff).
+fn model_subscriber_a(p: &Parties) -> SubscriberNumber {
+    match p {
+        Parties::Axb { a, .. } | Parties::Axn { a, .. } | Parties::Axyb { a, .. } => *a,
+        Parties::Gxb { b, .. } => *b,
+    }
 }
 
 impl Model {
@@ -359,6 +372,13 @@ impl Model {
                     if b.suspended {
                         return rej(RejectReason::BindingSuspended);
                     }
+                    if self.required.contains(&b.tenant)
+                        && !self
+                            .reported
+                            .contains(&(b.tenant, model_subscriber_a(&b.parties)))
+                    {
+                        return rej(RejectReason::UserNotReported);
+                    }
                     let media_ok = match media {
                         Media::Voice => b.policy.media.voice,
                         Media::Sms => b.policy.media.sms,
@@ -503,6 +523,15 @@ enum Op {
         tenant: u32,
         status: u8,
     },
+    RequireReports {
+        tenant: u32,
+        required: bool,
+    },
+    Report {
+        tenant: u32,
+        person: usize,
+        reported: bool,
+    },
     /// `asker`: 0 the operator, 1 and 2 the tenants, 3 a tenant that does not exist.
     BlockCaller {
         asker: u8,
@@ -570,7 +599,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Sweep),
         1 => (tenant.clone(), 0usize..4).prop_map(|(tenant, m)| Op::Assign { tenant, m }),
         1 => (tenant.clone(), 0usize..4).prop_map(|(tenant, m)| Op::Reclaim { tenant, m }),
-        1 => (tenant, 0u8..3).prop_map(|(tenant, status)| Op::TenantStatus { tenant, status }),
+        1 => (tenant.clone(), 0u8..3).prop_map(|(tenant, status)| Op::TenantStatus { tenant, status }),
+        1 => (tenant.clone(), proptest::bool::weighted(0.7)).prop_map(|(tenant, required)| Op::RequireReports { tenant, required }),
+        2 => (tenant, 0usize..8, proptest::bool::weighted(0.8)).prop_map(|(tenant, person, reported)| Op::Report { tenant, person, reported }),
         2 => (0u8..4, 0usize..9, proptest::option::of(0usize..9), any::<bool>(), proptest::option::weighted(0.3, 0u64..100))
             .prop_map(|(asker, caller, callee, both, life)| Op::BlockCaller { asker, caller, callee, both, life }),
         2 => (0u8..4, 0u64..64, 0u8..3, proptest::option::weighted(0.3, 0u64..100))
@@ -1109,6 +1140,26 @@ fn step(sut: &mut Sut, model: &mut Model, log: &mut Vec<Event>, op: &Op) {
                 ok,
             )
         }
+        // Always accepted (a tenant the test knows); one that changes nothing makes no event.
+        Op::RequireReports { tenant, required } => (
+            Command::SetRealUserRequired {
+                tenant: TenantId::from_raw(*tenant),
+                required: *required,
+            },
+            true,
+        ),
+        Op::Report {
+            tenant,
+            person,
+            reported,
+        } => (
+            Command::ReportRealUser {
+                tenant: TenantId::from_raw(*tenant),
+                subscriber: sub(*person),
+                reported: *reported,
+            },
+            true,
+        ),
     };
 
     let before = sut.state.clone();
@@ -1252,6 +1303,27 @@ fn model_apply(model: &mut Model, cmd: &Command, events: &[Event]) {
                 .find(|t| t.0 == tenant.raw())
                 .unwrap()
                 .1 = *status;
+        }
+        Command::SetRealUserRequired { tenant, required } => {
+            let was = model.required.contains(&tenant.raw());
+            assert_eq!(events.is_empty(), was == *required, "events of {cmd:?}");
+            model.required.retain(|t| *t != tenant.raw());
+            if *required {
+                model.required.push(tenant.raw());
+            }
+        }
+        Command::ReportRealUser {
+            tenant,
+            subscriber,
+            reported,
+        } => {
+            let key = (tenant.raw(), *subscriber);
+            let was = model.reported.contains(&key);
+            assert_eq!(events.is_empty(), was == *reported, "events of {cmd:?}");
+            model.reported.retain(|k| *k != key);
+            if *reported {
+                model.reported.push(key);
+            }
         }
         Command::Block(request) => {
             let expires = request.expires_at.map(|e| e.unix_secs());
@@ -1526,6 +1598,8 @@ fn setup(config: &Config) -> (Sut, Model, Vec<Event>) {
         live: vec![],
         ended: vec![],
         next_id: 0,
+        required: vec![],
+        reported: vec![],
     };
     (state, model, log)
 }
@@ -1542,7 +1616,7 @@ proptest! {
 
     #[test]
     fn state_matches_the_reference_model(ops in proptest::collection::vec(op(), 1..40)) {
-        let config = Config { binding_quarantine_secs: BINDING_Q, number_quarantine_secs: NUMBER_Q, default_pair_cap: 200 };
+        let config = Config { binding_quarantine_secs: BINDING_Q, number_quarantine_secs: NUMBER_Q, default_pair_cap: 200, ..Config::default() };
         let (mut sut, mut model, mut log) = setup(&config);
         check(&sut, &model, &log, &config);
         for op in &ops {

@@ -77,7 +77,16 @@ pub fn axb_request(
 /// A registry with a tenant holding `mgmts_for(n) + 1` management numbers (the last one is for
 /// churning writers) and no bindings yet. Returns the tenant and the churn management number.
 pub fn empty_registry(n: u64, cap: Capacity) -> (Registry, TenantId, ManagementNumber) {
-    let r = Registry::new(Config::default(), cap);
+    empty_registry_with(Config::default(), n, cap)
+}
+
+/// [`empty_registry`] with `config`.
+pub fn empty_registry_with(
+    config: Config,
+    n: u64,
+    cap: Capacity,
+) -> (Registry, TenantId, ManagementNumber) {
+    let r = Registry::new(config, cap);
     let (tenant, churn) = provision(&r, n);
     (r, tenant, churn)
 }

@@ -57,6 +57,7 @@ pub fn config() -> Config {
         binding_quarantine_secs: BINDING_Q,
         number_quarantine_secs: NUMBER_Q,
         default_pair_cap: 3,
+        ..Config::default()
     }
 }
 
@@ -74,6 +75,7 @@ pub fn capacity() -> Capacity {
 /// Open options with this commit mode and snapshot threshold.
 pub fn options(commit: Commit, snapshot_after_bytes: Option<u64>) -> OpenOptions {
     OpenOptions {
+        archive: np700::archive::ArchiveOptions::default(),
         capacity: capacity(),
         shared_index: None,
         journal: JournalOptions {

@@ -82,6 +82,7 @@ fn config() -> Config {
         binding_quarantine_secs: 30,
         number_quarantine_secs: 60,
         default_pair_cap: 3,
+        ..Config::default()
     }
 }
 
@@ -308,6 +309,7 @@ fn check_scan(bytes: &[u8], offset: usize, first: u64, out: &mut Outcome) -> rec
 
 fn options() -> OpenOptions {
     OpenOptions {
+        archive: np700::archive::ArchiveOptions::default(),
         capacity: np700::index::layout::Capacity::for_bindings(8),
         shared_index: None,
         journal: JournalOptions {

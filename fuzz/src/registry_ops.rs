@@ -477,6 +477,7 @@ impl Run {
             binding_quarantine_secs: BINDING_Q,
             number_quarantine_secs: NUMBER_Q,
             default_pair_cap: 200,
+            ..Config::default()
         };
         let (registry, reader) = if shared {
             let file = SharedFile::new();

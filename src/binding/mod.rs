@@ -108,6 +108,22 @@ pub enum Parties<X = UsageNumber> {
 }
 
 impl<X> Parties<X> {
+    /// Subscriber A: the real user a tenant reports to the carrier (real-user report, see
+    /// [`crate::control::real_user`]), the subscriber the binding was made for.
+    ///
+    /// - AXB, AXYB: `a`, the party the platform binds a number for (the counterpart `b` can be
+    ///   changed by an update, A cannot).
+    /// - AXN: `a`, the owner of X: the only party named at all (anyone may call it).
+    /// - GXB: `b`, the customer side. The group `G` is the tenant's own staff (an agent desk, a
+    ///   store's phones), who are the tenant's employees rather than the users of its service;
+    ///   the one individual whose number is protected, and so reported, is B.
+    pub fn subscriber_a(&self) -> SubscriberNumber {
+        match self {
+            Parties::Axb { a, .. } | Parties::Axn { a, .. } | Parties::Axyb { a, .. } => *a,
+            Parties::Gxb { b, .. } => *b,
+        }
+    }
+
     /// The mode.
     pub fn mode(&self) -> Mode {
         match self {

@@ -12,4 +12,14 @@
 
 pub mod block;
 pub mod block_table;
+mod counter;
+pub(crate) mod gate;
+pub mod limits;
+pub mod real_user;
 pub mod record;
+pub mod region;
+mod ring;
+pub mod sms;
+
+pub use limits::{Controls, Probing, RateLimit, Subject};
+pub use region::{Region, RegionError};

@@ -44,7 +44,7 @@ pub(crate) static CONFIGS: Table<Mutex<Settings>> = Table::new(3);
 
 const WHAT: &str = "config";
 
-fn with_settings<R>(
+pub(crate) fn with_settings<R>(
     config: *const np700_config,
     f: impl FnOnce(&mut Settings) -> Result<R, Failure>,
 ) -> Result<R, Failure> {

@@ -141,6 +141,11 @@ pub unsafe extern "C" fn np700_follower_poll(
 /// Routes a call or SMS on the follower's index, exactly as `np700_route()` does on a registry
 /// (same arguments, statuses and decision). Lock-free; allocates nothing.
 ///
+/// The controls of the follower's configuration apply, counted in the follower's own memory
+/// (shared with its readers), not the writer's. Its route records cannot be drained from C
+/// (there is no `np700_follower_drain_records()` yet): they fill its queue and are then dropped,
+/// so open followers from a configuration with `np700_config_set_records(config, false, ...)`.
+///
 /// # Safety
 ///
 /// As `np700_route()`.

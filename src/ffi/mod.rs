@@ -42,6 +42,8 @@ mod binding;
 
 mod route;
 
+mod control;
+
 mod reader;
 
 mod follower;
@@ -54,6 +56,7 @@ pub use args::{
 };
 pub use binding::*;
 pub use config::*;
+pub use control::*;
 pub use follower::*;
 pub use handle::NP700_MAX_HANDLES;
 pub use handover::*;

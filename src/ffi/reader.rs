@@ -75,6 +75,10 @@ pub unsafe extern "C" fn np700_reader_free(reader: *mut np700_reader) -> np700_s
 /// Routes a call or SMS from the shared index, exactly as `np700_route()` does from the
 /// registry (same arguments, same errors, same decisions at the same instant).
 ///
+/// The writer's controls apply: the route counts against its frequency limits and probing
+/// detection, and its `np700_route_record` goes to the writer's queue, drained by the writer
+/// with `np700_registry_drain_records()` (a reader has no drain of its own).
+///
 /// Lock-free: no lock, no allocation. The one exception: when the writer has grown its index or
 /// restarted, the first lookup after that re-attaches to the new index (opening and mapping a
 /// file); lookups on other threads meanwhile answer from the old index.

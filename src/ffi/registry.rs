@@ -96,6 +96,8 @@ unsafe fn management_arg(
 ///
 /// With a shared path set (`np700_config_set_shared_path()`), the index file is created there
 /// (replacing a previous writer's, whose readers move over): `NP700_ERR_IO` if it cannot be.
+/// `NP700_ERR_IO` too when the memory for the controls (see `np700_config_set_records()` and
+/// `np700_config_set_control_sizes()`) cannot be mapped.
 ///
 /// # Safety
 ///
@@ -110,7 +112,9 @@ pub unsafe extern "C" fn np700_registry_new(
         let s = settings(config)?;
         let capacity = Capacity::for_bindings(s.capacity_bindings);
         let registry = match &s.shared_path {
-            None => Registry::new(s.core, capacity),
+            // `Registry::new` with a failure to map the control region as an error rather than
+            // a panic: the controls' sizes come from C and may ask for more than can be mapped.
+            None => Registry::replica(State::new(s.core), capacity, None).map_err(refused)?,
             Some(path) => Registry::new_shared(s.core, capacity, path)
                 .map_err(|e| Failure::io("shared path", e))?,
         };

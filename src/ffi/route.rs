@@ -128,7 +128,7 @@ const EMPTY: np700_decision = np700_decision {
     targets: [[0; NP700_NUMBER_LEN]; NP700_MAX_TARGETS],
 };
 
-fn reject_code(reason: RejectReason) -> np700_reject_reason {
+pub(crate) fn reject_code(reason: RejectReason) -> np700_reject_reason {
     match reason {
         RejectReason::MalformedNumber => NP700_REJECT_MALFORMED_NUMBER,
         RejectReason::NotOurs => NP700_REJECT_NOT_OURS,

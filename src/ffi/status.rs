@@ -321,7 +321,9 @@ pub(crate) fn error_status(e: &Error) -> np700_status {
             ImportError::MappingFromUnknown(_) => NP700_ERR_MAPPING_FROM_UNKNOWN,
             ImportError::MappingToUnknown(_) => NP700_ERR_MAPPING_TO_UNKNOWN,
             ImportError::MappingNotOneToOne(_) => NP700_ERR_MAPPING_NOT_ONE_TO_ONE,
-            ImportError::TenantStatusDiffers { .. } => NP700_ERR_TENANT_STATUS_DIFFERS,
+            // The tenant's standing differs: its bindings would route differently.
+            ImportError::TenantStatusDiffers { .. }
+            | ImportError::RealUserRequirementDiffers { .. } => NP700_ERR_TENANT_STATUS_DIFFERS,
             // The same refusals as for an ordinary assignment.
             ImportError::NotLicensed(_) => NP700_ERR_NOT_LICENSED,
             ImportError::NumberHeld { .. } => NP700_ERR_HELD_BY_ANOTHER_TENANT,
@@ -805,6 +807,11 @@ mod tests {
             ImportError::EntryInUse(m.first_usage()),
             ImportError::BindingIdTaken(crate::BindingId::from_raw(1)),
             ImportError::BindingIdsExhausted,
+            ImportError::RealUserRequirementDiffers {
+                tenant,
+                exported: true,
+                current: false,
+            },
         ];
         let mut codes = std::collections::BTreeSet::new();
         for e in imports {
@@ -812,7 +819,8 @@ mod tests {
             assert!(STATUSES.iter().any(|(c, _)| *c == code), "{e}");
             codes.insert(code);
         }
-        // One code per refusal (the number refusals are the assignment's own codes).
+        // One code per refusal (the number refusals are the assignment's own codes; a
+        // real-user requirement that differs is a tenant standing that differs).
         assert_eq!(codes.len(), 14);
     }
 

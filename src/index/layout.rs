@@ -11,7 +11,10 @@
 /// Identifies an np700 index ("NP700IDX").
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"NP700IDX");
 /// Bumped whenever the layout changes incompatibly.
-pub(crate) const LAYOUT_VERSION: u64 = 1;
+/// 2: an entry's w2 bit 63 (subscriber A unreported) and a tenant word's real-user bit; a
+/// reader of version 1 would misread a tenant that requires reports as neither suspended nor
+/// active.
+pub(crate) const LAYOUT_VERSION: u64 = 2;
 /// Header words.
 pub(crate) const HEADER_WORDS: usize = 16;
 /// The most management-number directory slots: an entry names the management number of its

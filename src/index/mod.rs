@@ -17,7 +17,7 @@
 
 pub mod layout;
 mod shared;
-mod shm;
+pub(crate) mod shm;
 pub(crate) mod slot;
 pub(crate) mod successor;
 pub(crate) mod writer;
@@ -41,12 +41,16 @@ pub(crate) const USAGE_BASE: u64 = 700_000_000_000_000;
 /// The first management number, subtracted to keep directory keys in 27 bits.
 pub(crate) const MANAGEMENT_BASE: u64 = 70_000_000_000;
 
-/// Tenant status codes in the tenant words.
+/// Tenant words: a status code in the low byte, and flags above it.
 pub(crate) mod tenant_code {
     pub const UNKNOWN: u64 = 0;
     pub const ACTIVE: u64 = 1;
     pub const SUSPENDED: u64 = 2;
     pub const EXITED: u64 = 3;
+    /// The bits of the status code.
+    pub const STATUS: u64 = 0xFF;
+    /// The tenant requires real-user reports: entries marked unreported are refused.
+    pub const REAL_USER_REQUIRED: u64 = 1 << 8;
 }
 
 /// Directory word: `key+1` (27 bits) | held (1) | page (16) | tenant (20).
@@ -144,6 +148,14 @@ fn give_up(since: &mut Option<std::time::Instant>, _attempts: u32) -> bool {
 #[cfg(loom)]
 fn give_up(_since: &mut Option<std::time::Instant>, attempts: u32) -> bool {
     attempts >= 16 * ATTEMPTS_PER_CLOCK_CHECK
+}
+
+/// What a lookup read of the tenant holding the dialled number.
+#[derive(Copy, Clone, Debug)]
+struct Holder {
+    tenant: TenantId,
+    /// The tenant requires real-user reports.
+    reports_required: bool,
 }
 
 /// Why a lookup attempt must start over (an entry or extras changed under it).
@@ -327,6 +339,13 @@ impl Index {
         Ok(None)
     }
 
+    /// The tenant holding usage number `x`'s management number, if one does.
+    pub(crate) fn holder(&self, x: UsageNumber) -> Option<TenantId> {
+        self.dir_find(x.management().value() - MANAGEMENT_BASE)
+            .filter(|(_, d)| d.held)
+            .map(|(_, d)| TenantId::from_raw(d.tenant))
+    }
+
     /// Routes a parsed request, exactly as [`crate::State::route_dialed`] does.
     pub fn route_dialed(
         &self,
@@ -387,16 +406,20 @@ impl Index {
         if !d.held {
             return reject(RejectReason::Unassigned);
         }
-        let status = self
+        let word = self
             .tenant_word(d.tenant)
             .map_or(tenant_code::UNKNOWN, |w| w.load(Ordering::Acquire));
-        if status == tenant_code::SUSPENDED {
+        if word & tenant_code::STATUS == tenant_code::SUSPENDED {
             return reject(RejectReason::TenantSuspended);
         }
+        let reports_required = word & tenant_code::REAL_USER_REQUIRED != 0;
+        let holder = Holder {
+            tenant: TenantId::from_raw(d.tenant),
+            reports_required,
+        };
         let now_s = now.unix_secs();
         let q = self.quarantine_secs;
         let xo = x.value() - USAGE_BASE;
-        let tenant = TenantId::from_raw(d.tenant);
         // Fast path, one memory miss: a live entry for the caller decides alone (the state
         // looks at nothing else when it has one), so the answer is the state's at that read.
         if let Some(c) = caller
@@ -404,7 +427,7 @@ impl Index {
             && e.kind() == Kind::Live
             && now_s < u64::from(e.expires)
         {
-            return self.leg(owner, &e, false, c, media, now, tenant, x);
+            return self.leg(owner, &e, false, c, media, now, holder, x);
         }
         // Otherwise read order matters: the page (a summary), then the caller's entry (again),
         // then the number's own record — the reverse of the order the writer publishes a new
@@ -438,7 +461,7 @@ impl Index {
                     && e.kind() == Kind::Live
                     && now_s < u64::from(e.expires)
                 {
-                    return self.leg(at, &e, anyone, c, media, now, tenant, x);
+                    return self.leg(at, &e, anyone, c, media, now, holder, x);
                 }
             }
             // Then quarantines, and live entries past their expiry not yet swept.
@@ -477,12 +500,15 @@ impl Index {
         caller: SubscriberNumber,
         media: Media,
         now: Timestamp,
-        tenant: TenantId,
+        holder: Holder,
         x: UsageNumber,
     ) -> Result<Decision, Retry> {
         let reject = |reason| Ok(Decision::Reject { reason });
         if e.has(flag::SUSPENDED) {
             return reject(RejectReason::BindingSuspended);
+        }
+        if holder.reports_required && e.unreported {
+            return reject(RejectReason::UserNotReported);
         }
         let media_ok = match media {
             Media::Voice => e.has(flag::VOICE),
@@ -539,7 +565,7 @@ impl Index {
             to,
             display,
             binding: BindingId::from_raw(e.binding),
-            tenant,
+            tenant: holder.tenant,
             mode,
             record: e.has(flag::RECORD),
         }))

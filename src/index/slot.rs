@@ -3,7 +3,8 @@
 //! ```text
 //! w0: version (32) | expires (32, Unix seconds)
 //! w1: usage number offset (40) | kind (3) | flags (10) | window start minute (11)
-//! w2: caller E.164 (50; 0 = the number's own record) | window end minute (11) | mode (2) | 0
+//! w2: caller E.164 (50; 0 = the number's own record) | window end minute (11) | mode (2)
+//!     | unreported (1: the binding's subscriber A has no real-user report from its tenant)
 //! w3: target E.164, or extras index for a group (50) | display sub-number (14)
 //! w4: binding id (48) | display management number's directory index (16)
 //! ```
@@ -95,6 +96,9 @@ pub(crate) struct Image {
     pub binding: u64,
     /// Binding mode: 0 AXB, 1 AXN, 2 AXYB, 3 GXB.
     pub mode: u8,
+    /// The binding's tenant has not reported its subscriber A (refused only while the tenant
+    /// requires reports: a bit of its tenant word).
+    pub unreported: bool,
 }
 
 impl Image {
@@ -114,7 +118,8 @@ impl Image {
                 | (u64::from(self.window.0) & MASK_11) << 53,
             (self.caller & MASK_50)
                 | (u64::from(self.window.1) & MASK_11) << 50
-                | (u64::from(self.mode) & 3) << 61,
+                | (u64::from(self.mode) & 3) << 61
+                | u64::from(self.unreported) << 63,
             (self.target & MASK_50) | (u64::from(self.display_sub) & MASK_14) << 50,
             (self.binding & MASK_48) | u64::from(self.display_dir) << 48,
         ]
@@ -136,6 +141,7 @@ impl Image {
             binding: w[3] & MASK_48,
             display_dir: (w[3] >> 48) as u16,
             mode: ((w[1] >> 61) & 3) as u8,
+            unreported: w[1] >> 63 == 1,
         }
     }
 }
@@ -216,8 +222,9 @@ mod tests {
             expires: u32, x in 0u64..1 << 40, kind in 0u8..6, flags in 0u16..1 << 10,
             ws in 0u16..1440, we in 0u16..1440, caller in 0u64..1 << 50, target in 0u64..1 << 50,
             display_sub in 0u16..10_000, display_dir: u16, binding in 0u64..1 << 48, mode in 0u8..4,
+            unreported: bool,
         ) {
-            let image = Image { expires, x, kind, flags, window: (ws, we), caller, target, display_sub, display_dir, binding, mode };
+            let image = Image { expires, x, kind, flags, window: (ws, we), caller, target, display_sub, display_dir, binding, mode, unreported };
             let words: Vec<AtomicU64> = (0..WORDS).map(|_| AtomicU64::new(0)).collect();
             write(&words, &image);
             prop_assert_eq!(read(&words), Some(image));
@@ -261,6 +268,7 @@ mod loom_tests {
             display_dir: 7 + n as u16,
             binding: 300 + n,
             mode: (n % 4) as u8,
+            unreported: n % 2 == 0,
         }
     }
 

@@ -121,6 +121,19 @@ impl Touched {
                 Event::Imported(Imported::NumberQuarantine { number, .. }) => {
                     t.managements.insert(*number);
                 }
+                // A bit of the tenant's word.
+                Event::RealUserRequirementSet { tenant, .. } => {
+                    t.tenants.insert(*tenant);
+                }
+                // The entries of the bindings whose subscriber A this is, found through the
+                // subscriber's own entries.
+                Event::RealUserReported {
+                    tenant, subscriber, ..
+                } => {
+                    for b in state.bindings_of_subscriber_a(*tenant, *subscriber) {
+                        add_binding(&mut t, &mut pending, b);
+                    }
+                }
                 // Block rules are not in the routing index (the control region's block table
                 // holds them).
                 Event::Blocked { .. } | Event::BlockLifted { .. } => {}
@@ -371,7 +384,7 @@ impl IndexWriter {
                 last = Some(b);
                 latest = latest.max(secs(b.expires_at));
                 let caller = caller_word(*p);
-                let image = self.live_image(b, x, *p, xo, caller)?;
+                let image = self.live_image(state, b, x, *p, xo, caller)?;
                 filling.push((reduce(entry_hash(xo, caller), n), image));
             }
             for (p, q) in e.quarantine.iter() {
@@ -576,11 +589,16 @@ impl IndexWriter {
     }
 
     fn sync_tenant(&mut self, state: &State, tenant: TenantId) -> Result<(), Full> {
-        let code = match state.tenant(tenant).map(|t| t.status) {
+        let status = match state.tenant(tenant).map(|t| t.status) {
             None => tenant_code::UNKNOWN,
             Some(TenantStatus::Active) => tenant_code::ACTIVE,
             Some(TenantStatus::Suspended) => tenant_code::SUSPENDED,
             Some(TenantStatus::Exited) => tenant_code::EXITED,
+        };
+        let code = if state.requires_real_user(tenant) {
+            status | tenant_code::REAL_USER_REQUIRED
+        } else {
+            status
         };
         self.index
             .tenant_word(tenant.raw())
@@ -756,7 +774,7 @@ impl IndexWriter {
             .and_then(|e| e.routes.get(&p))
             .and_then(|id| state.binding(*id))
         {
-            Some(self.live_image(b, x, p, xo, caller)?)
+            Some(self.live_image(state, b, x, p, xo, caller)?)
         } else {
             entry
                 .and_then(|e| e.quarantine.get(&p))
@@ -788,8 +806,12 @@ impl IndexWriter {
         Ok(())
     }
 
+    /// The entry of live binding `b` for party `p` on `x` (usage number offset `xo`, caller
+    /// word `caller`), everything derived from `b` and, for the real-user report of its
+    /// subscriber A, from `state`.
     fn live_image(
         &mut self,
+        state: &State,
         b: &Binding,
         x: UsageNumber,
         p: Party,
@@ -829,6 +851,7 @@ impl IndexWriter {
                 Mode::Axyb => 2,
                 Mode::Gxb => 3,
             },
+            unreported: !state.is_real_user_reported(b.tenant, b.parties.subscriber_a()),
             ..Image::default()
         };
         match leg.to {

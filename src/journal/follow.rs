@@ -700,9 +700,22 @@ impl<S: EventSource> Follower<S> {
         self.registry.with_state(f)
     }
 
-    /// Routes a call or SMS from the strings a switch sees. Lock-free; allocates nothing.
+    /// Routes a call or SMS from the strings a switch sees, through this replica's own
+    /// controls (its counters and record queue; see [`crate::control`]). Lock-free; allocates
+    /// nothing.
     pub fn route(&self, caller: &str, dialed: &str, media: Media, now: Timestamp) -> Decision {
         self.registry.route(caller, dialed, media, now)
+    }
+
+    /// Takes up to `out.len()` records of this replica's route decisions (see
+    /// [`Registry::drain_records`]).
+    pub fn drain_records(&self, out: &mut [crate::control::record::RouteRecord]) -> usize {
+        self.registry.drain_records(out)
+    }
+
+    /// Records of this replica dropped because its queue was full.
+    pub fn records_dropped(&self) -> u64 {
+        self.registry.records_dropped()
     }
 
     /// Routes a parsed request. Lock-free; allocates nothing.
@@ -714,6 +727,19 @@ impl<S: EventSource> Follower<S> {
         now: Timestamp,
     ) -> Decision {
         self.registry.route_dialed(caller, dialed, media, now)
+    }
+
+    /// Routes an SMS whose text the switch passes, as [`crate::Registry::route_message`] (under
+    /// the SMS rules of the configuration the follower was started with). Lock-free; allocates
+    /// nothing.
+    pub fn route_message(
+        &self,
+        caller: &str,
+        dialed: &str,
+        text: &[u8],
+        now: Timestamp,
+    ) -> Decision {
+        self.registry.route_message(caller, dialed, text, now)
     }
 
     /// The index readers currently use (for statistics).

@@ -95,6 +95,8 @@ pub struct Recovery {
     pub cut: Option<TailCut>,
     /// Leftovers removed: temporary snapshots, a segment whose header never became durable.
     pub removed: Vec<String>,
+    /// What opening the registry's [archive](crate::archive) found, if it keeps one.
+    pub archive: Option<crate::archive::ArchiveRecovery>,
 }
 
 /// A damaged tail cut at recovery.
@@ -361,11 +363,14 @@ fn start_segment(s: &dyn Storage, base: u64) -> io::Result<String> {
 }
 
 /// Recovers the state from `storage` (the newest snapshot and the segments after it), cuts a
-/// torn tail, and returns a journal positioned to continue.
+/// torn tail, and returns a journal positioned to continue. Each replayed event is shown with
+/// its seq to `observe` before it is applied (with the state it is applied to): the archive
+/// rebuilds binding history from it.
 pub(crate) fn recover(
     storage: Arc<dyn Storage>,
     config: Config,
     options: JournalOptions,
+    mut observe: impl FnMut(&State, u64, &Event),
 ) -> Result<(State, Journal, Recovery), Error> {
     let s = &*storage;
     let mut report = Recovery::default();
@@ -416,6 +421,7 @@ pub(crate) fn recover(
         let mut replayed = 0;
         let scan = record::scan(&bytes, record::SEGMENT_HEADER_LEN, base, |seq, e| {
             if seq >= next {
+                observe(&state, seq, &e);
                 state.apply_owned(e);
                 replayed += 1;
             }

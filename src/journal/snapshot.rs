@@ -159,14 +159,103 @@ pub fn read(bytes: &[u8], config: Config) -> Result<(u64, State), &'static str> 
     if crc32c::crc32c(payload) != u32::from_le_bytes([t[8], t[9], t[10], t[11]]) {
         return Err("snapshot checksum mismatch");
     }
+    // A payload written before real-user reports existed lacks their field: read it as having
+    // none (only when the current layout does not decode, so once after an upgrade).
+    let state = match decode(payload, config.clone(), false) {
+        Ok(state) => state,
+        Err(why) => decode(payload, config, true).map_err(|_| why)?,
+    };
+    Ok((seq, state))
+}
+
+/// Decodes a snapshot's payload into a state (in the layout before real-user reports with
+/// `legacy`), all of it.
+fn decode(payload: &[u8], config: Config, legacy: bool) -> Result<State, &'static str> {
     let mut de = postcard::Deserializer::from_bytes(payload);
     // Decoded straight into the state, binding by binding.
-    let state = State::deserialize_image(config, &mut de).map_err(|e| match e {
+    let state = if legacy {
+        State::deserialize_legacy_image(config, &mut de)
+    } else {
+        State::deserialize_image(config, &mut de)
+    }
+    .map_err(|e| match e {
         RestoreError::Decode(_) => "snapshot payload does not decode",
         RestoreError::Image(e) => e.0,
     })?;
     if !de.finalize().is_ok_and(|rest| rest.is_empty()) {
         return Err("snapshot payload has bytes after the state");
     }
-    Ok((seq, state))
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::sim::SimStorage;
+    use crate::time::Timestamp;
+    use crate::{Command, TenantId};
+
+    /// A snapshot of `state` whose payload is cut by `cut` bytes at its end, with a trailer that
+    /// matches (as a snapshot of a payload that short would have).
+    fn snapshot_cut(state: &State, cut: usize) -> Vec<u8> {
+        let storage = SimStorage::new();
+        write(&storage, "s", 7, state).unwrap();
+        let bytes = storage.read("s").unwrap();
+        let payload = &bytes[HEADER_LEN..bytes.len() - TRAILER_LEN];
+        let payload = &payload[..payload.len() - cut];
+        let mut out = bytes[..HEADER_LEN].to_vec();
+        out.extend_from_slice(payload);
+        out.extend((payload.len() as u64).to_le_bytes());
+        out.extend(crc32c::crc32c(payload).to_le_bytes());
+        out.extend(TRAILER_MAGIC);
+        out
+    }
+
+    #[test]
+    fn a_snapshot_written_before_real_user_reports_reads_as_having_none() {
+        let now = Timestamp::from_unix_secs(1_767_225_600);
+        let mut state = State::new(Config::default());
+        state
+            .execute(
+                &Command::RegisterTenant {
+                    name: "t".into(),
+                    scenarios: vec![],
+                    pair_cap: None,
+                },
+                now,
+            )
+            .unwrap();
+        // No reports: the field is two empty sets, two bytes before the block lists' two (no
+        // rules, next id 1) at the end. Without the four the payload is what the code before
+        // reports wrote.
+        let old = snapshot_cut(&state, 4);
+        let (seq, read_back) = read(&old, Config::default()).unwrap();
+        assert_eq!(seq, 7);
+        assert!(read_back == state);
+        assert_eq!(
+            read(&snapshot_cut(&state, 0), Config::default()).unwrap().1,
+            state
+        );
+
+        // With reports, they are read back; cut anywhere in them, the snapshot is refused.
+        let subscriber = crate::SubscriberNumber::parse("13800000001").unwrap();
+        state
+            .execute(
+                &Command::ReportRealUser {
+                    tenant: TenantId::from_raw(1),
+                    subscriber,
+                    reported: true,
+                },
+                now,
+            )
+            .unwrap();
+        let (_, read_back) = read(&snapshot_cut(&state, 0), Config::default()).unwrap();
+        assert!(read_back.is_real_user_reported(TenantId::from_raw(1), subscriber));
+        for cut in 1..4 {
+            assert!(
+                read(&snapshot_cut(&state, 2 + cut), Config::default()).is_err(),
+                "{cut}"
+            );
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The state as plain data, for snapshots and hand-over: what cannot be derived (tenants, number
-//! resources, live bindings, quarantined route entries, the next ids), in a form serde writes
+//! resources, live bindings, quarantined route entries, the next ids, real-user reports), in a
+//! form serde writes
 //! and reads. Restoring rebuilds the derived tables the same way applying events does, so a
 //! restored state equals the one imaged.
 #![forbid(unsafe_code)]
@@ -9,6 +10,7 @@ use super::{Quarantine, State};
 use crate::binding::{Binding, BindingId, Party};
 use crate::config::Config;
 use crate::control::block::{BlockList, BlockRule};
+use crate::control::real_user::RealUsers;
 use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
 use crate::tenant::Tenant;
@@ -44,9 +46,13 @@ pub struct StateImage {
     pub next_binding: u64,
     /// Quarantined route entries, by usage number.
     pub quarantines: Vec<QuarantinedEntry>,
-    /// Block rules, by id.
+    /// Real-user report requirements and reports.
+    pub real_users: RealUsers,
+    /// Block rules, by id (none when missing).
+    #[serde(default)]
     pub block_rules: Vec<BlockRule>,
-    /// The id the next block rule gets.
+    /// The id the next block rule gets (1 when missing).
+    #[serde(default = "first_block_id")]
     pub next_block: u64,
 }
 
@@ -73,13 +79,14 @@ impl Serialize for ImageRef<'_> {
                     })
             })
         };
-        let mut out = s.serialize_struct("StateImage", 8)?;
+        let mut out = s.serialize_struct("StateImage", 9)?;
         out.serialize_field("tenants", &Seq(st.tenants.len(), || st.tenants.values()))?;
         out.serialize_field("next_tenant", &st.next_tenant)?;
         out.serialize_field("pool", &st.pool)?;
         out.serialize_field("bindings", &Seq(st.bindings.len(), || st.bindings.values()))?;
         out.serialize_field("next_binding", &st.next_binding)?;
         out.serialize_field("quarantines", &Seq(quarantines().count(), quarantines))?;
+        out.serialize_field("real_users", &st.real_users)?;
         let rules = &st.block_list;
         out.serialize_field("block_rules", &Seq(rules.len(), || rules.iter()))?;
         out.serialize_field("next_block", &rules.next_id().raw())?;
@@ -121,7 +128,7 @@ impl State {
             coming -= 1;
             r.binding(b, coming)?;
         }
-        let st = r.finish(image.next_binding, image.quarantines)?;
+        let st = r.finish(image.next_binding, image.quarantines, image.real_users)?;
         restore_blocks(st, image.block_rules, image.next_block)
     }
 
@@ -132,10 +139,28 @@ impl State {
         config: Config,
         deserializer: D,
     ) -> Result<State, RestoreError<D::Error>> {
+        Self::deserialize_image_with(config, deserializer, FIELDS)
+    }
+
+    /// [`State::deserialize_image`] for an image written before real-user reports existed
+    /// (without their field): the state has none.
+    pub(crate) fn deserialize_legacy_image<'de, D: Deserializer<'de>>(
+        config: Config,
+        deserializer: D,
+    ) -> Result<State, RestoreError<D::Error>> {
+        Self::deserialize_image_with(config, deserializer, &FIELDS[..LEGACY_FIELDS])
+    }
+
+    fn deserialize_image_with<'de, D: Deserializer<'de>>(
+        config: Config,
+        deserializer: D,
+        fields: &'static [&'static str],
+    ) -> Result<State, RestoreError<D::Error>> {
         let mut refused = None;
         let seed = ImageSeed {
             config,
             refused: &mut refused,
+            fields,
         };
         match seed.deserialize(deserializer) {
             Ok(state) => Ok(state),
@@ -247,8 +272,13 @@ impl Restore {
         mut self,
         next_binding: u64,
         quarantines: Vec<QuarantinedEntry>,
+        real_users: RealUsers,
     ) -> Result<State, ImageError> {
         let st = &mut self.st;
+        if !real_users.names_only(|t| st.tenants.contains_key(&t)) {
+            return Err(ImageError("real-user reports of an unknown tenant"));
+        }
+        st.real_users = real_users;
         if next_binding == 0 {
             return Err(ImageError("next ids must be positive"));
         }
@@ -280,6 +310,11 @@ impl Restore {
     }
 }
 
+/// The id of the first block rule (an image without block lists' next id).
+fn first_block_id() -> u64 {
+    1
+}
+
 /// Installs an image's block rules into a restored state.
 fn restore_blocks(mut st: State, rules: Vec<BlockRule>, next: u64) -> Result<State, ImageError> {
     if rules
@@ -301,22 +336,28 @@ const FIELDS: &[&str] = &[
     "bindings",
     "next_binding",
     "quarantines",
+    "real_users",
     "block_rules",
     "next_block",
 ];
+
+/// The fields of an image written before real-user reports existed.
+const LEGACY_FIELDS: usize = 6;
 
 /// Deserializes an image into a state (see [`State::deserialize_image`]); an image error is
 /// left in `refused` (serde errors carry only text).
 struct ImageSeed<'a> {
     config: Config,
     refused: &'a mut Option<ImageError>,
+    /// The fields expected: [`FIELDS`], or the legacy ones before real-user reports.
+    fields: &'static [&'static str],
 }
 
 impl<'de> DeserializeSeed<'de> for ImageSeed<'_> {
     type Value = State;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<State, D::Error> {
-        d.deserialize_struct("StateImage", FIELDS, self)
+        d.deserialize_struct("StateImage", self.fields, self)
     }
 }
 
@@ -328,7 +369,8 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<State, A::Error> {
-        let missing = |i| de::Error::invalid_length(i, &"eight fields");
+        let missing = |i| de::Error::invalid_length(i, &"six, seven or nine fields");
+        let legacy = self.fields.len() == LEGACY_FIELDS;
         let refused = self.refused;
         let mut refuse = |e: ImageError| {
             let message = e.0;
@@ -351,15 +393,27 @@ impl<'de> Visitor<'de> for ImageSeed<'_> {
         .ok_or_else(|| missing(3))?;
         let next_binding: u64 = seq.next_element()?.ok_or_else(|| missing(4))?;
         let quarantines: Vec<QuarantinedEntry> = seq.next_element()?.ok_or_else(|| missing(5))?;
-        // Images written before block lists end after the quarantines: read as having none.
-        let block_rules = seq.next_element_seed(Tail::<Vec<BlockRule>>::default())?;
-        let next_block = seq.next_element_seed(Tail::<u64>::default())?;
-        let (block_rules, next_block) = match (block_rules.flatten(), next_block.flatten()) {
-            (Some(rules), Some(next)) => (rules, next),
-            (None, None) => (Vec::new(), 1),
-            _ => return Err(refuse(ImageError("block rules without the next block id"))),
+        let real_users: RealUsers = if legacy {
+            RealUsers::default()
+        } else {
+            seq.next_element()?.ok_or_else(|| missing(6))?
         };
-        let st = r.finish(next_binding, quarantines).map_err(&mut refuse)?;
+        // Images written before block lists end after the real-user reports (and legacy ones
+        // after the quarantines): read as having no rules.
+        let (block_rules, next_block) = if legacy {
+            (Vec::new(), 1)
+        } else {
+            let block_rules = seq.next_element_seed(Tail::<Vec<BlockRule>>::default())?;
+            let next_block = seq.next_element_seed(Tail::<u64>::default())?;
+            match (block_rules.flatten(), next_block.flatten()) {
+                (Some(rules), Some(next)) => (rules, next),
+                (None, None) => (Vec::new(), 1),
+                _ => return Err(refuse(ImageError("block rules without the next block id"))),
+            }
+        };
+        let st = r
+            .finish(next_binding, quarantines, real_users)
+            .map_err(&mut refuse)?;
         restore_blocks(st, block_rules, next_block).map_err(refuse)
     }
 }

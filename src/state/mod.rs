@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::control::block::{
     BlockId, BlockList, BlockRule, MAX_BLOCK_RULES, MAX_TENANT_BLOCK_RULES,
 };
+use crate::control::real_user::RealUsers;
 use crate::event::{Event, Imported};
 use crate::number::{SubscriberNumber, UsageNumber};
 use crate::pool::NumberPool;
@@ -82,6 +83,8 @@ pub struct State {
     quarantine_ends: DueSets<(UsageNumber, Party)>,
     /// (party, usage number) for every caller entry, live or quarantined (for sticky selection).
     party_numbers: BTreeSet<(SubscriberNumber, UsageNumber)>,
+    /// Real-user report requirements and reports.
+    real_users: RealUsers,
     /// Block rules (with their own derived lookups).
     block_list: BlockList,
 }
@@ -100,6 +103,7 @@ impl State {
             expiries: DueSets::default(),
             quarantine_ends: DueSets::default(),
             party_numbers: BTreeSet::new(),
+            real_users: RealUsers::default(),
             block_list: BlockList::default(),
         }
     }
@@ -126,6 +130,47 @@ impl State {
     /// All tenants, by id.
     pub fn tenants(&self) -> impl Iterator<Item = &Tenant> + '_ {
         self.tenants.values()
+    }
+
+    /// Which tenants require real-user reports, and the reports made.
+    pub fn real_users(&self) -> &RealUsers {
+        &self.real_users
+    }
+
+    /// Whether `tenant` requires real-user reports.
+    pub fn requires_real_user(&self, tenant: TenantId) -> bool {
+        self.real_users.requires(tenant)
+    }
+
+    /// Whether `tenant` has reported `subscriber`'s real identity.
+    pub fn is_real_user_reported(&self, tenant: TenantId, subscriber: SubscriberNumber) -> bool {
+        self.real_users.is_reported(tenant, subscriber)
+    }
+
+    /// Whether calls and SMS on `binding` are refused for want of a real-user report (its tenant
+    /// requires reports and has not reported its subscriber A).
+    pub fn lacks_real_user_report(&self, binding: &Binding) -> bool {
+        self.real_users
+            .refuses(binding.tenant, binding.parties.subscriber_a())
+    }
+
+    /// The live bindings (in the state, possibly past expiry) whose subscriber A is
+    /// `subscriber`, of `tenant`: found through the subscriber's route entries, without
+    /// looking at other bindings.
+    pub fn bindings_of_subscriber_a(
+        &self,
+        tenant: TenantId,
+        subscriber: SubscriberNumber,
+    ) -> impl Iterator<Item = &Binding> + '_ {
+        let lowest = UsageNumber::MIN;
+        self.party_numbers
+            .range((subscriber, lowest)..)
+            .take_while(move |(s, _)| *s == subscriber)
+            .filter_map(move |(_, x)| {
+                let id = self.usage.get(x)?.routes.get(&Party::Caller(subscriber))?;
+                let b = self.bindings.get(id)?;
+                (b.tenant == tenant && b.parties.subscriber_a() == subscriber).then_some(b)
+            })
     }
 
     /// The number resources.
@@ -292,6 +337,24 @@ impl State {
                 former,
                 until,
             }) => self.pool.quarantine(*number, *former, *until),
+            Event::RealUserRequirementSet {
+                tenant, required, ..
+            } => {
+                if self.tenants.contains_key(tenant) {
+                    self.real_users.set_required(*tenant, *required);
+                }
+            }
+            Event::RealUserReported {
+                tenant,
+                subscriber,
+                reported,
+                ..
+            } => {
+                if self.tenants.contains_key(tenant) {
+                    self.real_users
+                        .set_reported(*tenant, *subscriber, *reported);
+                }
+            }
             // A rule out of order, malformed, of an unknown tenant or past the limits (forged,
             // or from a broken transport) is ignored.
             Event::Blocked { rule } => {

@@ -192,6 +192,33 @@ impl State {
                 });
                 Ok(events)
             }
+            Command::SetRealUserRequired { tenant, required } => {
+                self.known_tenant(*tenant)?;
+                if self.real_users.requires(*tenant) == *required {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![Event::RealUserRequirementSet {
+                    tenant: *tenant,
+                    required: *required,
+                    at: now,
+                }])
+            }
+            Command::ReportRealUser {
+                tenant,
+                subscriber,
+                reported,
+            } => {
+                self.known_tenant(*tenant)?;
+                if self.real_users.is_reported(*tenant, *subscriber) == *reported {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![Event::RealUserReported {
+                    tenant: *tenant,
+                    subscriber: *subscriber,
+                    reported: *reported,
+                    at: now,
+                }])
+            }
             Command::Bind(request) => self.plan_bind(request, now),
             Command::Block(request) => self.plan_block(request, now),
             Command::LiftBlock { tenant, block } => self.plan_lift_block(*tenant, *block, now),

@@ -1,7 +1,8 @@
 /*
  * The harness: assertion counters, the common fixture, main().
  *
- *   np700_ctest [functional] [matrix] [threads] [journal] [handover]   the suites (default: all)
+ *   np700_ctest [functional] [matrix] [threads] [journal] [handover] [controls]
+ *                                                 the suites (default: all)
  *   np700_ctest --asan-selftest                   a heap overflow: must be caught by ASan
  *   np700_ctest --ubsan-selftest                  a signed overflow: must be caught by UBSan
  *
@@ -312,6 +313,9 @@ int main(int argc, char **argv) {
     }
     if (wanted(argc, argv, "handover")) {
         run_handover();
+    }
+    if (wanted(argc, argv, "controls")) {
+        run_controls();
     }
     pthread_mutex_lock(&counts_lock);
     printf("%lu passed, %lu failed\n", passed_count, failed_count);

@@ -166,5 +166,6 @@ void run_matrix(void);
 void run_threads(void);
 void run_journal(void);
 void run_handover(void);
+void run_controls(void);
 
 #endif /* NP700_CTEST_HARNESS_H */

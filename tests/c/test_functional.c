@@ -1330,7 +1330,7 @@ static void test_reader(void) {
     write_file(path, header, sizeof header);
     EXPECT_STATUS(np700_reader_attach(path, strlen(path), &untouched),
                   NP700_ERR_INCOMPATIBLE_INDEX);
-    header[1] = 1;
+    header[1] = 2; /* the current layout version (src/index/layout.rs) */
     header[3] = 1u << 20; /* entries the file does not have */
     header[4] = 64;
     write_file(path, header, sizeof header);

@@ -183,6 +183,7 @@ static const struct profile P_JSONL = {
 #define LIST_ROOM (NP700_MAX_LIST_LEN + 1)
 #define DOC_ROOM 16384 /* an exported document of the fixture */
 #define LINES_ROOM 4   /* legacy line outcomes */
+#define RECS_ROOM 4    /* drained route records */
 
 /* The arguments of one call by role; each function's `invoke` maps them to its parameters. */
 struct call {
@@ -194,6 +195,9 @@ struct call {
     uint32_t tenant, code;
     uint64_t binding, now, value;
     void *out;
+    /* Controls: a limit's media, and up to three counts or sizes. */
+    uint32_t media;
+    uint32_t v[3];
     /* Storage the pointers above point into. */
     np700_bind_request bind;
     np700_update_request update;
@@ -215,6 +219,7 @@ struct call {
     size_t needed;
     np700_legacy_line lines[LINES_ROOM];
     char doc[DOC_ROOM];
+    np700_route_record recs[RECS_ROOM];
 };
 
 /* Every output type, and room to misalign it. */
@@ -255,6 +260,7 @@ static struct {
     void *stale[5], *twice[5];
     void *spare;
     np700_config *bad_path[2]; /* shared paths: in a missing directory; with a NUL byte */
+    np700_config *full_limits; /* holding NP700_MAX_RATE_LIMITS frequency limits */
     char numbers[LIST_ROOM][12]; /* distinct valid mobile numbers for lists */
     const struct fn *fn;         /* the function whose cases run */
 } M;
@@ -667,6 +673,80 @@ static void setup_handover_docs(struct fx *f) {
     ct_literal_handover(H.doc[DOC_QUARANTINED], DOC_ROOM, "70010000000", 10, "70010000002", 1);
 }
 
+/* Controls. */
+static void b_limit(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->code = NP700_LIMIT_SUBJECT_CALLER;
+    c->media = NP700_MEDIA_VOICE;
+    c->v[0] = 60;
+    c->v[1] = 3;
+}
+static void b_probing(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->v[0] = 5;
+    c->v[1] = 600;
+    c->v[2] = 3600;
+}
+static void b_records(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->code = 1; /* enabled */
+    c->v[0] = 4;
+    c->v[1] = 16384;
+}
+static void b_sizes(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->v[0] = 1024;
+    c->v[1] = 64;
+    c->v[2] = 1024;
+}
+static void b_drain(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->list = c->recs;
+    c->count = RECS_ROOM;
+}
+/* Three routes queued for the drain's cases: none of them may take one. */
+#define DRAIN_QUEUED 3
+static void setup_records(struct fx *f) {
+    for (uint64_t i = 1; i <= DRAIN_QUEUED; i++) {
+        np700_decision d = ct_route(f->reg, FX_A_CUSTOMER, FX_A_X, NP700_MEDIA_VOICE, T0 + i);
+        CHECK(d.kind == NP700_DECISION_ROUTE);
+    }
+}
+static void after_drain(const struct call *c) {
+    CHECK_U64(*(const size_t *)c->out, DRAIN_QUEUED);
+    for (size_t i = 0; i < DRAIN_QUEUED; i++) {
+        CHECK_U64(c->recs[i].at, T0 + 1 + i);
+        CHECK_U64(c->recs[i].kind, NP700_DECISION_ROUTE);
+        CHECK_STR(c->recs[i].dialed, FX_A_X);
+    }
+    CHECK(ct_untouched(&c->recs[DRAIN_QUEUED], sizeof c->recs[0]));
+}
+static np700_status i_add_limit(const struct call *c) {
+    return np700_config_add_rate_limit(CFG(c), c->code, c->media, c->v[0], c->v[1]);
+}
+static np700_status i_clear_limits(const struct call *c) {
+    return np700_config_clear_rate_limits(CFG(c));
+}
+static np700_status i_probing(const struct call *c) {
+    return np700_config_set_probing(CFG(c), c->v[0], c->v[1], c->v[2]);
+}
+static np700_status i_records(const struct call *c) {
+    return np700_config_set_records(CFG(c), c->code != 0, c->v[0], c->v[1]);
+}
+static np700_status i_sizes(const struct call *c) {
+    return np700_config_set_control_sizes(CFG(c), c->v[0], c->v[1], c->v[2]);
+}
+static np700_status i_drain(const struct call *c) {
+    return np700_registry_drain_records(REG(c), (np700_route_record *)c->list, c->count,
+                                        (size_t *)c->out);
+}
+static np700_status i_dropped(const struct call *c) {
+    return np700_registry_records_dropped(REG(c), (uint64_t *)c->out);
+}
+static np700_status i_untracked(const struct call *c) {
+    return np700_registry_untracked(REG(c), (uint64_t *)c->out);
+}
+
 #define OUT(t) sizeof(t)
 /* name, handle, frees, has_now, out_size, shared, setup, base, invoke, after_ok */
 static const struct fn FNS[] = {
@@ -730,6 +810,17 @@ static const struct fn FNS[] = {
      b_import, i_import, NULL},
     {"np700_registry_migrate_legacy", H_REGISTRY, 0, 1, OUT(np700_legacy_summary), 0, NULL,
      b_migrate, i_migrate, NULL},
+    {"np700_config_add_rate_limit", H_CONFIG, 0, 0, 0, 0, NULL, b_limit, i_add_limit, NULL},
+    {"np700_config_clear_rate_limits", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg, i_clear_limits, NULL},
+    {"np700_config_set_probing", H_CONFIG, 0, 0, 0, 0, NULL, b_probing, i_probing, NULL},
+    {"np700_config_set_records", H_CONFIG, 0, 0, 0, 0, NULL, b_records, i_records, NULL},
+    {"np700_config_set_control_sizes", H_CONFIG, 0, 0, 0, 0, NULL, b_sizes, i_sizes, NULL},
+    {"np700_registry_drain_records", H_REGISTRY, 0, 0, OUT(size_t), 0, setup_records, b_drain,
+     i_drain, after_drain},
+    {"np700_registry_records_dropped", H_REGISTRY, 0, 0, OUT(uint64_t), 0, NULL, b_reg, i_dropped,
+     NULL},
+    {"np700_registry_untracked", H_REGISTRY, 0, 0, OUT(uint64_t), 0, NULL, b_reg, i_untracked,
+     NULL},
 };
 #define N_FNS (sizeof FNS / sizeof FNS[0])
 
@@ -1248,6 +1339,46 @@ static void m_lines(struct fx *f, struct call *c, long long v) {
     }
 }
 
+/* Controls. */
+static void m_media(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->media = (uint32_t)v;
+}
+static void m_v0(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->v[0] = (uint32_t)v;
+}
+static void m_v1(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->v[1] = (uint32_t)v;
+}
+static void m_v2(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->v[2] = (uint32_t)v;
+}
+static void m_probing_off(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    c->v[0] = c->v[1] = c->v[2] = 0;
+}
+static void m_full_limits(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    c->handle = M.full_limits;
+}
+/* The drained array: -1 NULL with capacity 4, -2 misaligned, 0 (NULL, 0), 1 capacity 0. */
+static void m_recs(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    if (v == -1) {
+        c->list = NULL;
+    } else if (v == -2) {
+        c->list = MISALIGNED(np700_route_record, c->recs);
+    } else {
+        c->list = v == 0 ? NULL : c->recs;
+        c->count = 0;
+    }
+}
+
 /* ---- function-specific rows -------------------------------------------------------------- */
 
 struct row {
@@ -1556,6 +1687,53 @@ static const struct row ROWS[] = {
       m_table_target_text, 1, NP700_OK),
     R("np700_registry_migrate_legacy", "tenant B onto tenant A's number", m_tenant, OTHER_TENANT,
       NP700_OK),
+    /* controls: configuration */
+    R("np700_config_add_rate_limit", "subject 0", m_code, 0, NP700_ERR_BAD_ENUM),
+    R("np700_config_add_rate_limit", "subject 4", m_code, 4, NP700_ERR_BAD_ENUM),
+    R("np700_config_add_rate_limit", "subject UINT32_MAX", m_code, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    R("np700_config_add_rate_limit", "media 0", m_media, 0, NP700_ERR_BAD_ENUM),
+    R("np700_config_add_rate_limit", "media bit 4", m_media, 4, NP700_ERR_BAD_ENUM),
+    R("np700_config_add_rate_limit", "media UINT32_MAX", m_media, UINT32_MAX, NP700_ERR_BAD_ENUM),
+    R("np700_config_add_rate_limit", "window 0 s", m_v0, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_add_rate_limit", "max 0", m_v1, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_add_rate_limit", "NP700_MAX_RATE_LIMITS + 1 limits", m_full_limits, 0,
+      NP700_ERR_TOO_LONG),
+    R("np700_config_add_rate_limit", "media NP700_MEDIA_ALL", m_media, NP700_MEDIA_ALL, NP700_OK),
+    R("np700_config_set_probing", "distinct_numbers 0", m_v0, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_probing", "window 0 s", m_v1, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_probing", "block 0 s", m_v2, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_probing", "(0, 0, 0): off", m_probing_off, 0, NP700_OK),
+    R("np700_config_set_records", "record_shards 0", m_v0, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_records", "record_shards NP700_MAX_CONTROL_SIZE + 1", m_v0,
+      NP700_MAX_CONTROL_SIZE + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_records", "record_shards UINT32_MAX", m_v0, UINT32_MAX,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_records", "records_per_shard 0", m_v1, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_records", "records_per_shard NP700_MAX_CONTROL_SIZE + 1", m_v1,
+      NP700_MAX_CONTROL_SIZE + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_records", "records_per_shard UINT32_MAX", m_v1, UINT32_MAX,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_records", "disabled", m_code, 0, NP700_OK),
+    R("np700_config_set_control_sizes", "counter_slots 0", m_v0, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_control_sizes", "counter_slots NP700_MAX_CONTROL_SIZE + 1", m_v0,
+      NP700_MAX_CONTROL_SIZE + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_control_sizes", "counter_slots UINT32_MAX", m_v0, UINT32_MAX,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_control_sizes", "mark_slots 0", m_v1, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_control_sizes", "mark_slots NP700_MAX_CONTROL_SIZE + 1", m_v1,
+      NP700_MAX_CONTROL_SIZE + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_control_sizes", "mark_slots UINT32_MAX", m_v1, UINT32_MAX,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_control_sizes", "block_rules 0", m_v2, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_control_sizes", "block_rules NP700_MAX_CONTROL_SIZE + 1", m_v2,
+      NP700_MAX_CONTROL_SIZE + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_control_sizes", "block_rules UINT32_MAX", m_v2, UINT32_MAX,
+      NP700_ERR_OUT_OF_RANGE),
+    /* controls: records (a drain that fails takes nothing: the base call drains all three) */
+    R("np700_registry_drain_records", "out NULL with capacity 4", m_recs, -1, NP700_ERR_NULL),
+    R("np700_registry_drain_records", "out misaligned", m_recs, -2, NP700_ERR_NULL),
+    R("np700_registry_drain_records", "(NULL, 0)", m_recs, 0, NP700_OK),
+    R("np700_registry_drain_records", "capacity 0", m_recs, 1, NP700_OK),
 };
 #define N_ROWS (sizeof ROWS / sizeof ROWS[0])
 
@@ -1668,6 +1846,7 @@ static void run_case(struct fx *f, const char *arg, const char *what, mutate_fn 
     memset(&c->needed, SENTINEL, sizeof c->needed);
     memset(c->lines, SENTINEL, sizeof c->lines);
     memset(c->doc, SENTINEL, sizeof c->doc);
+    memset(c->recs, SENTINEL, sizeof c->recs);
     take(f, &before);
     got = fn->invoke(c);
     cases_total++;
@@ -1680,6 +1859,7 @@ static void run_case(struct fx *f, const char *arg, const char *what, mutate_fn 
         CHECK_MSG(ct_untouched(out, sizeof *out), "%s, %s %s: output written on an error",
                   fn->name, arg, what);
         CHECK_MSG(ct_untouched(c->doc, sizeof c->doc) && ct_untouched(c->lines, sizeof c->lines) &&
+                      ct_untouched(c->recs, sizeof c->recs) &&
                       (got == NP700_ERR_BUFFER_TOO_SMALL ||
                        ct_untouched(&c->needed, sizeof c->needed)),
                   "%s, %s %s: a buffer, size or line written on an error", fn->name, arg, what);
@@ -1758,6 +1938,7 @@ static void run_function(const struct fn *fn, unsigned long *row_uses, unsigned 
         if (c != NULL && out != NULL) {
             fn->base(&f, c);
             memset(out, SENTINEL, sizeof *out);
+            memset(c->recs, SENTINEL, sizeof c->recs);
             if (fn->out_size != 0) {
                 c->out = out;
             }
@@ -1796,7 +1977,7 @@ static void run_function(const struct fn *fn, unsigned long *row_uses, unsigned 
 /* Functions without a status: out-of-set codes get the documented fallback. */
 static void run_infallible(void) {
     static const np700_status statuses[] = {1, -1, -100, -110, -200, -999, INT32_MIN, INT32_MAX};
-    static const uint32_t reasons[] = {0, 14, 100, UINT32_MAX};
+    static const uint32_t reasons[] = {0, 20, 100, UINT32_MAX};
     static const uint32_t announces[] = {0, 3, UINT32_MAX};
     unsigned long start = cases_total;
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++, cases_total++) {
@@ -1906,6 +2087,11 @@ static void make_stale_handles(void) {
     }
     EXPECT_OK(np700_config_set_shared_path(M.bad_path[0], path, strlen(path)));
     EXPECT_OK(np700_config_set_shared_path(M.bad_path[1], STR("np700\0ctest")));
+    EXPECT_OK(np700_config_new(&M.full_limits));
+    for (int i = 0; i < NP700_MAX_RATE_LIMITS; i++) {
+        EXPECT_OK(np700_config_add_rate_limit(M.full_limits, NP700_LIMIT_SUBJECT_CALLER,
+                                              NP700_MEDIA_ALL, 60, 1));
+    }
     ct_temp_path(journal_dir, sizeof journal_dir, "matrix-journal");
     ct_remove_dir(journal_dir);
     /* The journal followers follow (a registry made it), and their stale handles. */
@@ -1966,6 +2152,7 @@ void run_matrix(void) {
     }
     EXPECT_OK(np700_config_free(M.bad_path[0]));
     EXPECT_OK(np700_config_free(M.bad_path[1]));
+    EXPECT_OK(np700_config_free(M.full_limits));
     ct_remove_dir(journal_dir);
     free(big);
     big = NULL;

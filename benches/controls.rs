@@ -1,0 +1,223 @@
+//! What the regulatory controls add to `route()` (issue 6), measured side by side in one run
+//! over the same bindings and the same queries:
+//!
+//! - `none`: `Registry::route` with every dynamic control off (no limits, no probing, no
+//!   records) — `route()` without controls, the baseline of the ratios;
+//! - `index_only`: parsing and the index lookup alone, without the registry's façade;
+//! - `records`: `Registry::route` with the default controls: the record of every decision is
+//!   queued (drained every 1,024 routes, outside the measurement: draining is the host's work,
+//!   timed on its own as `drain_per_record`);
+//! - `limits`: also a per-caller voice limit per minute, a per-usage-number limit per hour, a
+//!   per-binding limit per day and probing detection, none of them reached (every request is
+//!   counted, none refused), counter tables sized for the queried callers.
+//!
+//! Group `controls_1m` (`NP700_BENCH_QUICK=1`: 20 k bindings). Ratios are printed at the end.
+
+mod common;
+
+use common::*;
+use criterion::{BenchmarkId, Criterion};
+use np700::control::record::RouteRecord;
+use np700::control::{Controls, Probing, RateLimit, Subject};
+use np700::index::layout::Capacity;
+use np700::number::parse_dialed;
+use np700::*;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const DRAIN_EVERY: usize = 1024;
+
+fn limits(slots: u32) -> Controls {
+    let limit = |subject, media, window_secs| RateLimit {
+        subject,
+        media,
+        window_secs,
+        max: u32::MAX,
+    };
+    Controls {
+        limits: vec![
+            limit(Subject::Caller, Some(Media::Voice), 60),
+            limit(Subject::UsageNumber, None, 3600),
+            limit(Subject::Binding, None, 86_400),
+        ],
+        probing: Some(Probing {
+            distinct_numbers: u32::MAX - 1,
+            window_secs: 600,
+            block_secs: 3600,
+        }),
+        // About twice the subjects the queries count (callers, numbers, pairs, bindings).
+        counter_slots: slots,
+        ..Controls::default()
+    }
+}
+
+fn main() {
+    let started = Instant::now();
+    let quick = quick();
+    let mut c = if quick {
+        Criterion::default()
+            .warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(500))
+            .sample_size(10)
+    } else {
+        Criterion::default()
+    }
+    .configure_from_args();
+    let n: u64 = if quick { 20_000 } else { 1_000_000 };
+    let queries = queries(
+        n,
+        (n as usize).next_power_of_two().clamp(1 << 12, 1 << 20),
+        0xC7,
+    );
+    let mask = queries.len() - 1;
+    let build = |controls: Controls| {
+        note(started, &format!("building {n} AXB bindings"));
+        let config = Config {
+            controls,
+            ..Config::default()
+        };
+        let (r, tenant, _) = empty_registry_with(config, n, Capacity::for_bindings(n as usize));
+        for i in 0..n {
+            r.bind(axb_request(tenant, triple(i)), NOW).unwrap();
+        }
+        r
+    };
+    let none = build(Controls {
+        records: false,
+        ..Controls::default()
+    });
+    let plain = build(Controls::default());
+    let limited = build(limits((2 * n as u32).next_power_of_two()));
+    // Same answers everywhere (no limit is reached).
+    let index = plain.index();
+    for (caller, dialed) in queries.iter().take(1000) {
+        let want = index.route_dialed(
+            SubscriberNumber::parse(caller).ok(),
+            parse_dialed(dialed).unwrap(),
+            Media::Voice,
+            NOW,
+        );
+        assert!(matches!(want, Decision::Route(_)));
+        assert_eq!(none.route(caller, dialed, Media::Voice, NOW), want);
+        assert_eq!(plain.route(caller, dialed, Media::Voice, NOW), want);
+        assert_eq!(limited.route(caller, dialed, Media::Voice, NOW), want);
+    }
+
+    let mut g = c.benchmark_group("controls_1m");
+    let mut sink = vec![RouteRecord::EMPTY; DRAIN_EVERY];
+    for name in ["none", "index_only", "records", "limits"] {
+        let mut i = 0usize;
+        g.bench_function(BenchmarkId::from_parameter(name), |b| match name {
+            "index_only" => b.iter(|| {
+                let (caller, dialed) = &queries[i & mask];
+                i = i.wrapping_add(1);
+                let caller = SubscriberNumber::parse(black_box(caller)).ok();
+                match parse_dialed(black_box(dialed)) {
+                    Ok(d) => index.route_dialed(caller, d, Media::Voice, black_box(NOW)),
+                    Err(_) => unreachable!(),
+                }
+            }),
+            _ => {
+                let r = match name {
+                    "none" => &none,
+                    "records" => &plain,
+                    _ => &limited,
+                };
+                b.iter_custom(|iters| {
+                    let mut spent = Duration::ZERO;
+                    let mut left = iters;
+                    while left > 0 {
+                        let batch = left.min(DRAIN_EVERY as u64);
+                        let t = Instant::now();
+                        for _ in 0..batch {
+                            let (caller, dialed) = &queries[i & mask];
+                            i = i.wrapping_add(1);
+                            black_box(r.route(
+                                black_box(caller),
+                                black_box(dialed),
+                                Media::Voice,
+                                black_box(NOW),
+                            ));
+                        }
+                        spent += t.elapsed();
+                        left -= batch;
+                        while r.drain_records(&mut sink) > 0 {}
+                    }
+                    spent
+                })
+            }
+        });
+    }
+    // What the host pays to take a record out of the queue.
+    g.bench_function("drain_per_record", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            let mut left = iters;
+            let mut i = 0usize;
+            while left > 0 {
+                let batch = left.min(DRAIN_EVERY as u64) as usize;
+                for _ in 0..batch {
+                    let (caller, dialed) = &queries[i & mask];
+                    i = i.wrapping_add(1);
+                    plain.route(caller, dialed, Media::Voice, NOW);
+                }
+                let t = Instant::now();
+                let n = plain.drain_records(&mut sink[..batch]);
+                spent += t.elapsed();
+                assert_eq!(n, batch);
+                left -= batch as u64;
+            }
+            spent
+        })
+    });
+    g.finish();
+    eprintln!(
+        "records dropped: {} (records), {} (limits); untracked requests: {}",
+        plain.records_dropped(),
+        limited.records_dropped(),
+        limited.region().untracked()
+    );
+    c.final_summary();
+    summary();
+}
+
+/// Criterion's output directory (as criterion finds it when run by `cargo bench`).
+fn criterion_dir() -> std::path::PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        home.into()
+    } else if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        std::path::PathBuf::from(target).join("criterion")
+    } else {
+        "target/criterion".into()
+    }
+}
+
+fn median_ns(function: &str) -> Option<f64> {
+    let path = criterion_dir()
+        .join("controls_1m")
+        .join(function)
+        .join("new/estimates.json");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    json["median"]["point_estimate"].as_f64()
+}
+
+fn summary() {
+    let base = median_ns("none");
+    println!("\n| controls_1m | median | over none |");
+    println!("|---|---|---|");
+    for f in [
+        "none",
+        "index_only",
+        "records",
+        "limits",
+        "drain_per_record",
+    ] {
+        let m = median_ns(f);
+        let over = m.zip(base).map_or("—".into(), |(m, b)| {
+            format!("{:+.1} %", (m / b - 1.0) * 100.0)
+        });
+        let m = m.map_or("—".into(), |m| format!("{m:.1} ns"));
+        println!("| {f} | {m} | {over} |");
+    }
+    println!("\nissue 6 target: the controls add at most 25 % to route()");
+}

@@ -1,0 +1,289 @@
+//! Windowed counters and block marks that every router updates: one 64-bit word per slot, changed
+//! only by compare-and-swap, so increments from any thread of any process are never lost, and a
+//! router never waits or allocates.
+//!
+//! A counter slot holds `fingerprint (24) | window (16) | count (24)`. A subject (a caller, a usage
+//! number, a binding, a caller and a number) hashes to a start slot and a fingerprint; it probes up
+//! to [`PROBES`] slots for its own fingerprint in the current window, or takes a slot that is free
+//! or belongs to a past window. Together the start slot and the fingerprint identify a subject by
+//! about 40 bits of hash: two subjects share a counter only if both coincide while both are counted
+//! in the same window. A slot of a past window is reused in the same compare-and-swap that starts
+//! the new count, so a reused slot never mixes counts. If all probed slots are taken by other
+//! subjects in the current window (a table far too small for the traffic), the count is not kept
+//! and the call is let through: [`Counted::Untracked`] (fail open), counted by the caller.
+//!
+//! A mark slot holds `fingerprint (32) | until (32, Unix seconds)`: "this caller is blocked until".
+#![forbid(unsafe_code)]
+
+use crate::index::{mix, reduce};
+use crate::sync::{AtomicU64, Ordering};
+
+/// Slots probed per subject.
+pub(crate) const PROBES: usize = 8;
+const COUNT_MAX: u64 = (1 << 24) - 1;
+
+/// What counting one more event for a subject found.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// The subject's count in the current window, this event included (saturates at 2²⁴ − 1).
+    Now(u32),
+    /// No slot was free: not counted.
+    Untracked,
+}
+
+/// The fingerprint (24 bits, never 0) and the start slot of a subject's hash.
+fn place(h: u64, slots: usize) -> (u64, usize) {
+    let fp = (h >> 40) & 0xFF_FFFF;
+    (fp.max(1), reduce(mix(h), slots))
+}
+
+fn pack(fp: u64, window: u64, count: u64) -> u64 {
+    fp << 40 | (window & 0xFFFF) << 24 | count
+}
+
+/// A table of windowed counters.
+pub(crate) struct Counters<'a> {
+    slots: &'a [AtomicU64],
+}
+
+impl<'a> Counters<'a> {
+    /// The counters in `slots` (zeroed words are an empty table).
+    pub(crate) fn new(slots: &'a [AtomicU64]) -> Counters<'a> {
+        Counters { slots }
+    }
+
+    /// Counts one event for the subject hashed to `h` in window number `window` (e.g. the Unix
+    /// minute).
+    #[cfg(test)]
+    pub(crate) fn count(&self, h: u64, window: u64) -> Counted {
+        self.count_from(h, window, self.touch(h))
+    }
+
+    /// Loads the subject's first slot, so that its cache miss starts now and overlaps others;
+    /// the value is the guess [`Counters::count_from`] starts from.
+    pub(crate) fn touch(&self, h: u64) -> u64 {
+        match self.slots.len() {
+            0 => 0,
+            n => self.slots[place(h, n).1].load(Ordering::Relaxed),
+        }
+    }
+
+    /// [`Counters::count`], starting from `guess`, a value the first slot held since the
+    /// subject's window began (what [`Counters::touch`] returned). A stale guess only costs a
+    /// failed compare-and-swap — except that a guess showing another subject's count in this
+    /// window skips the slot, which is right: such a slot stays that subject's until the window
+    /// ends.
+    pub(crate) fn count_from(&self, h: u64, window: u64, guess: u64) -> Counted {
+        let n = self.slots.len();
+        if n == 0 {
+            return Counted::Untracked;
+        }
+        let (fp, start) = place(h, n);
+        let window = window & 0xFFFF;
+        for i in 0..PROBES.min(n) {
+            let slot = &self.slots[(start + i) % n];
+            let mut w = if i == 0 {
+                guess
+            } else {
+                slot.load(Ordering::Relaxed)
+            };
+            loop {
+                let (wfp, wwin, count) = (w >> 40, (w >> 24) & 0xFFFF, w & COUNT_MAX);
+                let next = if wfp == fp && wwin == window {
+                    pack(fp, window, (count + 1).min(COUNT_MAX))
+                } else if w == 0 || wwin != window {
+                    // Free, or a past window's (this subject's or another's): start over here.
+                    pack(fp, window, 1)
+                } else {
+                    break; // another subject's, in this window: probe on
+                };
+                match slot.compare_exchange_weak(w, next, Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => return Counted::Now((next & COUNT_MAX) as u32),
+                    Err(now) => w = now,
+                }
+            }
+        }
+        Counted::Untracked
+    }
+
+    /// The subject's count in window `window`, without counting (0 if none).
+    pub(crate) fn peek(&self, h: u64, window: u64) -> u32 {
+        let n = self.slots.len();
+        if n == 0 {
+            return 0;
+        }
+        let (fp, start) = place(h, n);
+        (0..PROBES.min(n))
+            .map(|i| self.slots[(start + i) % n].load(Ordering::Relaxed))
+            .find(|w| w >> 40 == fp && (w >> 24) & 0xFFFF == window & 0xFFFF)
+            .map_or(0, |w| (w & COUNT_MAX) as u32)
+    }
+}
+
+/// A table of "blocked until" marks, keyed by subject.
+pub(crate) struct Marks<'a> {
+    slots: &'a [AtomicU64],
+}
+
+/// The fingerprint (32 bits, never 0) and start slot of a mark's subject.
+fn mark_place(h: u64, slots: usize) -> (u64, usize) {
+    ((h >> 32).max(1), reduce(mix(h), slots))
+}
+
+impl<'a> Marks<'a> {
+    /// The marks in `slots` (zeroed words: none).
+    pub(crate) fn new(slots: &'a [AtomicU64]) -> Marks<'a> {
+        Marks { slots }
+    }
+
+    fn probe(&self, h: u64) -> impl Iterator<Item = (&AtomicU64, u64)> + '_ {
+        let n = self.slots.len();
+        let (fp, start) = mark_place(h, n.max(1));
+        (0..PROBES.min(n)).map(move |i| (&self.slots[(start + i) % n], fp))
+    }
+
+    /// The end of the subject's mark, if it is marked at `now`.
+    pub(crate) fn until(&self, h: u64, now: u64) -> Option<u64> {
+        self.probe(h)
+            .map(|(slot, fp)| (slot.load(Ordering::Acquire), fp))
+            .find(|(w, fp)| w >> 32 == *fp && (w & 0xFFFF_FFFF) > now)
+            .map(|(w, _)| w & 0xFFFF_FFFF)
+    }
+
+    /// Marks the subject until `until` (extending a shorter mark); `true` if it was not marked at
+    /// `now` before — whoever gets `true` reports the new block. `false` also when no slot is
+    /// free (all probed slots hold other subjects' live marks).
+    pub(crate) fn set(&self, h: u64, until: u64, now: u64) -> bool {
+        let until = until.min(u64::from(u32::MAX));
+        for (slot, fp) in self.probe(h) {
+            let mut w = slot.load(Ordering::Acquire);
+            loop {
+                let (wfp, wuntil) = (w >> 32, w & 0xFFFF_FFFF);
+                let live = wuntil > now;
+                if wfp == fp && live && wuntil >= until {
+                    return false;
+                }
+                if wfp != fp && live {
+                    break;
+                }
+                match slot.compare_exchange_weak(
+                    w,
+                    fp << 32 | until,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => return !(wfp == fp && live),
+                    Err(now) => w = now,
+                }
+            }
+        }
+        false
+    }
+
+    /// Removes the subject's mark (a block lifted); `true` if there was one.
+    pub(crate) fn clear(&self, h: u64) -> bool {
+        let mut cleared = false;
+        for (slot, fp) in self.probe(h) {
+            let w = slot.load(Ordering::Acquire);
+            if w >> 32 == fp {
+                cleared |= slot
+                    .compare_exchange(w, 0, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok();
+            }
+        }
+        cleared
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn words(n: usize) -> Vec<AtomicU64> {
+        (0..n).map(|_| AtomicU64::new(0)).collect()
+    }
+
+    #[test]
+    fn counts_per_subject_and_window_and_starts_over_in_a_new_window() {
+        let w = words(64);
+        let c = Counters::new(&w);
+        for i in 1..=5 {
+            assert_eq!(c.count(mix(11), 100), Counted::Now(i));
+        }
+        assert_eq!(c.count(mix(12), 100), Counted::Now(1));
+        assert_eq!(c.peek(mix(11), 100), 5);
+        assert_eq!(c.count(mix(11), 101), Counted::Now(1));
+        assert_eq!(
+            c.peek(mix(11), 100),
+            0,
+            "the slot was reused for the new window"
+        );
+        assert_eq!(c.peek(mix(12), 100), 1);
+    }
+
+    #[test]
+    fn a_full_neighbourhood_leaves_a_subject_untracked() {
+        let w = words(PROBES);
+        let c = Counters::new(&w);
+        let mut tracked = 0;
+        for h in 0..1_000u64 {
+            if let Counted::Now(1) = c.count(mix(h), 7) {
+                tracked += 1;
+            }
+        }
+        assert_eq!(tracked, PROBES);
+        assert_eq!(c.count(mix(5_000), 7), Counted::Untracked);
+        // A new window frees every slot.
+        assert_eq!(c.count(mix(5_000), 8), Counted::Now(1));
+    }
+
+    /// No lost increments: threads counting the same subjects add up exactly.
+    #[test]
+    fn parallel_increments_are_exact() {
+        let w = words(4096);
+        let c = Counters::new(&w);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for i in 0..20_000u64 {
+                        assert!(matches!(c.count(mix(i % 16), 3), Counted::Now(_)));
+                    }
+                });
+            }
+        });
+        for k in 0..16u64 {
+            assert_eq!(c.peek(mix(k), 3), 4 * 20_000 / 16);
+        }
+    }
+
+    #[test]
+    fn marks_block_until_their_end_extend_and_clear() {
+        let w = words(32);
+        let m = Marks::new(&w);
+        assert_eq!(m.until(42, 100), None);
+        assert!(m.set(42, 200, 100));
+        assert!(!m.set(42, 150, 100), "a shorter mark changes nothing");
+        assert_eq!(m.until(42, 199), Some(200));
+        assert_eq!(m.until(42, 200), None, "ended");
+        assert!(!m.set(42, 300, 120), "extended, not new");
+        assert_eq!(m.until(42, 250), Some(300));
+        assert!(m.set(42, 400, 300), "new again once ended");
+        assert!(m.clear(42));
+        assert_eq!(m.until(42, 301), None);
+        assert!(!m.clear(42));
+    }
+
+    /// Exactly one of many routers that detect the same prober at once reports the block.
+    #[test]
+    fn one_router_reports_a_new_mark() {
+        let w = words(8192);
+        let m = Marks::new(&w);
+        let reported: usize = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..1000u64).filter(|h| m.set(mix(*h), 500, 10)).count()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(reported, 1000);
+    }
+}

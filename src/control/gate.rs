@@ -1,0 +1,444 @@
+//! The controls around a lookup, in the order every router applies them:
+//!
+//! 1. the dialled string is parsed (and, for an SMS, the sender and text rules apply —
+//!    [`crate::route::route_strings`]);
+//! 2. an automatic block of the caller (probing) refuses at once: [`RejectReason::AutoBlocked`];
+//! 3. probing is counted (the caller's distinct usage numbers in the window): the request that
+//!    crosses the threshold blocks the caller and is refused the same way;
+//! 4. per-caller and per-usage-number limits count the request: [`RejectReason::RateLimited`];
+//! 5. the lookup (the index, with the static controls);
+//! 6. a routed request counts against its binding's limits: [`RejectReason::RateLimited`];
+//! 7. the decision is written to a record queue (or dropped and counted if it is full).
+//!
+//! Counting happens before the answer is known, so refused requests count too: a caller that
+//! keeps calling through a limit stays refused until the window ends. Nothing here locks,
+//! allocates or makes a system call.
+#![forbid(unsafe_code)]
+
+use super::counter::{Counted, Counters, Marks};
+use super::limits::Subject;
+use super::record::{Outcome, RouteRecord};
+use super::region::Region;
+use super::sms::SmsRules;
+use crate::binding::Media;
+use crate::index::mix;
+use crate::number::{DialedNumber, SubscriberNumber, UsageNumber};
+use crate::route::{Decision, RejectReason};
+use crate::tenant::TenantId;
+use crate::time::Timestamp;
+use std::cell::Cell;
+
+/// A detected prober the writer has to journal as an automatic block.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Notice {
+    pub caller: SubscriberNumber,
+    pub until: Timestamp,
+    pub numbers: u32,
+    pub window_secs: u32,
+}
+
+/// What a count decides.
+#[derive(Copy, Clone)]
+enum Check {
+    /// Probing: the (caller, number) pair; 1 = first time in the window.
+    NewPair,
+    /// Probing: the caller's distinct numbers (counted only for a new pair), at most this many.
+    Probing(u32),
+    /// A frequency limit of at most this many.
+    Limit(u32),
+}
+
+/// The first-slot values of one request's counts (at most one per limit, two for probing).
+type Guesses = [u64; super::limits::MAX_LIMITS + 2];
+
+fn caller_hash(c: SubscriberNumber) -> u64 {
+    mix(c.e164())
+}
+
+fn applies(media: Option<Media>, m: Media) -> bool {
+    media.is_none_or(|x| x == m)
+}
+
+impl Region {
+    fn marks(&self) -> Marks<'_> {
+        Marks::new(self.mark_slots())
+    }
+
+    /// Counts in table `i` from `guess` (see [`Counters::count_from`]); `Some(n)` if tracked.
+    fn count(&self, i: usize, h: u64, window: u64, guess: u64) -> Option<u32> {
+        match Counters::new(self.counter_slots(i)).count_from(h, window, guess) {
+            Counted::Now(n) => Some(n),
+            Counted::Untracked => {
+                self.note_untracked();
+                None
+            }
+        }
+    }
+
+    /// What one request counts in, in order: probing's pair and caller (when probing is on),
+    /// then each applicable limit — as (table, subject hash, window, check).
+    fn counts(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: Option<UsageNumber>,
+        media: Media,
+        now: Timestamp,
+    ) -> impl Iterator<Item = (usize, u64, u64, Check)> + '_ {
+        let c = self.controls();
+        let now_s = now.unix_secs();
+        let pairs = c.limits.len();
+        let probing = c.probing.zip(caller).zip(x).map(|((p, caller), x)| {
+            let window = now_s / u64::from(p.window_secs);
+            let pair = mix(caller.e164() ^ mix(x.value()));
+            [
+                (pairs, pair, window, Check::NewPair),
+                (
+                    pairs + 1,
+                    caller_hash(caller),
+                    window,
+                    Check::Probing(p.distinct_numbers),
+                ),
+            ]
+        });
+        let limits = c.limits.iter().enumerate().filter_map(move |(i, l)| {
+            let key = match l.subject {
+                Subject::Caller => caller.map(SubscriberNumber::e164),
+                Subject::UsageNumber => x.map(UsageNumber::value),
+                Subject::Binding => None,
+            };
+            key.filter(|_| applies(l.media, media)).map(|key| {
+                let window = now_s / u64::from(l.window_secs);
+                (i, mix(key), window, Check::Limit(l.max))
+            })
+        });
+        probing.into_iter().flatten().chain(limits)
+    }
+
+    /// Whether any frequency limit or probing is configured.
+    fn counts_anything(&self) -> bool {
+        let c = self.controls();
+        c.probing.is_some() || !c.limits.is_empty()
+    }
+
+    /// Step 2, and the start of steps 3–4: loads each counter's first slot into `guesses`, so
+    /// the cache misses of all of them and of the lookup that follows overlap instead of
+    /// queuing behind one another (a compare-and-swap waits for every earlier load).
+    fn prepare(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: Option<UsageNumber>,
+        media: Media,
+        now: Timestamp,
+        guesses: &mut Guesses,
+    ) -> Result<(), RejectReason> {
+        if let Some(caller) = caller
+            && self.controls().probing.is_some()
+            && self
+                .marks()
+                .until(caller_hash(caller), now.unix_secs())
+                .is_some()
+        {
+            return Err(RejectReason::AutoBlocked);
+        }
+        for (guess, (table, h, _, _)) in guesses.iter_mut().zip(self.counts(caller, x, media, now))
+        {
+            *guess = Counters::new(self.counter_slots(table)).touch(h);
+        }
+        Ok(())
+    }
+
+    /// Steps 3–4: counts the request; the reason to refuse it, if any.
+    fn settle(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: Option<UsageNumber>,
+        media: Media,
+        now: Timestamp,
+        guesses: &Guesses,
+    ) -> Option<RejectReason> {
+        let mut new_pair = false;
+        let mut limited = false;
+        for (guess, (table, h, window, check)) in
+            guesses.iter().zip(self.counts(caller, x, media, now))
+        {
+            match check {
+                Check::NewPair => new_pair = self.count(table, h, window, *guess) == Some(1),
+                Check::Probing(allowed) => {
+                    let crossed = new_pair
+                        && self
+                            .count(table, h, window, *guess)
+                            .is_some_and(|n| n > allowed);
+                    if let (true, Some(caller)) = (crossed, caller) {
+                        self.block_prober(caller, allowed, now);
+                        return Some(RejectReason::AutoBlocked);
+                    }
+                }
+                Check::Limit(max) => {
+                    limited |= self
+                        .count(table, h, window, *guess)
+                        .is_some_and(|n| n > max);
+                }
+            }
+        }
+        limited.then_some(RejectReason::RateLimited)
+    }
+
+    /// Marks a prober blocked in every router; the router that marks it first queues the
+    /// notice the writer journals.
+    fn block_prober(&self, caller: SubscriberNumber, allowed: u32, now: Timestamp) {
+        let Some(p) = self.controls().probing else {
+            return;
+        };
+        let until = now.plus_secs(u64::from(p.block_secs));
+        if self
+            .marks()
+            .set(caller_hash(caller), until.unix_secs(), now.unix_secs())
+        {
+            let notice = Notice {
+                caller,
+                until,
+                numbers: allowed.saturating_add(1),
+                window_secs: p.window_secs,
+            };
+            self.notices().push(&notice.to_words());
+        }
+    }
+
+    /// Step 6: a routed request against its binding's limits.
+    pub(crate) fn after(
+        &self,
+        decision: &Decision,
+        media: Media,
+        now: Timestamp,
+    ) -> Option<RejectReason> {
+        let Decision::Route(r) = decision else {
+            return None;
+        };
+        let mut limited = false;
+        for (i, l) in self.controls().limits.iter().enumerate() {
+            if l.subject == Subject::Binding && applies(l.media, media) {
+                let window = now.unix_secs() / u64::from(l.window_secs);
+                let h = mix(r.binding.raw());
+                let guess = Counters::new(self.counter_slots(i)).touch(h);
+                limited |= self.count(i, h, window, guess).is_some_and(|n| n > l.max);
+            }
+        }
+        limited.then_some(RejectReason::RateLimited)
+    }
+
+    /// Step 7: queues the record of a decision; `false` if the queue was full (counted) or
+    /// records are off.
+    pub(crate) fn record(&self, record: &RouteRecord) -> bool {
+        self.controls().records && self.records(shard()).push(&record.to_words())
+    }
+
+    /// Takes up to `out.len()` queued records, oldest first per shard.
+    pub(crate) fn drain(&self, out: &mut [RouteRecord]) -> usize {
+        let shards = self.controls().record_shards as usize;
+        let mut n = 0;
+        let mut empty = 0;
+        let mut shard = 0;
+        // Round robin, so one busy shard does not starve the others' records.
+        while n < out.len() && empty < shards {
+            match self.records(shard).pop() {
+                Some(words) => {
+                    if let Some(r) = RouteRecord::from_words(&words) {
+                        out[n] = r;
+                        n += 1;
+                    }
+                    empty = 0;
+                }
+                None => empty += 1,
+            }
+            shard = (shard + 1) % shards;
+        }
+        n
+    }
+
+    /// Records dropped because their queue was full.
+    pub(crate) fn dropped(&self) -> u64 {
+        (0..self.controls().record_shards as usize)
+            .map(|s| self.records(s).dropped())
+            .sum()
+    }
+
+    /// Takes the next automatic-block notice.
+    pub(crate) fn next_notice(&self) -> Option<Notice> {
+        let w = self.notices().pop()?;
+        Some(Notice {
+            caller: SubscriberNumber::from_e164(w[0]).ok()?,
+            until: Timestamp::from_unix_secs(w[1]),
+            numbers: (w[2] >> 32) as u32,
+            window_secs: w[2] as u32,
+        })
+    }
+
+    /// Ends the automatic block of `caller` in every router (its rule was lifted).
+    pub(crate) fn clear_mark(&self, caller: SubscriberNumber) -> bool {
+        self.marks().clear(caller_hash(caller))
+    }
+}
+
+impl Notice {
+    fn to_words(self) -> [u64; 3] {
+        [
+            self.caller.e164(),
+            self.until.unix_secs(),
+            u64::from(self.numbers) << 32 | u64::from(self.window_secs),
+        ]
+    }
+}
+
+thread_local! {
+    /// This thread's record shard, chosen once from the address of this very variable (which
+    /// differs between threads, and between processes by address-space randomisation) — no
+    /// system call, no allocation.
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+fn shard() -> usize {
+    SHARD.with(|s| {
+        if s.get() == usize::MAX {
+            s.set(mix(std::ptr::from_ref(s) as usize as u64) as usize >> 1);
+        }
+        s.get()
+    })
+}
+
+fn usage(d: DialedNumber) -> Option<UsageNumber> {
+    match d {
+        DialedNumber::Usage(x) => Some(x),
+        _ => None,
+    }
+}
+
+/// Steps 2–6 for a parsed request.
+fn decide(
+    region: &Region,
+    caller: Option<SubscriberNumber>,
+    dialed: DialedNumber,
+    media: Media,
+    now: Timestamp,
+    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
+) -> Decision {
+    let x = usage(dialed);
+    let counting = region.counts_anything();
+    let mut guesses = Guesses::default();
+    if counting && let Err(reason) = region.prepare(caller, x, media, now, &mut guesses) {
+        return Decision::Reject { reason };
+    }
+    // Looked up before the counts are settled, so its memory miss overlaps theirs; a refusal
+    // below discards it (a lookup changes nothing).
+    let decision = lookup(caller, dialed);
+    if counting && let Some(reason) = region.settle(caller, x, media, now, &guesses) {
+        return Decision::Reject { reason };
+    }
+    match region.after(&decision, media, now) {
+        Some(reason) => Decision::Reject { reason },
+        None => decision,
+    }
+}
+
+/// Step 7.
+fn record(
+    region: &Region,
+    decision: &Decision,
+    caller: Option<SubscriberNumber>,
+    dialed: Option<UsageNumber>,
+    media: Media,
+    now: Timestamp,
+    holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
+) {
+    let record = match decision {
+        Decision::Route(r) => RouteRecord {
+            at: now,
+            media,
+            caller,
+            dialed,
+            tenant: Some(r.tenant),
+            binding: Some(r.binding),
+            to: r.to.iter().next(),
+            display: Some(r.display),
+            outcome: Outcome::Routed,
+        },
+        other => RouteRecord {
+            at: now,
+            media,
+            caller,
+            dialed,
+            tenant: dialed.and_then(holder),
+            binding: None,
+            to: None,
+            display: None,
+            outcome: Outcome::of(other),
+        },
+    };
+    region.record(&record);
+}
+
+/// Routes the strings a switch sees through the controls around `lookup` (see the module docs
+/// for the order); `holder` names the tenant holding a usage number, for the records of
+/// requests that did not route.
+///
+/// `request` is (caller, dialled, media, now) as the switch hands them over; an SMS is screened
+/// by `sms` (the sender, then `text` if the switch passed it) right after the dialled string
+/// is parsed, before anything is counted.
+pub(crate) fn route_controlled(
+    region: &Region,
+    request: (&str, &str, Media, Timestamp),
+    sms: &SmsRules,
+    text: Option<&[u8]>,
+    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
+    holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
+) -> Decision {
+    let (caller, dialed, media, now) = request;
+    if region.is_passive() {
+        return crate::route::route_strings(caller, dialed, media, sms, text, lookup);
+    }
+    let mut parsed = None;
+    let decision = crate::route::route_strings(caller, dialed, media, sms, text, |c, d| {
+        parsed = Some((c, usage(d)));
+        decide(region, c, d, media, now, lookup)
+    });
+    if region.controls().records {
+        let (c, x) = match parsed {
+            Some(p) => p,
+            // Refused by the SMS rules after both strings parsed: the record names them.
+            None if matches!(
+                decision,
+                Decision::Reject {
+                    reason: RejectReason::CommercialSender | RejectReason::VerificationCode
+                }
+            ) =>
+            {
+                (
+                    SubscriberNumber::parse(caller).ok(),
+                    crate::number::parse_dialed(dialed).ok().and_then(usage),
+                )
+            }
+            None => (None, None),
+        };
+        record(region, &decision, c, x, media, now, holder);
+    }
+    decision
+}
+
+/// [`route_controlled`] for a parsed request.
+pub(crate) fn route_dialed_controlled(
+    region: &Region,
+    caller: Option<SubscriberNumber>,
+    dialed: DialedNumber,
+    media: Media,
+    now: Timestamp,
+    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
+    holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
+) -> Decision {
+    if region.is_passive() {
+        return lookup(caller, dialed);
+    }
+    let decision = decide(region, caller, dialed, media, now, lookup);
+    if region.controls().records {
+        record(region, &decision, caller, usage(dialed), media, now, holder);
+    }
+    decision
+}

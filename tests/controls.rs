@@ -1,0 +1,581 @@
+//! Dynamic controls through the public API: frequency limits per caller, usage number and
+//! binding; probing detection and automatic blocks; the record queue — on the registry's own
+//! routers and on readers of its shared index, which count in the same memory.
+
+use np700::control::record::{Outcome, RouteRecord};
+use np700::control::{Controls, Probing, RateLimit, Subject};
+use np700::index::SharedIndex;
+use np700::index::layout::Capacity;
+use np700::{
+    BindRequest, Command, Config, Decision, LicensedBlock, ManagementNumber, Media, NumberChoice,
+    Parties, Policy, Registry, RejectReason, SubscriberNumber, TenantId, Timestamp,
+};
+use std::collections::HashSet;
+
+/// A minute boundary (2026-01-01 00:00 UTC), so per-minute windows start here.
+const T0: u64 = 1_767_225_600;
+const M: u64 = 700_1234_0000;
+
+fn at(secs: u64) -> Timestamp {
+    Timestamp::from_unix_secs(T0 + secs)
+}
+
+fn s(n: &str) -> SubscriberNumber {
+    SubscriberNumber::parse(n).unwrap()
+}
+
+fn dial(sub: u16) -> String {
+    format!("{M}{sub:04}")
+}
+
+fn rejected(reason: RejectReason) -> Decision {
+    Decision::Reject { reason }
+}
+
+/// A registry with `controls`, one tenant holding `M`, and AXB bindings
+/// `1380000000i — 700…000i — 1390000000i` for i in 1..=`bindings`.
+fn registry_with(controls: Controls, bindings: u16) -> Registry {
+    let config = Config {
+        controls,
+        ..Config::default()
+    };
+    let r = Registry::new(config, Capacity::for_bindings(1_000));
+    setup(&r, bindings);
+    r
+}
+
+fn setup(r: &Registry, bindings: u16) {
+    let m = ManagementNumber::new(M).unwrap();
+    let run = |c: Command| r.execute(&c, at(0)).unwrap();
+    run(Command::RegisterTenant {
+        name: "parcels".into(),
+        scenarios: vec![],
+        pair_cap: None,
+    });
+    run(Command::LicenseBlock(LicensedBlock { first: m, count: 1 }));
+    run(Command::AssignNumber {
+        tenant: TenantId::from_raw(1),
+        number: m,
+        tags: vec![],
+    });
+    for i in 1..=bindings {
+        r.bind(
+            BindRequest {
+                tenant: TenantId::from_raw(1),
+                parties: Parties::Axb {
+                    a: s(&format!("1380000{i:04}")),
+                    x: NumberChoice::Given(m.usage(i).unwrap()),
+                    b: s(&format!("1390000{i:04}")),
+                },
+                expires_at: at(30 * 86_400),
+                policy: Policy::default(),
+                order_id: String::new(),
+                consent_ref: "consent".into(),
+                external_ref: String::new(),
+            },
+            at(0),
+        )
+        .unwrap();
+    }
+}
+
+fn limit(subject: Subject, media: Option<Media>, window_secs: u32, max: u32) -> Controls {
+    Controls {
+        limits: vec![RateLimit {
+            subject,
+            media,
+            window_secs,
+            max,
+        }],
+        ..Controls::default()
+    }
+}
+
+fn drain(r: &Registry) -> Vec<RouteRecord> {
+    let mut out = vec![RouteRecord::EMPTY; 4096];
+    let mut all = Vec::new();
+    loop {
+        let n = r.drain_records(&mut out);
+        if n == 0 {
+            return all;
+        }
+        all.extend_from_slice(&out[..n]);
+    }
+}
+
+#[test]
+fn a_caller_limit_refuses_past_its_maximum_until_the_window_ends() {
+    let r = registry_with(limit(Subject::Caller, Some(Media::Voice), 60, 3), 2);
+    let call = |t, to: u16| r.route("13800000001", &dial(to), Media::Voice, at(t));
+    for i in 0..3 {
+        assert!(matches!(call(i, 1), Decision::Route(_)), "call {i}");
+    }
+    assert_eq!(call(10, 1), rejected(RejectReason::RateLimited));
+    // Every request of the caller counts, whatever the number: this one would not route anyway.
+    assert_eq!(call(11, 2), rejected(RejectReason::RateLimited));
+    // SMS are not counted by a voice limit; another caller has its own count.
+    assert!(matches!(
+        r.route("13800000001", &dial(1), Media::Sms, at(12)),
+        Decision::Route(_)
+    ));
+    assert!(matches!(
+        r.route("13900000001", &dial(1), Media::Voice, at(13)),
+        Decision::Route(_)
+    ));
+    // The next minute starts over.
+    assert!(matches!(call(60, 1), Decision::Route(_)));
+}
+
+#[test]
+fn a_usage_number_limit_counts_every_caller_of_that_number() {
+    let r = registry_with(limit(Subject::UsageNumber, None, 3600, 2), 2);
+    assert!(matches!(
+        r.route("13800000001", &dial(1), Media::Voice, at(1)),
+        Decision::Route(_)
+    ));
+    assert!(matches!(
+        r.route("13900000001", &dial(1), Media::Sms, at(2)),
+        Decision::Route(_)
+    ));
+    assert_eq!(
+        r.route("13900000001", &dial(1), Media::Voice, at(3)),
+        rejected(RejectReason::RateLimited)
+    );
+    // Another number is unaffected.
+    assert!(matches!(
+        r.route("13800000002", &dial(2), Media::Voice, at(4)),
+        Decision::Route(_)
+    ));
+}
+
+#[test]
+fn a_binding_limit_counts_only_what_the_binding_routes() {
+    let r = registry_with(limit(Subject::Binding, None, 86_400, 2), 1);
+    // Refusals do not count against the binding.
+    for _ in 0..5 {
+        assert_eq!(
+            r.route("13700000000", &dial(1), Media::Voice, at(1)),
+            rejected(RejectReason::CallerNotPermitted)
+        );
+    }
+    assert!(matches!(
+        r.route("13800000001", &dial(1), Media::Voice, at(2)),
+        Decision::Route(_)
+    ));
+    assert!(matches!(
+        r.route("13900000001", &dial(1), Media::Voice, at(3)),
+        Decision::Route(_)
+    ));
+    assert_eq!(
+        r.route("13800000001", &dial(1), Media::Voice, at(4)),
+        rejected(RejectReason::RateLimited)
+    );
+    assert!(matches!(
+        r.route("13800000001", &dial(1), Media::Voice, at(86_400)),
+        Decision::Route(_)
+    ));
+}
+
+#[test]
+fn a_prober_is_blocked_automatically_and_learns_nothing_more() {
+    let controls = Controls {
+        probing: Some(Probing {
+            distinct_numbers: 5,
+            window_secs: 600,
+            block_secs: 3600,
+        }),
+        ..Controls::default()
+    };
+    let r = registry_with(controls, 3);
+    let prober = "13700000000";
+    // Calling the same numbers again and again is not probing.
+    for round in 0..10 {
+        for to in 1..=3 {
+            assert_eq!(
+                r.route(prober, &dial(to), Media::Voice, at(round)),
+                rejected(RejectReason::CallerNotPermitted)
+            );
+        }
+    }
+    // Two more different numbers reach the allowance of five; the sixth blocks.
+    for to in [100, 101] {
+        assert_eq!(
+            r.route(prober, &dial(to), Media::Voice, at(20)),
+            rejected(RejectReason::NoBinding)
+        );
+    }
+    assert_eq!(
+        r.route(prober, &dial(102), Media::Voice, at(21)),
+        rejected(RejectReason::AutoBlocked)
+    );
+    // Now even a number it has a binding on... it has none; a live one answers blocked too.
+    for to in [1, 100, 103] {
+        assert_eq!(
+            r.route(prober, &dial(to), Media::Voice, at(22)),
+            rejected(RejectReason::AutoBlocked)
+        );
+    }
+    // Others are unaffected; the block ends after an hour.
+    assert!(matches!(
+        r.route("13800000001", &dial(1), Media::Voice, at(23)),
+        Decision::Route(_)
+    ));
+    assert_eq!(
+        r.route(prober, &dial(1), Media::Voice, at(21 + 3600)),
+        rejected(RejectReason::CallerNotPermitted)
+    );
+}
+
+#[test]
+fn every_decision_leaves_one_record_with_its_details() {
+    let r = registry_with(Controls::default(), 1);
+    let routed = r.route("13800000001", &dial(1), Media::Voice, at(5));
+    let Decision::Route(route) = routed else {
+        panic!("{routed:?}")
+    };
+    r.route("13700000000", &dial(1), Media::Sms, at(6));
+    r.route("13700000000", "7001234", Media::Voice, at(7));
+    r.route("", "not a number", Media::Voice, at(8));
+    let records = drain(&r);
+    assert_eq!(records.len(), 4, "{records:#?}");
+    let x = ManagementNumber::new(M).unwrap().usage(1).unwrap();
+    assert_eq!(
+        records[0],
+        RouteRecord {
+            at: at(5),
+            media: Media::Voice,
+            caller: Some(s("13800000001")),
+            dialed: Some(x),
+            tenant: Some(TenantId::from_raw(1)),
+            binding: Some(route.binding),
+            to: Some(s("13900000001")),
+            display: Some(x),
+            outcome: Outcome::Routed,
+        }
+    );
+    assert_eq!(
+        records[1],
+        RouteRecord {
+            at: at(6),
+            media: Media::Sms,
+            caller: Some(s("13700000000")),
+            dialed: Some(x),
+            tenant: Some(TenantId::from_raw(1)),
+            binding: None,
+            to: None,
+            display: None,
+            outcome: Outcome::Rejected(RejectReason::CallerNotPermitted),
+        }
+    );
+    assert_eq!(records[2].outcome, Outcome::CollectDigits);
+    assert_eq!(records[2].dialed, None);
+    assert_eq!(
+        records[3].outcome,
+        Outcome::Rejected(RejectReason::MalformedNumber)
+    );
+    assert_eq!(records[3].caller, None);
+    assert!(drain(&r).is_empty());
+    assert_eq!(r.records_dropped(), 0);
+}
+
+#[test]
+fn a_full_record_queue_drops_and_counts_instead_of_blocking() {
+    let controls = Controls {
+        record_shards: 1,
+        records_per_shard: 8,
+        ..Controls::default()
+    };
+    let r = registry_with(controls, 1);
+    for i in 0..20 {
+        r.route("13800000001", &dial(1), Media::Voice, at(i));
+    }
+    let records = drain(&r);
+    assert_eq!(records.len(), 8);
+    assert_eq!(r.records_dropped(), 12);
+    // The oldest are kept.
+    let times: Vec<u64> = records.iter().map(|r| r.at.unix_secs() - T0).collect();
+    assert_eq!(times, (0..8).collect::<Vec<_>>());
+}
+
+/// Routers on several threads at once: the limit admits exactly `max` requests in all, every
+/// request leaves exactly one record, none twice.
+#[test]
+fn counters_and_records_stay_exact_under_parallel_routes() {
+    const THREADS: usize = 4;
+    const PER_THREAD: u64 = 5_000;
+    const MAX: u32 = 7_000;
+    let controls = Controls {
+        record_shards: 8,
+        records_per_shard: 1 << 15,
+        ..limit(Subject::UsageNumber, None, 86_400, MAX)
+    };
+    let r = registry_with(controls, 4);
+    let routed: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let r = &r;
+                scope.spawn(move || {
+                    let mut routed = 0u64;
+                    for i in 0..PER_THREAD {
+                        // Distinct times make every record identifiable.
+                        let when = at(t as u64 * PER_THREAD + i);
+                        // Both parties of binding 1 dial it: the limit is the number's.
+                        let caller = if i % 2 == 0 {
+                            "13800000001"
+                        } else {
+                            "13900000001"
+                        };
+                        match r.route(caller, &dial(1), Media::Voice, when) {
+                            Decision::Route(_) => routed += 1,
+                            d => assert_eq!(d, rejected(RejectReason::RateLimited)),
+                        }
+                    }
+                    routed
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
+    assert_eq!(routed, u64::from(MAX), "admitted in all");
+    let records = drain(&r);
+    assert_eq!(r.records_dropped(), 0);
+    assert_eq!(records.len() as u64, THREADS as u64 * PER_THREAD);
+    let times: HashSet<u64> = records.iter().map(|r| r.at.unix_secs()).collect();
+    assert_eq!(times.len(), records.len(), "a record twice");
+    let admitted = records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Routed)
+        .count();
+    assert_eq!(admitted as u64, routed);
+}
+
+/// A reader of the shared index counts in the writer's memory: a limit holds across the
+/// writer's own routes and the reader's, and the reader's records reach the writer's drain.
+#[test]
+fn readers_of_a_shared_index_share_the_counters_and_the_record_queue() {
+    let path = std::env::temp_dir().join(format!("np700-controls-{}", std::process::id()));
+    let config = Config {
+        controls: limit(Subject::Caller, None, 60, 4),
+        ..Config::default()
+    };
+    let r = Registry::new_shared(config, Capacity::for_bindings(100), &path).unwrap();
+    setup(&r, 1);
+    let reader = SharedIndex::attach(&path).unwrap();
+    let other = SharedIndex::attach(&path).unwrap();
+    let a = "13800000001";
+    assert!(matches!(
+        r.route(a, &dial(1), Media::Voice, at(1)),
+        Decision::Route(_)
+    ));
+    assert!(matches!(
+        reader.route(a, &dial(1), Media::Voice, at(2)),
+        Decision::Route(_)
+    ));
+    assert!(matches!(
+        other.route(a, &dial(1), Media::Voice, at(3)),
+        Decision::Route(_)
+    ));
+    assert!(matches!(
+        reader.route(a, &dial(1), Media::Voice, at(4)),
+        Decision::Route(_)
+    ));
+    assert_eq!(
+        other.route(a, &dial(1), Media::Voice, at(5)),
+        rejected(RejectReason::RateLimited)
+    );
+    assert_eq!(
+        r.route(a, &dial(1), Media::Voice, at(6)),
+        rejected(RejectReason::RateLimited)
+    );
+    let times: Vec<u64> = drain(&r).iter().map(|r| r.at.unix_secs() - T0).collect();
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, vec![1, 2, 3, 4, 5, 6]);
+    drop(r);
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(np700::control::Region::path_for(&path));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model-based: random limits, probing and request sequences against a plain model of the
+// counters, compared request by request and record by record.
+
+mod model {
+    use super::*;
+    use np700::control::record::Outcome;
+    use np700::{DialedNumber, State, UsageNumber};
+    use proptest::prelude::*;
+    use std::collections::{HashMap, HashSet};
+
+    /// The plain model: counts in hash maps keyed by what they count, windows by division.
+    struct Model {
+        controls: Controls,
+        counts: HashMap<(usize, u64, u64), u32>,
+        pairs: HashSet<(u64, u64, u64)>,
+        distinct: HashMap<(u64, u64), u32>,
+        marked_until: HashMap<u64, u64>,
+    }
+
+    impl Model {
+        fn count(&mut self, table: usize, key: u64, window: u64) -> u32 {
+            let n = self.counts.entry((table, key, window)).or_insert(0);
+            *n += 1;
+            *n
+        }
+
+        fn route(
+            &mut self,
+            state: &State,
+            caller: SubscriberNumber,
+            x: UsageNumber,
+            media: Media,
+            now: u64,
+        ) -> Decision {
+            let c = caller.e164();
+            if self.marked_until.get(&c).is_some_and(|u| *u > now) {
+                return rejected(RejectReason::AutoBlocked);
+            }
+            if let Some(p) = self.controls.probing {
+                let w = now / u64::from(p.window_secs);
+                if self.pairs.insert((c, x.value(), w)) {
+                    let d = self.distinct.entry((c, w)).or_insert(0);
+                    *d += 1;
+                    if *d > p.distinct_numbers {
+                        self.marked_until.insert(c, now + u64::from(p.block_secs));
+                        return rejected(RejectReason::AutoBlocked);
+                    }
+                }
+            }
+            let mut limited = false;
+            for (i, l) in self.controls.limits.clone().iter().enumerate() {
+                let key = match l.subject {
+                    Subject::Caller => c,
+                    Subject::UsageNumber => x.value(),
+                    Subject::Binding => continue,
+                };
+                if l.media.is_none_or(|m| m == media) {
+                    limited |= self.count(i, key, now / u64::from(l.window_secs)) > l.max;
+                }
+            }
+            if limited {
+                return rejected(RejectReason::RateLimited);
+            }
+            let decision = state.route_dialed(
+                Some(caller),
+                DialedNumber::Usage(x),
+                media,
+                Timestamp::from_unix_secs(now),
+            );
+            if let Decision::Route(r) = &decision {
+                for (i, l) in self.controls.limits.clone().iter().enumerate() {
+                    if l.subject == Subject::Binding && l.media.is_none_or(|m| m == media) {
+                        let w = now / u64::from(l.window_secs);
+                        limited |= self.count(i, r.binding.raw(), w) > l.max;
+                    }
+                }
+            }
+            if limited {
+                rejected(RejectReason::RateLimited)
+            } else {
+                decision
+            }
+        }
+    }
+
+    fn rate_limit() -> impl Strategy<Value = RateLimit> {
+        (
+            prop_oneof![
+                Just(Subject::Caller),
+                Just(Subject::UsageNumber),
+                Just(Subject::Binding)
+            ],
+            prop_oneof![Just(None), Just(Some(Media::Voice)), Just(Some(Media::Sms))],
+            prop_oneof![Just(1u32), Just(7), Just(60), Just(3600)],
+            1u32..6,
+        )
+            .prop_map(|(subject, media, window_secs, max)| RateLimit {
+                subject,
+                media,
+                window_secs,
+                max,
+            })
+    }
+
+    fn probing() -> impl Strategy<Value = Option<Probing>> {
+        proptest::option::of(
+            (1u32..5, prop_oneof![Just(5u32), Just(60)], 1u32..100).prop_map(
+                |(distinct_numbers, window_secs, block_secs)| Probing {
+                    distinct_numbers,
+                    window_secs,
+                    block_secs,
+                },
+            ),
+        )
+    }
+
+    /// A request: caller index (0..4 are parties of bindings 1..=4's A side, 4..8 strangers),
+    /// number index (1..=6; 5 and 6 carry no binding), voice or SMS, seconds to wait first.
+    fn request() -> impl Strategy<Value = (u16, u16, bool, u64)> {
+        (
+            0u16..8,
+            1u16..7,
+            any::<bool>(),
+            prop_oneof![Just(0u64), 0u64..3, 0u64..90],
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn routers_count_exactly_as_the_plain_model(
+            limits in proptest::collection::vec(rate_limit(), 0..4),
+            probing in probing(),
+            requests in proptest::collection::vec(request(), 1..120),
+        ) {
+            let controls = Controls {
+                limits,
+                probing,
+                counter_slots: 256,
+                ..Controls::default()
+            };
+            let r = registry_with(controls.clone(), 4);
+            let state = r.with_state(|s| s.clone());
+            let mut model = Model {
+                controls,
+                counts: HashMap::new(),
+                pairs: HashSet::new(),
+                distinct: HashMap::new(),
+                marked_until: HashMap::new(),
+            };
+            let m = ManagementNumber::new(M).unwrap();
+            let mut now = T0;
+            let mut want_records = Vec::new();
+            for (who, to, sms, wait) in requests {
+                now += wait;
+                let caller = if who < 4 {
+                    s(&format!("1380000{:04}", who + 1))
+                } else {
+                    s(&format!("1370000{:04}", who))
+                };
+                let x = m.usage(to).unwrap();
+                let media = if sms { Media::Sms } else { Media::Voice };
+                let want = model.route(&state, caller, x, media, now);
+                let got = r.route_dialed(
+                    Some(caller),
+                    DialedNumber::Usage(x),
+                    media,
+                    Timestamp::from_unix_secs(now),
+                );
+                prop_assert_eq!(got, want, "{} → {} at +{}", caller, x, now - T0);
+                want_records.push((now, caller, x, Outcome::of(&want)));
+            }
+            prop_assert_eq!(r.region().untracked(), 0);
+            let got_records: Vec<_> = drain(&r)
+                .iter()
+                .map(|rec| (rec.at.unix_secs(), rec.caller.unwrap(), rec.dialed.unwrap(), rec.outcome))
+                .collect();
+            prop_assert_eq!(got_records, want_records);
+        }
+    }
+}
