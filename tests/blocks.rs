@@ -6,7 +6,7 @@ use np700::control::block::{
     BlockDirection, BlockId, BlockOrigin, BlockRequest, BlockRule, BlockScope, BlockTarget,
     LiftReason, MAX_TENANT_BLOCK_RULES,
 };
-use np700::control::block_table::{BlockTable, BlockWriter};
+use np700::control::block_table::{BlockTable, BlockWriter, lifted};
 use np700::handover::{self, BindingIds, ImportOptions, ImportRequest, Scope};
 use np700::state::StateImage;
 use np700::{
@@ -1097,19 +1097,53 @@ fn the_block_table_composed_with_an_unblocked_route_answers_as_the_state() {
         .map(|_| AtomicU64::new(0))
         .collect();
     let mut writer = BlockWriter::create(&words).unwrap();
-    // Fed from the events as the registry will: insert on Blocked, remove on BlockLifted (the
-    // rule as the state had it before the event).
+    // Fed from the events as the registry will: the rules an event lifts taken before it is
+    // applied, room checked, then the table brought in step with the state.
     let mut replay = setup();
+    writer.fill(replay.block_list()).unwrap();
     for e in &log {
-        match e {
-            Event::Blocked { rule } => writer.insert(rule).unwrap(),
-            Event::BlockLifted { block, .. } => {
-                assert!(writer.remove(replay.block(*block).unwrap()));
-            }
-            _ => {}
-        }
+        let events = std::slice::from_ref(e);
+        let gone = lifted(replay.block_list(), events);
+        assert!(writer.fits(&gone, events));
         replay.apply(e);
+        writer.publish(replay.block_list(), &gone, events).unwrap();
     }
+    assert_eq!(replay, st);
+    // A forged event the state ignores changes nothing in the table either.
+    let forged = [Event::Blocked {
+        rule: BlockRule {
+            id: BlockId::from_raw(999),
+            ..st.blocks().next().unwrap().clone()
+        },
+    }];
+    let gone = lifted(replay.block_list(), &forged);
+    replay.apply(&forged[0]);
+    let before = writer.len();
+    writer.publish(replay.block_list(), &gone, &forged).unwrap();
+    assert_eq!(writer.len(), before);
+    // A table filled from the state holds the same.
+    let other: Vec<AtomicU64> = (0..BlockTable::words(64))
+        .map(|_| AtomicU64::new(0))
+        .collect();
+    let mut filled = BlockWriter::create(&other).unwrap();
+    filled.fill(st.block_list()).unwrap();
+    assert_eq!(filled.len(), writer.len());
+    // A table too small for a command says so before anything is journaled.
+    let tiny: Vec<AtomicU64> = (0..BlockTable::words(1))
+        .map(|_| AtomicU64::new(0))
+        .collect();
+    let small = BlockWriter::create(&tiny).unwrap();
+    let many: Vec<Event> = (0..small.table().capacity() as u64 + 1)
+        .map(|i| Event::Blocked {
+            rule: BlockRule {
+                id: BlockId::from_raw(i + 1),
+                caller: s(100 + i),
+                ..st.blocks().next().unwrap().clone()
+            },
+        })
+        .collect();
+    assert!(!small.fits(&[], &many));
+    assert!(small.fits(&[], &many[1..]));
     let table = writer.table();
     for when in [at(1), at(49), at(50), at(499), at(500)] {
         for (c, x) in universe() {

@@ -16,9 +16,9 @@
 use np700::Registry;
 use np700::binding::{Direction, MediaSet, Party, TimeWindow};
 use np700::control::block::{
-    BlockDirection, BlockId, BlockOrigin, BlockRequest, BlockRule, BlockScope, BlockTarget,
+    BlockDirection, BlockId, BlockOrigin, BlockRequest, BlockScope, BlockTarget,
 };
-use np700::control::block_table::{BlockTable, BlockWriter};
+use np700::control::block_table::{BlockTable, BlockWriter, lifted};
 use np700::index::layout::Capacity;
 use np700::route::{AnnounceReason, RejectReason};
 use np700::{
@@ -27,7 +27,7 @@ use np700::{
     SubscriberNumber, TenantId, TenantStatus, Timestamp, UsageNumber,
 };
 use proptest::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::atomic::AtomicU64;
 
 const BINDING_Q: u64 = 30;
@@ -714,13 +714,12 @@ struct Sut {
     registry: Registry,
     /// A lock-free block table fed from the events, as the registry will feed its own.
     table: Vec<AtomicU64>,
-    /// The rules in it, to remove a rule when it is lifted.
-    rules: BTreeMap<BlockId, BlockRule>,
 }
 
 impl Sut {
     /// Runs `cmd` on both; they must agree exactly (events or error).
     fn execute(&mut self, cmd: &Command, now: Timestamp) -> Result<Vec<Event>, np700::Error> {
+        let before = self.state.block_list().clone();
         let from_state = self.state.execute(cmd, now);
         let from_registry = self.registry.execute(cmd, now);
         assert_eq!(
@@ -728,19 +727,15 @@ impl Sut {
             "state and registry disagree on {cmd:?}"
         );
         if let Ok(events) = &from_state {
+            // As the registry will: the lifted rules from before, room, then publish.
             let mut writer = BlockWriter::resume(&self.table).unwrap();
-            for e in events {
-                match e {
-                    Event::Blocked { rule } => {
-                        writer.insert(rule).unwrap();
-                        self.rules.insert(rule.id, rule.clone());
-                    }
-                    Event::BlockLifted { block, .. } => {
-                        assert!(writer.remove(&self.rules.remove(block).unwrap()));
-                    }
-                    _ => {}
-                }
-            }
+            let gone = lifted(&before, events);
+            assert!(writer.fits(&gone, events));
+            writer
+                .publish(self.state.block_list(), &gone, events)
+                .unwrap();
+            let directed: usize = self.state.blocks().map(|r| r.directions().count()).sum();
+            assert_eq!(writer.len(), directed, "the table holds the state's rules");
         }
         from_state
     }
@@ -1546,7 +1541,6 @@ fn setup(config: &Config) -> (Sut, Model, Vec<Event>) {
         table: (0..BlockTable::words(256))
             .map(|_| AtomicU64::new(0))
             .collect(),
-        rules: BTreeMap::new(),
     };
     let now = Timestamp::from_unix_secs(T0);
     let mut log = Vec::new();

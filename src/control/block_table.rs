@@ -46,8 +46,9 @@
 //! home and the table never fills up with deleted entries.
 #![forbid(unsafe_code)]
 
-use super::block::{BlockOrigin, BlockRule, BlockScope};
+use super::block::{BlockList, BlockOrigin, BlockRule, BlockScope};
 use crate::binding::{BindingId, Targets};
+use crate::event::Event;
 use crate::number::SubscriberNumber;
 use crate::route::RejectReason;
 use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
@@ -525,10 +526,75 @@ impl<'a> BlockWriter<'a> {
     }
 }
 
+/// Keeping a table in step with the state, as a registry (or a replica) applies commands: the
+/// rules a command's events lift are taken from the state before they are applied
+/// ([`lifted`]), the table is checked for room ([`BlockWriter::fits`], before the events are
+/// journaled), and after the events are applied the table gets what the state now holds
+/// ([`BlockWriter::publish`]). A forged event the state ignores is ignored here too.
+pub fn lifted(rules: &BlockList, events: &[Event]) -> Vec<BlockRule> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BlockLifted { block, .. } => rules.get(*block).cloned(),
+            _ => None,
+        })
+        .collect()
+}
+
+impl BlockWriter<'_> {
+    /// Whether the table has room for `events` (one command's), whose lifted rules are
+    /// `lifted` ([`lifted`]): the directed entries they add, less those they remove, within
+    /// [`BlockTable::capacity`].
+    pub fn fits(&self, lifted: &[BlockRule], events: &[Event]) -> bool {
+        let removed: usize = lifted.iter().map(|r| r.directions().count()).sum();
+        let added: usize = events
+            .iter()
+            .map(|e| match e {
+                Event::Blocked { rule } => rule.directions().count(),
+                _ => 0,
+            })
+            .sum();
+        self.live.saturating_sub(removed) + added <= self.table.capacity()
+    }
+
+    /// Brings the table in step with the state after `events` were applied to it (its rules
+    /// are now `rules`; `lifted` are the rules the events lift, taken before): removes the
+    /// lifted rules the state no longer holds, then inserts the rules the events made that the
+    /// state holds. Fails with [`TableError::Full`] if [`BlockWriter::fits`] said no.
+    pub fn publish(
+        &mut self,
+        rules: &BlockList,
+        lifted: &[BlockRule],
+        events: &[Event],
+    ) -> Result<(), TableError> {
+        for rule in lifted {
+            if rules.get(rule.id) != Some(rule) {
+                self.remove(rule);
+            }
+        }
+        for e in events {
+            if let Event::Blocked { rule } = e
+                && rules.get(rule.id) == Some(rule)
+            {
+                self.insert(rule)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts every rule of `rules` (a table created for a state recovered or rebuilt).
+    pub fn fill(&mut self, rules: &BlockList) -> Result<(), TableError> {
+        for rule in rules.iter() {
+            self.insert(rule)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::control::block::{BlockId, BlockList};
+    use crate::control::block::BlockId;
     use std::sync::Arc;
     use std::sync::atomic::AtomicBool;
 
