@@ -329,6 +329,12 @@ impl BlockList {
         self.rules.values()
     }
 
+    /// The rules in force at `now` (their expiry not come), by id: what reports count (e.g.
+    /// automatic blocks in force: those with [`BlockOrigin::Probing`]).
+    pub fn active(&self, now: Timestamp) -> impl Iterator<Item = &BlockRule> + '_ {
+        self.rules.values().filter(move |r| r.is_active(now))
+    }
+
     /// How many rules there are.
     pub fn len(&self) -> usize {
         self.rules.len()
@@ -570,6 +576,8 @@ mod tests {
                 .collect::<Vec<_>>(),
             [BlockId::from_raw(2)]
         );
+        assert_eq!(list.active(Timestamp::from_unix_secs(99)).count(), 2);
+        assert_eq!(list.active(Timestamp::from_unix_secs(100)).count(), 1);
         list.remove(BlockId::from_raw(2)).unwrap();
         list.remove(BlockId::from_raw(1)).unwrap();
         assert_eq!(
