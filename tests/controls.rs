@@ -507,6 +507,13 @@ fn a_detected_prober_becomes_a_durable_liftable_rule() {
         assert_eq!(rules[0].caller, s(prober));
         assert_eq!(rules[0].expires, Some(at(2 + 3600)));
         assert!(matches!(rules[0].origin, BlockOrigin::Probing { .. }));
+        let period = np700::report::Period {
+            from: at(0),
+            to: at(60),
+        };
+        let report = r.report(period, at(4)).unwrap();
+        assert_eq!(report.platform.block_rules_in_force.automatic, 1);
+        assert_eq!(report.platform.block_rules_in_force.manual, 0);
         rules[0].id
     };
     let (r, _) = Registry::open(&dir, config, OpenOptions::default()).unwrap();
