@@ -9,7 +9,10 @@
 //!   timed on its own as `drain_per_record`);
 //! - `limits`: also a per-caller voice limit per minute, a per-usage-number limit per hour, a
 //!   per-binding limit per day and probing detection, none of them reached (every request is
-//!   counted, none refused), counter tables sized for the queried callers.
+//!   counted, none refused), counter tables sized for the queried callers;
+//! - `all`: the limits, plus 10,000 block rules in force (platform, tenant and point-to-point,
+//!   on callers the queries do not use): what a deployment with every control on pays on a
+//!   call nobody blocks (the queries are calls; SMS rules apply to messages only).
 //!
 //! Group `controls_1m` (`NP700_BENCH_QUICK=1`: 20 k bindings). Ratios are printed at the end.
 
@@ -88,6 +91,26 @@ fn main() {
     });
     let plain = build(Controls::default());
     let limited = build(limits((2 * n as u32).next_power_of_two()));
+    let all = build(limits((2 * n as u32).next_power_of_two()));
+    for i in 0..10_000u64 {
+        use np700::control::block::{BlockRequest, BlockTarget};
+        let caller = SubscriberNumber::from_e164(8617000000000 + i).unwrap();
+        let callee = (i % 2 == 0).then(|| SubscriberNumber::from_e164(8618000000000 + i).unwrap());
+        all.execute(
+            &Command::Block(BlockRequest {
+                tenant: (i % 3 == 0).then_some(TenantId::from_raw(1)),
+                target: BlockTarget::Caller {
+                    caller,
+                    callee,
+                    both_ways: callee.is_some() && i % 4 == 0,
+                },
+                expires_at: None,
+                note: String::new(),
+            }),
+            NOW,
+        )
+        .unwrap();
+    }
     // Same answers everywhere (no limit is reached).
     let index = plain.index();
     for (caller, dialed) in queries.iter().take(1000) {
@@ -101,11 +124,12 @@ fn main() {
         assert_eq!(none.route(caller, dialed, Media::Voice, NOW), want);
         assert_eq!(plain.route(caller, dialed, Media::Voice, NOW), want);
         assert_eq!(limited.route(caller, dialed, Media::Voice, NOW), want);
+        assert_eq!(all.route(caller, dialed, Media::Voice, NOW), want);
     }
 
     let mut g = c.benchmark_group("controls_1m");
     let mut sink = vec![RouteRecord::EMPTY; DRAIN_EVERY];
-    for name in ["none", "index_only", "records", "limits"] {
+    for name in ["none", "index_only", "records", "limits", "all"] {
         let mut i = 0usize;
         g.bench_function(BenchmarkId::from_parameter(name), |b| match name {
             "index_only" => b.iter(|| {
@@ -121,7 +145,8 @@ fn main() {
                 let r = match name {
                     "none" => &none,
                     "records" => &plain,
-                    _ => &limited,
+                    "limits" => &limited,
+                    _ => &all,
                 };
                 b.iter_custom(|iters| {
                     let mut spent = Duration::ZERO;
@@ -210,6 +235,7 @@ fn summary() {
         "index_only",
         "records",
         "limits",
+        "all",
         "drain_per_record",
     ] {
         let m = median_ns(f);
