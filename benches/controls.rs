@@ -48,7 +48,8 @@ fn limits(slots: u32) -> Controls {
             window_secs: 600,
             block_secs: 3600,
         }),
-        // About twice the subjects the queries count (callers, numbers, pairs, bindings).
+        // Four slots per query (each query is a new caller, number, pair and binding at most):
+        // counts stay tracked at a quarter full.
         counter_slots: slots,
         ..Controls::default()
     }
@@ -90,8 +91,8 @@ fn main() {
         ..Controls::default()
     });
     let plain = build(Controls::default());
-    let limited = build(limits((2 * n as u32).next_power_of_two()));
-    let all = build(limits((2 * n as u32).next_power_of_two()));
+    let limited = build(limits((4 * queries.len() as u32).next_power_of_two()));
+    let all = build(limits((4 * queries.len() as u32).next_power_of_two()));
     for i in 0..10_000u64 {
         use np700::control::block::{BlockRequest, BlockTarget};
         let caller = SubscriberNumber::from_e164(8617000000000 + i).unwrap();
