@@ -92,7 +92,7 @@ pub unsafe extern "C" fn np700_registry_open(
         }
         let s = settings(config)?;
         let options = OpenOptions {
-            archive: crate::archive::ArchiveOptions::default(),
+            archive: s.archive,
             capacity: Capacity::for_bindings(s.capacity_bindings),
             shared_index: s.shared_path,
             journal: s.journal,
