@@ -2540,7 +2540,10 @@ np700_status np700_registry_block_caller(const struct np700_registry *registry,
  *
  * Refusals besides those of `np700_registry_block_caller()`: `NP700_ERR_UNKNOWN_BINDING`,
  * `NP700_ERR_BINDING_ENDED`, `NP700_ERR_INVALID_BLOCK_REQUEST` (an AXN binding without N).
- * The rules stay the tenant's after the binding ends, until a sweep removes them.
+ *
+ * The rules belong to the binding's tenant, whoever made them: it may lift them (another
+ * tenant may not), and they count against its 8,192 rules. A sweep removes them once the
+ * binding has ended.
  *
  * # Safety
  *
