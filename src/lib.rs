@@ -15,6 +15,9 @@
 //! - [`State`]: validates commands into events, applies events, and routes.
 //! - [`route`]: route decisions and the reasons a switch maps to SIP statuses.
 //! - [`Registry`]: the thread-safe façade with the lock-free routing [`index`].
+//! - [`control`]: the regulatory controls applied in every route — block lists, SMS rules,
+//!   real-user reports, frequency limits and probing detection (counters every router shares) —
+//!   and the record of every route decision, drained by the host.
 //! - [`journal`]: durability — the journal of events, snapshots, recovery
 //!   ([`Registry::open`]); its module docs state the durability contract — and replicas
 //!   ([`journal::follow::Follower`]: a read-only copy that follows a writer's journal, or events

@@ -16,6 +16,8 @@ use crate::archive::{Archive, ArchiveOptions, ArchiveReader, Entry, HistoryHit};
 use crate::binding::{BindingId, Media, Party};
 use crate::command::{BindRequest, Command};
 use crate::config::Config;
+use crate::control::block::BlockOrigin;
+use crate::control::block_table::{self, BlockWriter, WriterCounts};
 use crate::control::gate;
 use crate::control::record::{CallEnd, CallRecord, RouteRecord};
 use crate::control::region::Region;
@@ -54,6 +56,8 @@ struct Writer {
     archive: Option<Archive>,
     /// The record queue's drop count as last archived ([`Registry::archive_drained`]).
     drops_archived: u64,
+    /// The block table's writer bookkeeping (the table lives in the control region).
+    blocks: WriterCounts,
 }
 
 /// A thread-safe registry of tenants, numbers and bindings with a lock-free routing index.
@@ -270,6 +274,19 @@ impl Registry {
             op: "publish the shared index",
             kind: e.kind(),
         })?;
+        let refill = |rules| {
+            let mut table =
+                BlockWriter::create(self.region.block_words()).map_err(|_| Error::IndexFull)?;
+            let filled = table.fill(rules).map_err(|_| Error::IndexFull);
+            Ok::<_, Error>((table.into_counts(), filled))
+        };
+        let (counts, filled) = refill(state.block_list())?;
+        if let Err(e) = filled {
+            // Too many rules for this registry's table: keep serving the old state's.
+            w.blocks = refill(w.state.block_list())?.0;
+            return Err(e);
+        }
+        w.blocks = counts;
         w.state = state;
         self.switch(&mut w, next);
         Ok(())
@@ -310,6 +327,11 @@ impl Registry {
             kind: e.kind(),
         })?;
         let region = make_region(&state, &backing, generation)?;
+        let mut table = BlockWriter::create(region.block_words()).map_err(|_| Error::IndexFull)?;
+        table
+            .fill(state.block_list())
+            .map_err(|_| Error::IndexFull)?;
+        let blocks = table.into_counts();
         let current = ArcSwap::new(Arc::clone(index.index()));
         let durability = journal.as_ref().map(|j| Arc::clone(j.durability()));
         let sms = state.config().sms.clone();
@@ -324,6 +346,7 @@ impl Registry {
             journal,
             archive: None,
             drops_archived: 0,
+            blocks,
         };
         Ok(Registry {
             writer: Mutex::new(writer),
@@ -359,8 +382,12 @@ impl Registry {
             return Ok(events);
         }
         let touched = Touched::of(&w.state, &events);
-        // Room in the index is checked before the journal is written, so a write the index
-        // cannot take is refused without leaving events behind.
+        // Room in the index and the block table is checked before the journal is written, so a
+        // write they cannot take is refused without leaving events behind.
+        let gone = block_table::lifted(w.state.block_list(), &events);
+        if !self.with_blocks(&mut w.blocks, |t| Ok(t.fits(&gone, &events)))? {
+            return Err(Error::IndexFull);
+        }
         self.make_room(&mut w, &touched)?;
         let mut wait_for = None;
         let Writer {
@@ -409,6 +436,20 @@ impl Registry {
         Ok(events)
     }
 
+    /// Runs `f` with the writer of the block table in the control region (its bookkeeping is
+    /// `counts`, kept in the writer between uses).
+    fn with_blocks<R>(
+        &self,
+        counts: &mut WriterCounts,
+        f: impl FnOnce(&mut BlockWriter<'_>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut table = BlockWriter::with_counts(self.region.block_words(), std::mem::take(counts))
+            .map_err(|_| Error::IndexFull)?;
+        let result = f(&mut table);
+        *counts = table.into_counts();
+        result
+    }
+
     /// Makes sure the index can take a change touching `touched`: starts a successor when the
     /// index nears its limits, and grows it at once when the change would not fit.
     fn make_room(&self, w: &mut Writer, touched: &Touched) -> Result<(), Error> {
@@ -429,8 +470,20 @@ impl Registry {
     /// state, and publishes them to the index readers use (and to its successor, which copies
     /// a slice more).
     fn apply(&self, w: &mut Writer, events: &[Event], touched: &Touched) -> Result<(), Error> {
+        let gone = block_table::lifted(w.state.block_list(), events);
         for e in events {
             w.state.apply(e);
+        }
+        let rules = w.state.block_list();
+        self.with_blocks(&mut w.blocks, |t| {
+            t.publish(rules, &gone, events)
+                .map_err(|_| Error::IndexFull)
+        })?;
+        for rule in &gone {
+            // A lifted automatic block ends in every router at once, not when its mark runs out.
+            if matches!(rule.origin, BlockOrigin::Probing { .. }) && rules.get(rule.id).is_none() {
+                self.region.clear_mark(rule.caller);
+            }
         }
         let Writer {
             state,
@@ -587,6 +640,7 @@ impl Registry {
     /// Fails with [`Error::Io`] or [`Error::Halted`] when the archive cannot be written; the
     /// records taken are then in `buf` only.
     pub fn archive_drained(&self, buf: &mut [RouteRecord], now: Timestamp) -> Result<usize, Error> {
+        self.journal_auto_blocks(now)?;
         let n = self.drain_records(buf);
         let dropped = self.records_dropped();
         let mut w = self.lock();
@@ -831,6 +885,34 @@ impl Registry {
     /// ([`Registry::records_dropped`] counts them) rather than make a router wait.
     pub fn drain_records(&self, out: &mut [RouteRecord]) -> usize {
         self.region.drain(out)
+    }
+
+    /// Journals the automatic blocks routers detected since the last call (callers probing many
+    /// numbers, see [`crate::control::Probing`]) as block rules of origin
+    /// [`BlockOrigin::Probing`]: durable, reported, and liftable with [`Command::LiftBlock`]
+    /// (which also ends them in every router at once). Returns how many rules were made.
+    ///
+    /// Routers refuse a detected prober at once, before this runs (a mark in the memory they
+    /// share, until the block's end); call it regularly, e.g. with each drain of the records
+    /// ([`Registry::archive_drained`] does). A notice whose block has already ended is
+    /// skipped; if a write fails (a halted journal), the error is returned and that notice is
+    /// lost, the routers' mark still holding until its end.
+    pub fn journal_auto_blocks(&self, now: Timestamp) -> Result<usize, Error> {
+        let mut made = 0;
+        while let Some(n) = self.region.next_notice() {
+            let command = Command::AutoBlock {
+                caller: n.caller,
+                until: n.until,
+                numbers: n.numbers,
+                window_secs: n.window_secs,
+            };
+            match self.execute(&command, now) {
+                Ok(events) => made += usize::from(!events.is_empty()),
+                Err(Error::ExpiryNotInFuture { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(made)
     }
 
     /// Route records dropped so far because their queue was full.

@@ -249,6 +249,8 @@ pub struct TenantReport {
     pub traffic: OutcomeCounts,
     /// Of those, refusals because the caller was blocked automatically.
     pub auto_blocks: u64,
+    /// Its block rules in force at `generated_at` (rules on its own scope and its bindings).
+    pub block_rules_in_force: u64,
     /// Quarantines on its numbers (route entries) and of numbers taken back from it.
     pub quarantines: Quarantines,
     /// Usage numbers in use ÷ usage numbers held (10,000 per management number); `null` when
@@ -281,10 +283,21 @@ pub struct PlatformReport {
     pub traffic: OutcomeCounts,
     /// Of those, refusals because the caller was blocked automatically.
     pub auto_blocks: u64,
+    /// Block rules in force at `generated_at`, by origin.
+    pub block_rules_in_force: BlockRuleCounts,
     /// Quarantines in force.
     pub quarantines: Quarantines,
     /// Usage numbers in use ÷ usage numbers assigned to tenants; `null` when none is.
     pub utilisation: Option<f64>,
+}
+
+/// Block rules in force, by origin.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockRuleCounts {
+    /// Made by the platform operator or a tenant.
+    pub manual: u64,
+    /// Made automatically for probing callers (liftable).
+    pub automatic: u64,
 }
 
 /// How complete the traffic figures are.
@@ -409,6 +422,11 @@ impl Report {
                     live_bindings: tl.live,
                     bindings_made: made,
                     auto_blocks: traffic_counts.auto_blocked(),
+                    block_rules_in_force: state
+                        .block_list()
+                        .active(now)
+                        .filter(|r| r.owner == Some(t.id))
+                        .count() as u64,
                     traffic: traffic_counts,
                     quarantines: Quarantines {
                         route_entries: tl.route_quarantines,
@@ -453,6 +471,16 @@ impl Report {
             live_bindings: live,
             bindings_made: made,
             auto_blocks: platform_traffic.auto_blocked(),
+            block_rules_in_force: {
+                let mut counts = BlockRuleCounts::default();
+                for r in state.block_list().active(now) {
+                    match r.origin {
+                        crate::control::block::BlockOrigin::Probing { .. } => counts.automatic += 1,
+                        _ => counts.manual += 1,
+                    }
+                }
+                counts
+            },
             traffic: platform_traffic,
             quarantines: Quarantines {
                 route_entries,

@@ -396,6 +396,186 @@ fn readers_of_a_shared_index_share_the_counters_and_the_record_queue() {
     let _ = std::fs::remove_file(np700::control::Region::path_for(&path));
 }
 
+/// Block rules are in the routers' table: the registry's own routes and a shared reader's
+/// refuse a blocked caller at once, and routes come back when the rule is lifted.
+#[test]
+fn block_rules_refuse_on_every_router_until_lifted() {
+    use np700::Event;
+    use np700::control::block::{BlockRequest, BlockTarget};
+    let path = std::env::temp_dir().join(format!("np700-blocks-{}", std::process::id()));
+    let r = Registry::new_shared(Config::default(), Capacity::for_bindings(100), &path).unwrap();
+    setup(&r, 2);
+    let reader = SharedIndex::attach(&path).unwrap();
+    let (a1, a2) = ("13800000001", "13800000002");
+    let routes = |caller: &str, to: u16| {
+        let d = r.route(caller, &dial(to), Media::Voice, at(10));
+        assert_eq!(reader.route(caller, &dial(to), Media::Voice, at(10)), d);
+        d
+    };
+    assert!(matches!(routes(a1, 1), Decision::Route(_)));
+    let block = |tenant, caller: &str, callee: Option<&str>| {
+        let events = r
+            .execute(
+                &Command::Block(BlockRequest {
+                    tenant,
+                    target: BlockTarget::Caller {
+                        caller: s(caller),
+                        callee: callee.map(s),
+                        both_ways: false,
+                    },
+                    expires_at: Some(at(3600)),
+                    note: "complaint".into(),
+                }),
+                at(5),
+            )
+            .unwrap();
+        match &events[..] {
+            [Event::Blocked { rule }] => rule.id,
+            other => panic!("{other:?}"),
+        }
+    };
+    // A platform block of a1 to anyone: refused before any lookup.
+    let id = block(None, a1, None);
+    assert_eq!(routes(a1, 1), rejected(RejectReason::Blocked));
+    assert_eq!(routes(a1, 2), rejected(RejectReason::Blocked));
+    assert!(matches!(routes(a2, 2), Decision::Route(_)));
+    r.execute(
+        &Command::LiftBlock {
+            tenant: None,
+            block: id,
+        },
+        at(6),
+    )
+    .unwrap();
+    assert!(matches!(routes(a1, 1), Decision::Route(_)));
+    // The tenant blocks a2 from reaching its counterpart only.
+    block(Some(TenantId::from_raw(1)), a2, Some("13900000002"));
+    assert_eq!(routes(a2, 2), rejected(RejectReason::Blocked));
+    assert!(matches!(routes("13900000002", 2), Decision::Route(_)));
+    // The rule ends by itself.
+    assert!(matches!(
+        r.route(a2, &dial(2), Media::Voice, at(3600)),
+        Decision::Route(_)
+    ));
+    drop(r);
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(np700::control::Region::path_for(&path));
+}
+
+/// A prober detected by the routers is journaled as an automatic block rule: it survives a
+/// restart (the routers' marks do not), and lifting it lets the caller through at once.
+#[test]
+fn a_detected_prober_becomes_a_durable_liftable_rule() {
+    use np700::Event;
+    use np700::control::block::BlockOrigin;
+    use np700::registry::OpenOptions;
+    let dir = std::env::temp_dir().join(format!("np700-probing-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = Config {
+        controls: Controls {
+            probing: Some(Probing {
+                distinct_numbers: 2,
+                window_secs: 600,
+                block_secs: 3600,
+            }),
+            ..Controls::default()
+        },
+        ..Config::default()
+    };
+    let prober = "13700000000";
+    let rule_id = {
+        let (r, _) = Registry::open(&dir, config.clone(), OpenOptions::default()).unwrap();
+        setup(&r, 1);
+        for to in [100, 101] {
+            assert_eq!(
+                r.route(prober, &dial(to), Media::Voice, at(1)),
+                rejected(RejectReason::NoBinding)
+            );
+        }
+        assert_eq!(
+            r.route(prober, &dial(102), Media::Voice, at(2)),
+            rejected(RejectReason::AutoBlocked)
+        );
+        assert_eq!(r.journal_auto_blocks(at(3)).unwrap(), 1);
+        assert_eq!(
+            r.journal_auto_blocks(at(3)).unwrap(),
+            0,
+            "one notice per block"
+        );
+        let rules: Vec<_> = r.with_state(|s| s.blocks().cloned().collect());
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].caller, s(prober));
+        assert_eq!(rules[0].expires, Some(at(2 + 3600)));
+        assert!(matches!(rules[0].origin, BlockOrigin::Probing { .. }));
+        let period = np700::report::Period {
+            from: at(0),
+            to: at(60),
+        };
+        let report = r.report(period, at(4)).unwrap();
+        assert_eq!(report.platform.block_rules_in_force.automatic, 1);
+        assert_eq!(report.platform.block_rules_in_force.manual, 0);
+        rules[0].id
+    };
+    let (r, _) = Registry::open(&dir, config, OpenOptions::default()).unwrap();
+    assert_eq!(
+        r.route(prober, &dial(1), Media::Voice, at(10)),
+        rejected(RejectReason::AutoBlocked),
+        "the rule outlives the routers' marks"
+    );
+    let events = r
+        .execute(
+            &Command::LiftBlock {
+                tenant: None,
+                block: rule_id,
+            },
+            at(11),
+        )
+        .unwrap();
+    assert!(matches!(&events[..], [Event::BlockLifted { .. }]));
+    assert_eq!(
+        r.route(prober, &dial(1), Media::Voice, at(12)),
+        rejected(RejectReason::CallerNotPermitted)
+    );
+    drop(r);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Lifting an automatic block ends the routers' mark too, before the block would have ended.
+#[test]
+fn lifting_an_automatic_block_clears_the_routers_mark() {
+    let controls = Controls {
+        probing: Some(Probing {
+            distinct_numbers: 1,
+            window_secs: 600,
+            block_secs: 3600,
+        }),
+        ..Controls::default()
+    };
+    let r = registry_with(controls, 1);
+    let prober = "13700000000";
+    r.route(prober, &dial(100), Media::Voice, at(1));
+    assert_eq!(
+        r.route(prober, &dial(101), Media::Voice, at(2)),
+        rejected(RejectReason::AutoBlocked)
+    );
+    r.journal_auto_blocks(at(3)).unwrap();
+    let id = r.with_state(|s| s.blocks().next().unwrap().id);
+    r.execute(
+        &Command::LiftBlock {
+            tenant: None,
+            block: id,
+        },
+        at(4),
+    )
+    .unwrap();
+    // Within the same probing window the caller's count is still over: the next new number
+    // blocks again, but a number already seen does not.
+    assert_eq!(
+        r.route(prober, &dial(100), Media::Voice, at(5)),
+        rejected(RejectReason::NoBinding)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Model-based: random limits, probing and request sequences against a plain model of the
 // counters, compared request by request and record by record.

@@ -598,6 +598,7 @@ fn the_json_shape_is_stable() {
         [
             "auto_blocks",
             "bindings_made",
+            "block_rules_in_force",
             "live_bindings",
             "management_numbers_assigned",
             "management_numbers_free",
@@ -616,6 +617,7 @@ fn the_json_shape_is_stable() {
         [
             "auto_blocks",
             "bindings_made",
+            "block_rules_in_force",
             "headroom",
             "live_bindings",
             "management_numbers_held",
@@ -628,6 +630,10 @@ fn the_json_shape_is_stable() {
             "utilisation",
             "violations"
         ]
+    );
+    assert_eq!(
+        keys(&v["platform"]["block_rules_in_force"]),
+        ["automatic", "manual"]
     );
     assert_eq!(tenant["tenant"], 1);
     assert_eq!(tenant["name"], "parcels");

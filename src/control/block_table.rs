@@ -331,6 +331,13 @@ impl<'a> BlockTable<'a> {
     }
 }
 
+/// A [`BlockWriter`]'s bookkeeping between two uses (see [`BlockWriter::into_counts`]).
+#[derive(Debug, Default)]
+pub(crate) struct WriterCounts {
+    bits: HashMap<usize, u32>,
+    live: usize,
+}
+
 /// The one writer of a block table: inserts and removes rules, keeping on its own heap how many
 /// live entries set each filter bit.
 #[derive(Debug)]
@@ -375,6 +382,28 @@ impl<'a> BlockWriter<'a> {
             }
         }
         Ok(w)
+    }
+
+    /// The writer's own bookkeeping, kept across writes by an owner that cannot hold the
+    /// borrow of the words (a registry owning the memory the table lives in).
+    pub(crate) fn into_counts(self) -> WriterCounts {
+        WriterCounts {
+            bits: self.bits,
+            live: self.live,
+        }
+    }
+
+    /// The writer of the table in `words` with the bookkeeping [`BlockWriter::into_counts`]
+    /// kept from its last use on the same words.
+    pub(crate) fn with_counts(
+        words: &'a [AtomicU64],
+        counts: WriterCounts,
+    ) -> Result<BlockWriter<'a>, TableError> {
+        Ok(BlockWriter {
+            table: BlockTable::new(words)?,
+            bits: counts.bits,
+            live: counts.live,
+        })
     }
 
     /// The table, to read.

@@ -107,6 +107,7 @@ impl<'a> Counters<'a> {
     }
 
     /// The subject's count in window `window`, without counting (0 if none).
+    #[cfg(test)]
     pub(crate) fn peek(&self, h: u64, window: u64) -> u32 {
         let n = self.slots.len();
         if n == 0 {

@@ -2,12 +2,17 @@
 //!
 //! 1. the dialled string is parsed (and, for an SMS, the sender and text rules apply —
 //!    [`crate::route::route_strings`]);
-//! 2. an automatic block of the caller (probing) refuses at once: [`RejectReason::AutoBlocked`];
+//! 2. a platform block of the caller (a rule with no callee; manual or automatic) refuses at
+//!    once, before anything is looked up: [`RejectReason::Blocked`] / [`RejectReason::AutoBlocked`];
+//!    so does a probing mark set by a router and not yet journaled as a rule;
 //! 3. probing is counted (the caller's distinct usage numbers in the window): the request that
 //!    crosses the threshold blocks the caller and is refused the same way;
 //! 4. per-caller and per-usage-number limits count the request: [`RejectReason::RateLimited`];
-//! 5. the lookup (the index, with the static controls);
-//! 6. a routed request counts against its binding's limits: [`RejectReason::RateLimited`];
+//! 5. the lookup (the index, with the static controls: standing, real-user reports, policy);
+//! 6. a request the lookup would route is refused if a block rule of the platform, of the
+//!    binding's tenant or of the binding forbids the caller to reach any of its targets
+//!    ([`RejectReason::Blocked`]) — exactly where [`crate::State::route`] applies them — and
+//!    otherwise counts against its binding's limits: [`RejectReason::RateLimited`];
 //! 7. the decision is written to a record queue (or dropped and counted if it is full).
 //!
 //! Counting happens before the answer is known, so refused requests count too: a caller that
@@ -312,7 +317,7 @@ fn usage(d: DialedNumber) -> Option<UsageNumber> {
     }
 }
 
-/// Steps 2–6 for a parsed request.
+/// Steps 2–6 for a parsed request (the steps after parsing).
 fn decide(
     region: &Region,
     caller: Option<SubscriberNumber>,
@@ -321,6 +326,12 @@ fn decide(
     now: Timestamp,
     lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
 ) -> Decision {
+    let blocks = region.blocks();
+    if let (Some(c), Some(table)) = (caller, blocks)
+        && let Some(reason) = table.caller_barred(c, now)
+    {
+        return Decision::Reject { reason };
+    }
     let x = usage(dialed);
     let counting = region.counts_anything();
     let mut guesses = Guesses::default();
@@ -332,6 +343,13 @@ fn decide(
     let decision = lookup(caller, dialed);
     if counting && let Some(reason) = region.settle(caller, x, media, now, &guesses) {
         return Decision::Reject { reason };
+    }
+    if let (Decision::Route(r), Some(c), Some(table)) = (&decision, caller, blocks)
+        && table.route_barred(c, r.tenant, r.binding, &r.to, now)
+    {
+        return Decision::Reject {
+            reason: RejectReason::Blocked,
+        };
     }
     match region.after(&decision, media, now) {
         Some(reason) => Decision::Reject { reason },
@@ -392,9 +410,6 @@ pub(crate) fn route_controlled(
     holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
 ) -> Decision {
     let (caller, dialed, media, now) = request;
-    if region.is_passive() {
-        return crate::route::route_strings(caller, dialed, media, sms, text, lookup);
-    }
     let mut parsed = None;
     let decision = crate::route::route_strings(caller, dialed, media, sms, text, |c, d| {
         parsed = Some((c, usage(d)));
@@ -433,9 +448,6 @@ pub(crate) fn route_dialed_controlled(
     lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
     holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
 ) -> Decision {
-    if region.is_passive() {
-        return lookup(caller, dialed);
-    }
     let decision = decide(region, caller, dialed, media, now, lookup);
     if region.controls().records {
         record(region, &decision, caller, usage(dialed), media, now, holder);

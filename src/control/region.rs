@@ -74,7 +74,7 @@ impl Layout {
         let line = |words: usize| words.next_multiple_of(8);
         let config = HEADER_WORDS;
         let blocks = line(config + config_bytes.div_ceil(8));
-        let counters = line(blocks + BlockTable::words(c.block_rules as usize));
+        let counters = line(blocks + BlockTable::words(2 * c.block_rules as usize));
         let marks = line(counters + counter_tables(c) * c.counter_slots as usize);
         let notices = line(marks + c.mark_slots as usize);
         let records = line(notices + Ring::<NOTICE_WORDS>::words(NOTICE_CELLS));
@@ -216,12 +216,6 @@ impl Region {
         &self.words()[from..to]
     }
 
-    /// Whether routers have nothing to do here: no limits, no probing, no records.
-    pub(crate) fn is_passive(&self) -> bool {
-        let c = &self.controls;
-        c.limits.is_empty() && c.probing.is_none() && !c.records
-    }
-
     /// The controls this region was made for (sanitized).
     pub fn controls(&self) -> &Controls {
         &self.controls
@@ -247,9 +241,18 @@ impl Region {
         self.words()[header::RETIRED].store(1, Ordering::Release);
     }
 
-    /// The block table's words.
+    /// The block table's words (room for `2 × block_rules` directed rules: a both-ways rule
+    /// takes two).
     pub(crate) fn block_words(&self) -> &[AtomicU64] {
-        self.part(self.layout.blocks, self.layout.counters)
+        // The part is line-padded: the table is exactly what `BlockTable::words` sized.
+        let len = BlockTable::words(2 * self.controls.block_rules as usize);
+        self.part(self.layout.blocks, self.layout.blocks + len)
+    }
+
+    /// The block table, to read (`None` never happens for a region made by [`Region::create`]
+    /// or accepted by [`Region::attach`]).
+    pub(crate) fn blocks(&self) -> Option<BlockTable<'_>> {
+        BlockTable::new(self.block_words()).ok()
     }
 
     /// Counter table `i` (limits in order, then probing's two).

@@ -131,6 +131,7 @@ impl<'a, const W: usize> Ring<'a, W> {
     }
 
     /// Records waiting (approximate while producers run).
+    #[cfg(test)]
     pub(crate) fn len(&self) -> u64 {
         let tail = self.header[TAIL].load(Ordering::Relaxed);
         let head = self.header[HEAD].load(Ordering::Relaxed);
