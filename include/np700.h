@@ -98,8 +98,25 @@
  *   (np700_registry_records_dropped()) rather than make a router wait; a full counter table lets
  *   requests through uncounted (np700_registry_untracked()).
  *
+ * REGULATORY CONTROLS
+ *   Block lists: np700_registry_block_caller() (tenant 0 is the platform operator, whose rules
+ *   without a callee refuse a caller before anything is looked up) and
+ *   np700_registry_block_binding() (NP700_BLOCK_*) make rules every router applies at once,
+ *   NP700_REJECT_BLOCKED (SIP 403); np700_registry_lift_block() lifts one (a tenant only its
+ *   own, the operator any). Real users: np700_registry_set_real_user_required() and
+ *   np700_registry_report_real_user(); a required, unreported subscriber A makes its bindings
+ *   answer NP700_REJECT_USER_NOT_REPORTED. SMS: np700_route_message() (and the reader's and
+ *   follower's) routes an SMS with its text through the configured rules (commercial sender
+ *   prefixes, verification-code keywords and digit runs; np700_config_*_sms_*()).
+ *   Archive and reports: a journaled registry keeps route records, call records
+ *   (np700_registry_end_call()) and binding history in <journal dir>/archive/
+ *   (np700_config_set_archive()); np700_registry_archive_drained() drains the record queue into
+ *   it, np700_registry_history() answers which binding carried a call at a time T, and
+ *   np700_registry_report() writes the regulator's report as JSON into a caller's buffer (the
+ *   size-then-fill convention of np700_registry_export()).
+ *
  * LATER CAPABILITIES
- *   Replicas, compliance reporting and records extend this ABI in the same style:
+ *   Further capabilities extend this ABI in the same style:
  *   new functions and new configuration setters, new status codes appended to the groups
  *   above, no change to what exists.
  */
@@ -2164,6 +2181,9 @@ np700_status np700_registry_stats(const struct np700_registry *registry,
  * journal after it —, cuts a torn tail, and continues the journal. On success `*out` is the
  * handle (free it with `np700_registry_free()`) and, if `recovery` is not NULL, `*recovery`
  * says what was found.
+ *
+ * With the archive on (the default; see `np700_config_set_archive()`) it also keeps route
+ * records, call records and binding history in `<dir>/archive/`.
  *
  * From then on every write returns `NP700_OK` only once its events are durable (see the
  * configuration's `np700_config_set_journal()`), and after a failed write or sync every write
