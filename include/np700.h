@@ -98,8 +98,25 @@
  *   (np700_registry_records_dropped()) rather than make a router wait; a full counter table lets
  *   requests through uncounted (np700_registry_untracked()).
  *
+ * REGULATORY CONTROLS
+ *   Block lists: np700_registry_block_caller() (tenant 0 is the platform operator, whose rules
+ *   without a callee refuse a caller before anything is looked up) and
+ *   np700_registry_block_binding() (NP700_BLOCK_*) make rules every router applies at once,
+ *   NP700_REJECT_BLOCKED (SIP 403); np700_registry_lift_block() lifts one (a tenant only its
+ *   own, the operator any). Real users: np700_registry_set_real_user_required() and
+ *   np700_registry_report_real_user(); a required, unreported subscriber A makes its bindings
+ *   answer NP700_REJECT_USER_NOT_REPORTED. SMS: np700_route_message() (and the reader's and
+ *   follower's) routes an SMS with its text through the configured rules (commercial sender
+ *   prefixes, verification-code keywords and digit runs; np700_config_*_sms_*()).
+ *   Archive and reports: a journaled registry keeps route records, call records
+ *   (np700_registry_end_call()) and binding history in <journal dir>/archive/
+ *   (np700_config_set_archive()); np700_registry_archive_drained() drains the record queue into
+ *   it, np700_registry_history() answers which binding carried a call at a time T, and
+ *   np700_registry_report() writes the regulator's report as JSON into a caller's buffer (the
+ *   size-then-fill convention of np700_registry_export()).
+ *
  * LATER CAPABILITIES
- *   Replicas, compliance reporting and records extend this ABI in the same style:
+ *   Further capabilities extend this ABI in the same style:
  *   new functions and new configuration setters, new status codes appended to the groups
  *   above, no change to what exists.
  */
@@ -218,6 +235,53 @@
  * shards, records per shard): 2^26.
  */
 #define NP700_MAX_CONTROL_SIZE 67108864
+
+/**
+ * The longest block note accepted, in bytes.
+ */
+#define NP700_MAX_NOTE_LEN 256
+
+/**
+ * The most commercial sender prefixes a configuration holds.
+ */
+#define NP700_MAX_SMS_PREFIXES 32
+
+/**
+ * The most digits of one commercial sender prefix.
+ */
+#define NP700_MAX_SMS_PREFIX_DIGITS 16
+
+/**
+ * The most verification-code keywords a configuration holds.
+ */
+#define NP700_MAX_SMS_KEYWORDS 64
+
+/**
+ * The longest verification-code keyword, in bytes of UTF-8.
+ */
+#define NP700_MAX_SMS_KEYWORD_LEN 64
+
+/**
+ * The longest digit run the verification-code rule may look for.
+ */
+#define NP700_MAX_SMS_CODE_DIGITS 32
+
+/**
+ * The longest SMS text `np700_route_message()` takes, in bytes (a concatenated SMS of 255
+ * parts is under 40 KiB).
+ */
+#define NP700_MAX_SMS_TEXT_LEN 65536
+
+/**
+ * The longest retention accepted, in seconds (10 years).
+ */
+#define NP700_MAX_RETENTION_SECS (((10 * 366) * 24) * 3600)
+
+/**
+ * The archive's default retention, in seconds: 183 days (about six months, what a draft
+ * standard asks for bindings and records).
+ */
+#define NP700_DEFAULT_RETENTION_SECS (183 * 86400)
 
 /**
  * How many `NP700_LEGACY_*` results there are (the size of `np700_legacy_summary.by_result`).
@@ -794,6 +858,61 @@ typedef struct np700_route_record {
      */
     char display[NP700_NUMBER_LEN];
 } np700_route_record;
+
+/**
+ * Which calls of a binding a binding block refuses (`NP700_BLOCK_*`). What A and B are, by
+ * mode: AXB and AXYB: A and B; AXN: A and its default destination N (refused,
+ * `NP700_ERR_INVALID_BLOCK_REQUEST`, when the binding has no N); GXB: each member of the group
+ * and B (one rule per member).
+ */
+typedef uint32_t np700_block_direction;
+
+/**
+ * What `np700_registry_history()` found. Fixed-size; when `found` is false every other field
+ * is zero (strings empty).
+ */
+typedef struct np700_history_hit {
+    /**
+     * Whether a binding carried the (usage number, caller) at that time.
+     */
+    bool found;
+    /**
+     * Whether that binding is still live (answered from the state, not the archive).
+     */
+    bool live;
+    /**
+     * The binding.
+     */
+    uint64_t binding_id;
+    /**
+     * Its tenant.
+     */
+    uint32_t tenant;
+    /**
+     * Its mode (`NP700_MODE_*`).
+     */
+    np700_mode mode;
+    /**
+     * When the binding version in force began (seconds since the Unix epoch).
+     */
+    uint64_t from;
+    /**
+     * When it ended, exclusive (for a live binding: its expiry; `NP700_TIME_NEVER` for none).
+     */
+    uint64_t until;
+    /**
+     * How many entries of `to` are set (0: AXN's A without N, which was refused).
+     */
+    uint32_t to_count;
+    /**
+     * The number shown to the callee, 15 digits, NUL-terminated.
+     */
+    char display[NP700_NUMBER_LEN];
+    /**
+     * Where the call went, in ringing order, each `+` and E.164 digits, NUL-terminated.
+     */
+    char to[NP700_MAX_TARGETS][NP700_NUMBER_LEN];
+} np700_history_hit;
 
 /**
  * What one `np700_follower_poll()` did.
@@ -1652,6 +1771,21 @@ typedef struct np700_legacy_line {
 #define NP700_LIMIT_SUBJECT_BINDING 3
 
 /**
+ * A's calls to B only.
+ */
+#define NP700_BLOCK_A_TO_B 1
+
+/**
+ * B's calls to A only.
+ */
+#define NP700_BLOCK_B_TO_A 2
+
+/**
+ * Both ways.
+ */
+#define NP700_BLOCK_BOTH 3
+
+/**
  * Keep the exported binding ids (right for an empty registry); `NP700_ERR_BINDING_ID_TAKEN` if
  * the registry has issued any of them.
  */
@@ -2048,6 +2182,9 @@ np700_status np700_registry_stats(const struct np700_registry *registry,
  * handle (free it with `np700_registry_free()`) and, if `recovery` is not NULL, `*recovery`
  * says what was found.
  *
+ * With the archive on (the default; see `np700_config_set_archive()`) it also keeps route
+ * records, call records and binding history in `<dir>/archive/`.
+ *
  * From then on every write returns `NP700_OK` only once its events are durable (see the
  * configuration's `np700_config_set_journal()`), and after a failed write or sync every write
  * returns `NP700_ERR_JOURNAL_HALTED` until the registry is freed and opened again.
@@ -2371,6 +2508,390 @@ np700_status np700_registry_untracked(const struct np700_registry *registry,
                                       uint64_t *out);
 
 /**
+ * Blocks a caller at `now` and writes the new rule's id to `*block_id`. The rule refuses the
+ * caller's calls and SMS (`NP700_REJECT_BLOCKED`, SIP 403) in every router of the registry,
+ * its threads and the readers of its shared index, from the moment this returns.
+ *
+ * - `tenant`: who asks. 0 is the platform operator: the rule applies on every binding, and
+ *   without a callee before anything is looked up (the caller learns nothing about which
+ *   numbers are live). A tenant's rule applies only on that tenant's bindings.
+ * - `caller`: whose calls (any form a subscriber number takes; `NP700_ERR_BAD_NUMBER`).
+ * - `callee`: to whom; `(NULL, 0)` is anyone. A call is refused when the binding would connect
+ *   it to the callee (any destination of a GXB group).
+ * - `both_ways`: also the callee's calls to the caller (needs a callee).
+ * - `expires_at`: when the rule stops applying (after `now`, at most `NP700_TIME_MAX`); 0 or
+ *   `NP700_TIME_NEVER` for until lifted.
+ * - `note`: why (at most `NP700_MAX_NOTE_LEN` bytes of UTF-8 without control characters,
+ *   `NP700_ERR_INVALID_FIELD`; may be empty).
+ *
+ * Refusals: `NP700_ERR_UNKNOWN_TENANT`, `NP700_ERR_INVALID_BLOCK_REQUEST` (a caller blocked
+ * from itself, both ways without a callee), `NP700_ERR_EXPIRY_NOT_IN_FUTURE`,
+ * `NP700_ERR_TOO_MANY_BLOCK_RULES` (65,536 rules in all, 8,192 per tenant). The rule is
+ * journaled like any write; `np700_registry_lift_block()` removes it.
+ *
+ * # Safety
+ *
+ * `caller`, `callee` and `note` must be NULL or valid for reads of their lengths; `block_id`
+ * valid for a write of one `uint64_t`.
+ */
+np700_status np700_registry_block_caller(const struct np700_registry *registry,
+                                         uint32_t tenant,
+                                         const char *caller,
+                                         size_t caller_len,
+                                         const char *callee,
+                                         size_t callee_len,
+                                         bool both_ways,
+                                         uint64_t expires_at,
+                                         const char *note,
+                                         size_t note_len,
+                                         uint64_t now,
+                                         uint64_t *block_id);
+
+/**
+ * Blocks calls between the parties of one live binding, through that binding, at `now`
+ * (`NP700_REJECT_BLOCKED`), and writes the id of the new rule to `*block_id`. A GXB binding
+ * gets one rule per group member, with consecutive ids from `*block_id` in the group's order
+ * (lift each).
+ *
+ * - `tenant`: who asks: the binding's tenant (another is `NP700_ERR_CROSS_TENANT`), or 0 for
+ *   the platform operator (any binding).
+ * - `direction`: an `NP700_BLOCK_*` value (else `NP700_ERR_BAD_ENUM`).
+ * - `expires_at`, `note`: as for `np700_registry_block_caller()`.
+ *
+ * Refusals besides those of `np700_registry_block_caller()`: `NP700_ERR_UNKNOWN_BINDING`,
+ * `NP700_ERR_BINDING_ENDED`, `NP700_ERR_INVALID_BLOCK_REQUEST` (an AXN binding without N).
+ *
+ * The rules belong to the binding's tenant, whoever made them: it may lift them (another
+ * tenant may not), and they count against its 8,192 rules. A sweep removes them once the
+ * binding has ended.
+ *
+ * # Safety
+ *
+ * `note` must be NULL or valid for reads of `note_len` bytes; `block_id` valid for a write of
+ * one `uint64_t`.
+ */
+np700_status np700_registry_block_binding(const struct np700_registry *registry,
+                                          uint32_t tenant,
+                                          uint64_t binding_id,
+                                          np700_block_direction direction,
+                                          uint64_t expires_at,
+                                          const char *note,
+                                          size_t note_len,
+                                          uint64_t now,
+                                          uint64_t *block_id);
+
+/**
+ * Lifts a block rule at `now`: calls it refused route again at once. `tenant` is who asks: a
+ * tenant lifts only its own rules (`NP700_ERR_BLOCK_RULE_NOT_OWNED` for another tenant's or a
+ * platform rule); 0, the platform operator, lifts any rule, automatic blocks included.
+ * `NP700_ERR_UNKNOWN_BLOCK_RULE` for a rule never made, already lifted, or swept.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_registry_lift_block(const struct np700_registry *registry,
+                                       uint32_t tenant,
+                                       uint64_t block_id,
+                                       uint64_t now);
+
+/**
+ * Sets at `now` whether a tenant requires real-user reports. While it does, its bindings whose
+ * subscriber A (A in AXB, AXN and AXYB; in GXB, B) it has not reported with
+ * `np700_registry_report_real_user()` may still be made but route nothing:
+ * `NP700_REJECT_USER_NOT_REPORTED` (SIP 403). Setting what is already set changes nothing.
+ * `NP700_ERR_UNKNOWN_TENANT` for a tenant that does not exist (0 included).
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_registry_set_real_user_required(const struct np700_registry *registry,
+                                                   uint32_t tenant,
+                                                   bool required,
+                                                   uint64_t now);
+
+/**
+ * Records at `now` that `tenant` reported `subscriber` as a real user (`reported` true), or
+ * withdraws the report (false); effective at once for the tenant's bindings whose subscriber A
+ * it is. Recording what is already recorded changes nothing. `subscriber` is a subscriber
+ * number in any form (`NP700_ERR_BAD_NUMBER`); `NP700_ERR_UNKNOWN_TENANT` for a tenant that
+ * does not exist.
+ *
+ * # Safety
+ *
+ * `subscriber` must be NULL or valid for reads of `subscriber_len` bytes.
+ */
+np700_status np700_registry_report_real_user(const struct np700_registry *registry,
+                                             uint32_t tenant,
+                                             const char *subscriber,
+                                             size_t subscriber_len,
+                                             bool reported,
+                                             uint64_t now);
+
+/**
+ * Adds a commercial sender prefix: an SMS whose sender's national number (after any
+ * `+86`/`0086`/`86`) starts with it is refused, `NP700_REJECT_COMMERCIAL_SENDER` (SIP 403).
+ * `prefix` is 1 ..= `NP700_MAX_SMS_PREFIX_DIGITS` ASCII digits (empty or other characters:
+ * `NP700_ERR_BAD_NUMBER`; longer: `NP700_ERR_TOO_LONG`). A prefix already there is not added
+ * twice; one past `NP700_MAX_SMS_PREFIXES` is `NP700_ERR_TOO_LONG` (and changes nothing).
+ *
+ * The default configuration has `106` (China's enterprise and bulk SMS ports) and the
+ * verification-code keywords of simplified and traditional Chinese and English; start from
+ * `np700_config_clear_sms_rules()` to set your own.
+ *
+ * # Safety
+ *
+ * `prefix` must be NULL or valid for reads of `prefix_len` bytes.
+ */
+np700_status np700_config_add_sms_sender_prefix(struct np700_config *config,
+                                                const char *prefix,
+                                                size_t prefix_len);
+
+/**
+ * Adds a verification-code keyword: an SMS whose text (see `np700_route_message()`) has a
+ * keyword and a run of digits of the configured length (`np700_config_set_sms_code_digits()`,
+ * default 4 to 8; ASCII or full-width digits, not part of a longer run) is refused,
+ * `NP700_REJECT_VERIFICATION_CODE` (SIP 403). Matched ASCII case-insensitively, other bytes
+ * exactly; an ASCII letter at either end must not touch another letter in the text.
+ *
+ * `keyword` is 1 ..= `NP700_MAX_SMS_KEYWORD_LEN` bytes of UTF-8 (empty or longer:
+ * `NP700_ERR_INVALID_FIELD`; not UTF-8: `NP700_ERR_INVALID_UTF8`). A keyword already there is
+ * not added twice; one past `NP700_MAX_SMS_KEYWORDS` is `NP700_ERR_TOO_LONG`.
+ *
+ * # Safety
+ *
+ * `keyword` must be NULL or valid for reads of `keyword_len` bytes.
+ */
+np700_status np700_config_add_sms_code_keyword(struct np700_config *config,
+                                               const char *keyword,
+                                               size_t keyword_len);
+
+/**
+ * Sets the length of a verification code's digit run: `min` ..= `max` digits, with
+ * `1 <= min <= max <= NP700_MAX_SMS_CODE_DIGITS` (else `NP700_ERR_OUT_OF_RANGE`). Default 4
+ * to 8.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_set_sms_code_digits(struct np700_config *config,
+                                              uint32_t min,
+                                              uint32_t max);
+
+/**
+ * Removes every commercial sender prefix and verification-code keyword (the digit run goes
+ * back to 4 to 8): SMS are then refused for neither. Add your own with
+ * `np700_config_add_sms_sender_prefix()` and `np700_config_add_sms_code_keyword()`.
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_clear_sms_rules(struct np700_config *config);
+
+/**
+ * Routes an SMS whose text the switch has, into `*out`: as `np700_route()` with
+ * `NP700_MEDIA_SMS`, after the configuration's SMS rules — an SMS from a commercial sender is
+ * refused with `NP700_REJECT_COMMERCIAL_SENDER`, one whose text looks like a verification code
+ * with `NP700_REJECT_VERIFICATION_CODE` (both SIP 403), before the binding is looked up.
+ * (`np700_route()` with `NP700_MEDIA_SMS` applies the sender rule only.)
+ *
+ * - `caller`, `dialed`, `now`: as for `np700_route()`.
+ * - `text`, `text_len`: the message's bytes as the switch has them (UTF-8 normally; invalid
+ *   UTF-8 is scanned like any bytes, not an error), at most `NP700_MAX_SMS_TEXT_LEN`
+ *   (`NP700_ERR_TOO_LONG`); `(NULL, 0)` is an empty text.
+ *
+ * Lock-free; allocates nothing.
+ *
+ * # Safety
+ *
+ * `caller`, `dialed` and `text` must be NULL or valid for reads of their lengths; `out` valid
+ * for a write of one `np700_decision`.
+ */
+np700_status np700_route_message(const struct np700_registry *registry,
+                                 const char *caller,
+                                 size_t caller_len,
+                                 const char *dialed,
+                                 size_t dialed_len,
+                                 const char *text,
+                                 size_t text_len,
+                                 uint64_t now,
+                                 struct np700_decision *out);
+
+/**
+ * Routes an SMS with its text from the shared index, exactly as `np700_route_message()` does
+ * from the registry (the writer's SMS rules, limits and records apply). Lock-free, as
+ * `np700_reader_route()`.
+ *
+ * # Safety
+ *
+ * As `np700_route_message()`.
+ */
+np700_status np700_reader_route_message(const struct np700_reader *reader,
+                                        const char *caller,
+                                        size_t caller_len,
+                                        const char *dialed,
+                                        size_t dialed_len,
+                                        const char *text,
+                                        size_t text_len,
+                                        uint64_t now,
+                                        struct np700_decision *out);
+
+/**
+ * Routes an SMS with its text on the follower's index, exactly as `np700_route_message()`
+ * does on a registry (with the SMS rules of the follower's configuration). Lock-free.
+ *
+ * # Safety
+ *
+ * As `np700_route_message()`.
+ */
+np700_status np700_follower_route_message(const struct np700_follower *follower,
+                                          const char *caller,
+                                          size_t caller_len,
+                                          const char *dialed,
+                                          size_t dialed_len,
+                                          const char *text,
+                                          size_t text_len,
+                                          uint64_t now,
+                                          struct np700_decision *out);
+
+/**
+ * Sets whether registries opened from this configuration with `np700_registry_open()` keep an
+ * archive (in `<journal dir>/archive/`, one file per Beijing day): route records
+ * (`np700_registry_archive_drained()`), call records (`np700_registry_end_call()`) and the
+ * history of ended bindings (`np700_registry_history()`), the basis of `np700_registry_report()`.
+ * Day files older than `retention_secs` are removed (by sweeps, once a day).
+ *
+ * `retention_secs` is 1 ..= `NP700_MAX_RETENTION_SECS` (else `NP700_ERR_OUT_OF_RANGE`), also
+ * when disabled. The default: enabled, `NP700_DEFAULT_RETENTION_SECS`. No effect on
+ * `np700_registry_new()` (a registry without a journal keeps no archive).
+ *
+ * # Safety
+ *
+ * None beyond passing a handle (stale ones are detected).
+ */
+np700_status np700_config_set_archive(struct np700_config *config,
+                                      bool enabled,
+                                      uint64_t retention_secs);
+
+/**
+ * Records how a routed call ended, as the switch reports it at `now`: links it to its binding
+ * (its tenant, and where the call went) and archives the call record (durable at the next
+ * flush: the next `np700_registry_archive_drained()`). The binding is looked up among the live
+ * ones, then in the archive's history (from `started_at` on), so a call that outlasts its
+ * binding is still recorded.
+ *
+ * - `binding_id`: the binding of the route decision (`np700_decision.binding_id`).
+ * - `caller`: the caller (a subscriber number in any form; `NP700_ERR_BAD_NUMBER`).
+ * - `dialed`: the usage number dialled (15 digits in any dial form; `NP700_ERR_BAD_NUMBER`).
+ * - `started_at`: when the call was set up (the `now` of its route); `answered`,
+ *   `duration_secs` (0 if unanswered), `release_cause` (ITU-T Q.850; 16 = normal clearing).
+ *
+ * `NP700_ERR_UNKNOWN_BINDING` when neither the state nor the archive knows the binding. A
+ * registry without an archive (no journal, or the archive disabled) checks the binding and
+ * keeps nothing.
+ *
+ * # Safety
+ *
+ * `caller` and `dialed` must be NULL or valid for reads of their lengths.
+ */
+np700_status np700_registry_end_call(const struct np700_registry *registry,
+                                     uint64_t binding_id,
+                                     const char *caller,
+                                     size_t caller_len,
+                                     const char *dialed,
+                                     size_t dialed_len,
+                                     uint64_t started_at,
+                                     bool answered,
+                                     uint32_t duration_secs,
+                                     uint16_t release_cause,
+                                     uint64_t now);
+
+/**
+ * Answers "`caller` dialled `usage_number` at time `at`: which binding carried it, and where
+ * did it go?" into `*out` — for complaints and the regulator's enquiries. A live binding whose
+ * current version was in force at `at` answers first, else the archive's history of ended and
+ * updated binding versions. Nothing found is not an error: `out->found` is false.
+ *
+ * - `usage_number`: 15 digits in any dial form; `caller`: a subscriber number in any form
+ *   (both `NP700_ERR_BAD_NUMBER` otherwise).
+ * - `at`: seconds since the Unix epoch (at most `NP700_TIME_MAX`).
+ *
+ * Without an archive only live bindings answer (a binding updated since `at` as it is now).
+ * Reads the archive's day files from `at`'s day on, without holding up writes or routes:
+ * for enquiries, not for every call. `NP700_ERR_CORRUPT_JOURNAL` when an archive file is
+ * damaged.
+ *
+ * # Safety
+ *
+ * `usage_number` and `caller` must be NULL or valid for reads of their lengths; `out` valid
+ * for a write of one `np700_history_hit`.
+ */
+np700_status np700_registry_history(const struct np700_registry *registry,
+                                    const char *usage_number,
+                                    size_t usage_number_len,
+                                    const char *caller,
+                                    size_t caller_len,
+                                    uint64_t at,
+                                    struct np700_history_hit *out);
+
+/**
+ * One drain of the route records into the archive at `now`: takes up to `max_records` records
+ * from the registry's queues (as `np700_registry_drain_records()` does), archives them with
+ * the number the queues dropped since the last call (stamped `now`, so reports say how
+ * complete they are), and flushes, so they — and the call records before them — are durable
+ * when it returns. Writes how many records it took to `*archived`. Call it regularly (e.g.
+ * every 100 ms) instead of `np700_registry_drain_records()`; `max_records` 0 archives and
+ * flushes the drop count only.
+ *
+ * Without an archive (no journal, or the archive disabled) the records are taken and dropped.
+ * Errors: `NP700_ERR_IO` or `NP700_ERR_JOURNAL_HALTED` when the archive cannot be written (the
+ * records taken are then lost, and the archive halts until the registry is reopened).
+ *
+ * # Safety
+ *
+ * `archived` must be valid for a write of one `size_t`.
+ */
+np700_status np700_registry_archive_drained(const struct np700_registry *registry,
+                                            size_t max_records,
+                                            uint64_t now,
+                                            size_t *archived);
+
+/**
+ * Writes the regulator's report of the period `[period_from, period_to)` as it stands at `now`
+ * into `buf`: pretty-printed JSON, every field described in `docs/REPORTS.md` — number
+ * resources, usage and live bindings per tenant and for the platform (as of `now`), route
+ * decisions by outcome and reason, records dropped and bindings made (over the period, from
+ * the archive; empty without one).
+ *
+ * - `period_from <= period_to`, both at most `NP700_TIME_MAX`; `now` too
+ *   (`NP700_ERR_OUT_OF_RANGE`).
+ * - `buf`, `buf_len`, `needed`: as for `np700_registry_export()`: if the report and its NUL fit
+ *   it is copied and `NP700_OK` returned; otherwise `NP700_ERR_BUFFER_TOO_SMALL` with `buf`
+ *   untouched. `(NULL, 0)` asks for the size alone; `needed`, if not NULL, receives the size
+ *   including the NUL on success and on `NP700_ERR_BUFFER_TOO_SMALL` alike. With no write and
+ *   no archived records in between, a second call with `*needed` bytes succeeds.
+ *
+ * Reads the archive from the period's first day on without holding up writes or routes, then
+ * the state under the writer's lock: for a periodic job, not for every call.
+ * `NP700_ERR_CORRUPT_JOURNAL` when an archive file is damaged.
+ *
+ * # Safety
+ *
+ * `buf` must be NULL or valid for writes of `buf_len` bytes; `needed` NULL or valid for a write
+ * of one `size_t`.
+ */
+np700_status np700_registry_report(const struct np700_registry *registry,
+                                   uint64_t period_from,
+                                   uint64_t period_to,
+                                   uint64_t now,
+                                   char *buf,
+                                   size_t buf_len,
+                                   size_t *needed);
+
+/**
  * Attaches read-only to the index a registry publishes at `path` (see
  * `np700_config_set_shared_path()`). On success `*out` is the new handle; free it with
  * `np700_reader_free()`.
@@ -2485,9 +3006,9 @@ np700_status np700_follower_poll(const struct np700_follower *follower,
  * (same arguments, statuses and decision). Lock-free; allocates nothing.
  *
  * The controls of the follower's configuration apply, counted in the follower's own memory
- * (shared with its readers), not the writer's. Its route records cannot be drained from C
- * (there is no `np700_follower_drain_records()` yet): they fill its queue and are then dropped,
- * so open followers from a configuration with `np700_config_set_records(config, false, ...)`.
+ * (shared with its readers), not the writer's; its route records go to its own queue, drained
+ * with `np700_follower_drain_records()` (or open it from a configuration with
+ * `np700_config_set_records(config, false, ...)`).
  *
  * # Safety
  *
@@ -2501,6 +3022,34 @@ np700_status np700_follower_route(const struct np700_follower *follower,
                                   np700_media media,
                                   uint64_t now,
                                   struct np700_decision *out);
+
+/**
+ * Takes up to `capacity` of the follower's own route records (its routes and its readers',
+ * counted in its own memory) into `out[0 ..]` and writes how many to `*written`, exactly as
+ * `np700_registry_drain_records()` does for a registry (same arguments, same errors; nothing
+ * is taken on an error). Call it regularly, or open the follower from a configuration with
+ * records disabled: a full queue drops new records (`np700_follower_records_dropped()`).
+ *
+ * # Safety
+ *
+ * `out` must be NULL (with `capacity` 0) or valid for writes of `capacity` records; `written`
+ * valid for a write of one `size_t`.
+ */
+np700_status np700_follower_drain_records(const struct np700_follower *follower,
+                                          struct np700_route_record *out,
+                                          size_t capacity,
+                                          size_t *written);
+
+/**
+ * Writes to `*out` how many route records the follower (its threads and its readers) dropped
+ * so far because its queue was full.
+ *
+ * # Safety
+ *
+ * `out` must be valid for a write of one `uint64_t`.
+ */
+np700_status np700_follower_records_dropped(const struct np700_follower *follower,
+                                            uint64_t *out);
 
 /**
  * Exports a hand-over document: everything one tenant (`tenant`), or the whole platform

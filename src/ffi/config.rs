@@ -31,6 +31,7 @@ pub(crate) struct Settings {
     pub(crate) capacity_bindings: usize,
     pub(crate) shared_path: Option<PathBuf>,
     pub(crate) journal: JournalOptions,
+    pub(crate) archive: crate::archive::ArchiveOptions,
 }
 
 /// The largest initial capacity accepted, in bindings (the index still grows past it).
@@ -75,6 +76,7 @@ pub unsafe extern "C" fn np700_config_new(out: *mut *mut np700_config) -> np700_
             capacity_bindings: NP700_DEFAULT_CAPACITY,
             shared_path: None,
             journal: JournalOptions::default(),
+            archive: crate::archive::ArchiveOptions::default(),
         };
         let handle = CONFIGS.insert(WHAT, Mutex::new(settings))?;
         // SAFETY: checked by Out::new; writable by the caller's promise.

@@ -387,44 +387,71 @@ pub unsafe extern "C" fn np700_registry_drain_records(
     written: *mut usize,
 ) -> np700_status {
     boundary("np700_registry_drain_records", || {
-        let written = Out::new("written", written)?;
-        let out = if capacity == 0 {
-            None
-        } else {
-            Some(Out::new("out", out).map_err(|f| {
-                if out.is_null() {
-                    Failure::new(NP700_ERR_NULL, "out", "NULL with a non-zero capacity")
-                } else {
-                    f
-                }
-            })?)
-        };
+        let (out, written) = drain_args(out, capacity, written)?;
         let n = with_registry(registry, |r| {
-            let Some(out) = out else {
-                return 0;
-            };
-            let base = out.ptr();
-            let mut chunk = [RouteRecord::EMPTY; CHUNK];
-            let mut done = 0;
-            while done < capacity {
-                let want = (capacity - done).min(CHUNK);
-                let got = r.drain_records(&mut chunk[..want]);
-                for (i, rec) in chunk[..got].iter().enumerate() {
-                    // SAFETY: `base` is non-NULL and aligned (Out::new), and `done + i` <
-                    // `capacity`, within the array the caller promises.
-                    unsafe { base.add(done + i).write(record_of(rec)) };
-                }
-                done += got;
-                if got < want {
-                    break;
-                }
-            }
-            done
+            // SAFETY: checked by drain_args; `capacity` records writable by the caller's promise.
+            unsafe { drain_chunks(out.as_ref(), capacity, |c| r.drain_records(c)) }
         })?;
         // SAFETY: checked by Out::new; writable by the caller's promise.
         unsafe { written.write(n) };
         Ok(())
     })
+}
+
+/// Checks a drain's arguments: `written` non-NULL and aligned; `out` NULL only with a zero
+/// capacity, and aligned (`NP700_ERR_NULL`).
+pub(crate) fn drain_args(
+    out: *mut np700_route_record,
+    capacity: usize,
+    written: *mut usize,
+) -> Result<(Option<Out<np700_route_record>>, Out<usize>), Failure> {
+    let written = Out::new("written", written)?;
+    let out = if capacity == 0 {
+        None
+    } else {
+        Some(Out::new("out", out).map_err(|f| {
+            if out.is_null() {
+                Failure::new(NP700_ERR_NULL, "out", "NULL with a non-zero capacity")
+            } else {
+                f
+            }
+        })?)
+    };
+    Ok((out, written))
+}
+
+/// Takes up to `capacity` records with `take` (a queue's drain) through a buffer on the stack,
+/// converting each into `out[i]`; returns how many. Allocation-free.
+///
+/// # Safety
+///
+/// `out`, when given, must be checked by [`drain_args`] and valid for writes of `capacity`
+/// records.
+pub(crate) unsafe fn drain_chunks(
+    out: Option<&Out<np700_route_record>>,
+    capacity: usize,
+    mut take: impl FnMut(&mut [RouteRecord]) -> usize,
+) -> usize {
+    let Some(out) = out else {
+        return 0;
+    };
+    let base = out.ptr();
+    let mut chunk = [RouteRecord::EMPTY; CHUNK];
+    let mut done = 0;
+    while done < capacity {
+        let want = (capacity - done).min(CHUNK);
+        let got = take(&mut chunk[..want]).min(want);
+        for (i, rec) in chunk[..got].iter().enumerate() {
+            // SAFETY: `base` is non-NULL and aligned (Out::new), and `done + i` < `capacity`,
+            // within the array the caller promises.
+            unsafe { base.add(done + i).write(record_of(rec)) };
+        }
+        done += got;
+        if got < want {
+            break;
+        }
+    }
+    done
 }
 
 /// Writes to `*out` how many route records the registry's routers (its threads and its

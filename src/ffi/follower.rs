@@ -6,6 +6,7 @@
 use super::args::{NP700_MAX_PATH_LEN, Out, str_arg};
 use super::binding::np700_media;
 use super::config::{np700_config, settings};
+use super::control::{drain_args, drain_chunks, np700_route_record};
 use super::handle::Table;
 use super::registry::refused;
 use super::route::{decision_of, np700_decision, route_args};
@@ -142,9 +143,9 @@ pub unsafe extern "C" fn np700_follower_poll(
 /// (same arguments, statuses and decision). Lock-free; allocates nothing.
 ///
 /// The controls of the follower's configuration apply, counted in the follower's own memory
-/// (shared with its readers), not the writer's. Its route records cannot be drained from C
-/// (there is no `np700_follower_drain_records()` yet): they fill its queue and are then dropped,
-/// so open followers from a configuration with `np700_config_set_records(config, false, ...)`.
+/// (shared with its readers), not the writer's; its route records go to its own queue, drained
+/// with `np700_follower_drain_records()` (or open it from a configuration with
+/// `np700_config_set_records(config, false, ...)`).
 ///
 /// # Safety
 ///
@@ -169,6 +170,55 @@ pub unsafe extern "C" fn np700_follower_route(
         })?;
         // SAFETY: checked in route_args; writable by the caller's promise.
         unsafe { a.out.write(decision_of(decision)) };
+        Ok(())
+    })
+}
+
+/// Takes up to `capacity` of the follower's own route records (its routes and its readers',
+/// counted in its own memory) into `out[0 ..]` and writes how many to `*written`, exactly as
+/// `np700_registry_drain_records()` does for a registry (same arguments, same errors; nothing
+/// is taken on an error). Call it regularly, or open the follower from a configuration with
+/// records disabled: a full queue drops new records (`np700_follower_records_dropped()`).
+///
+/// # Safety
+///
+/// `out` must be NULL (with `capacity` 0) or valid for writes of `capacity` records; `written`
+/// valid for a write of one `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn np700_follower_drain_records(
+    follower: *const np700_follower,
+    out: *mut np700_route_record,
+    capacity: usize,
+    written: *mut usize,
+) -> np700_status {
+    boundary("np700_follower_drain_records", || {
+        let (out, written) = drain_args(out, capacity, written)?;
+        let n = FOLLOWERS.with(WHAT, follower, |f| {
+            // SAFETY: checked by drain_args; `capacity` records writable by the caller's promise.
+            unsafe { drain_chunks(out.as_ref(), capacity, |c| f.drain_records(c)) }
+        })?;
+        // SAFETY: checked by Out::new; writable by the caller's promise.
+        unsafe { written.write(n) };
+        Ok(())
+    })
+}
+
+/// Writes to `*out` how many route records the follower (its threads and its readers) dropped
+/// so far because its queue was full.
+///
+/// # Safety
+///
+/// `out` must be valid for a write of one `uint64_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn np700_follower_records_dropped(
+    follower: *const np700_follower,
+    out: *mut u64,
+) -> np700_status {
+    boundary("np700_follower_records_dropped", || {
+        let out = Out::new("out", out)?;
+        let dropped = FOLLOWERS.with(WHAT, follower, |f| f.records_dropped())?;
+        // SAFETY: checked by Out::new; writable by the caller's promise.
+        unsafe { out.write(dropped) };
         Ok(())
     })
 }

@@ -55,6 +55,9 @@ impl From<&Recovery> for np700_recovery {
 /// handle (free it with `np700_registry_free()`) and, if `recovery` is not NULL, `*recovery`
 /// says what was found.
 ///
+/// With the archive on (the default; see `np700_config_set_archive()`) it also keeps route
+/// records, call records and binding history in `<dir>/archive/`.
+///
 /// From then on every write returns `NP700_OK` only once its events are durable (see the
 /// configuration's `np700_config_set_journal()`), and after a failed write or sync every write
 /// returns `NP700_ERR_JOURNAL_HALTED` until the registry is freed and opened again.
@@ -92,7 +95,7 @@ pub unsafe extern "C" fn np700_registry_open(
         }
         let s = settings(config)?;
         let options = OpenOptions {
-            archive: crate::archive::ArchiveOptions::default(),
+            archive: s.archive,
             capacity: Capacity::for_bindings(s.capacity_bindings),
             shared_index: s.shared_path,
             journal: s.journal,

@@ -44,12 +44,17 @@ mod route;
 
 mod control;
 
+mod regulatory;
+
+mod archive;
+
 mod reader;
 
 mod follower;
 
 mod handover;
 
+pub use archive::*;
 pub use args::{
     NP700_MAX_LIST_LEN, NP700_MAX_NUMBER_LEN, NP700_MAX_PATH_LEN, NP700_MAX_TABLE_LEN,
     NP700_TIME_MAX, NP700_TIME_NEVER, np700_str,
@@ -63,6 +68,7 @@ pub use handover::*;
 pub use journal::*;
 pub use reader::*;
 pub use registry::*;
+pub use regulatory::*;
 pub use route::*;
 pub use status::*;
 pub use version::*;

@@ -317,6 +317,9 @@ int main(int argc, char **argv) {
     if (wanted(argc, argv, "controls")) {
         run_controls();
     }
+    if (wanted(argc, argv, "regulatory")) {
+        run_regulatory();
+    }
     pthread_mutex_lock(&counts_lock);
     printf("%lu passed, %lu failed\n", passed_count, failed_count);
     pthread_mutex_unlock(&counts_lock);

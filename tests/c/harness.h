@@ -167,5 +167,6 @@ void run_threads(void);
 void run_journal(void);
 void run_handover(void);
 void run_controls(void);
+void run_regulatory(void);
 
 #endif /* NP700_CTEST_HARNESS_H */

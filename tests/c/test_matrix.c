@@ -178,6 +178,22 @@ static const struct profile P_JSONL = {
      LONG4(NP700_OK)},
     NO_REJECTS};
 
+/* A commercial sender prefix: ASCII digits, 1 to 16. */
+static const struct profile P_PREFIX = {
+    {NP700_ERR_NULL, UTF8, NP700_ERR_BAD_NUMBER, NP700_ERR_BAD_NUMBER, NP700_ERR_BAD_NUMBER, NA,
+     NP700_ERR_BAD_NUMBER, NP700_ERR_BAD_NUMBER, LONG4(NP700_ERR_TOO_LONG)},
+    NO_REJECTS};
+/* A verification-code keyword: 1 to 64 bytes of UTF-8. */
+static const struct profile P_KEYWORD = {
+    {NP700_ERR_NULL, UTF8, NA, NP700_ERR_INVALID_FIELD, NP700_ERR_INVALID_FIELD, NA, NA, NA,
+     LONG4(NP700_ERR_INVALID_FIELD)},
+    NO_REJECTS};
+/* An SMS text: any bytes (invalid UTF-8 included) up to 64 KiB. */
+static const struct profile P_SMS_TEXT = {
+    {NP700_ERR_NULL, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK,
+     NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_OK, NP700_ERR_TOO_LONG},
+    NO_REJECTS};
+
 /* ---- calls -------------------------------------------------------------------------------- */
 
 #define LIST_ROOM (NP700_MAX_LIST_LEN + 1)
@@ -198,6 +214,8 @@ struct call {
     /* Controls: a limit's media, and up to three counts or sizes. */
     uint32_t media;
     uint32_t v[3];
+    /* Reports: the period. */
+    uint64_t from, to;
     /* Storage the pointers above point into. */
     np700_bind_request bind;
     np700_update_request update;
@@ -234,6 +252,7 @@ union out_buf {
     np700_stats stats;
     np700_binding_info binding;
     np700_decision decision;
+    np700_history_hit hit;
     np700_import_report import_report;
     np700_legacy_summary legacy_summary;
     unsigned char bytes[sizeof(np700_decision) + sizeof(np700_tenant_info) + 16];
@@ -261,6 +280,7 @@ static struct {
     void *spare;
     np700_config *bad_path[2]; /* shared paths: in a missing directory; with a NUL byte */
     np700_config *full_limits; /* holding NP700_MAX_RATE_LIMITS frequency limits */
+    np700_config *full_sms;    /* holding the most SMS prefixes and keywords */
     char numbers[LIST_ROOM][12]; /* distinct valid mobile numbers for lists */
     const struct fn *fn;         /* the function whose cases run */
 } M;
@@ -747,6 +767,185 @@ static np700_status i_untracked(const struct call *c) {
     return np700_registry_untracked(REG(c), (uint64_t *)c->out);
 }
 
+/* Regulatory controls: block lists, real-user reports, SMS, archive, reports. */
+static uint64_t lift_target; /* the rule np700_registry_lift_block's base call lifts */
+static void setup_block_rule(struct fx *f) {
+    EXPECT_OK(np700_registry_block_caller(f->reg, f->ta, STR(FX_A_CUSTOMER), STR(FX_A_PARTY),
+                                          false, 0, NULL, 0, T0, &lift_target));
+}
+static void b_block_caller(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->tenant = 0;
+    c->s = "13700000099"; /* caller */
+    c->n = strlen(c->s);
+    c->strs[0] = ct_str(NULL);        /* callee: anyone */
+    c->strs[1] = ct_str("complaint"); /* note */
+    c->value = 0;                     /* no expiry */
+}
+static void b_block_binding(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->code = NP700_BLOCK_A_TO_B;
+    c->s = "complaint"; /* note */
+    c->n = strlen(c->s);
+    c->value = T0 + 3600;
+}
+static void b_lift(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->binding = lift_target;
+}
+static void b_real_user(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->code = 1;
+    c->s = FX_A_PARTY;
+    c->n = strlen(c->s);
+}
+static void b_prefix(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->s = "95";
+    c->n = 2;
+}
+static void b_keyword(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->s = "PIN";
+    c->n = 3;
+}
+static void b_digits(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->v[0] = 4;
+    c->v[1] = 8;
+}
+static void b_route_message(struct fx *f, struct call *c) {
+    b_route(f, c);
+    c->strs[1] = ct_str("on my way"); /* text */
+}
+static void b_reader_route_message(struct fx *f, struct call *c) {
+    b_route_message(f, c);
+    c->handle = f->rdr;
+}
+static void b_follower_route_message(struct fx *f, struct call *c) {
+    b_route_message(f, c);
+    c->handle = M.spare;
+}
+static void b_archive(struct fx *f, struct call *c) {
+    b_cfg(f, c);
+    c->code = 1;
+    c->value = 86400;
+}
+static void b_end_call(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = FX_A_CUSTOMER; /* caller */
+    c->n = strlen(c->s);
+    c->strs[0] = ct_str(FX_A_X); /* dialled */
+    c->value = T0 + 1;           /* started_at */
+    c->now = T0 + 60;
+}
+static void b_history(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->s = FX_A_X; /* usage number */
+    c->n = strlen(c->s);
+    c->strs[0] = ct_str(FX_A_CUSTOMER); /* caller */
+    c->value = T0 + 1;                  /* at */
+}
+static void after_history(const struct call *c) {
+    const np700_history_hit *h = (const np700_history_hit *)c->out;
+    CHECK(h->found && h->live);
+    CHECK_STR(h->display, FX_A_X);
+    CHECK_STR(h->to[0], "+8613800000001");
+}
+static void b_archive_drained(struct fx *f, struct call *c) {
+    b_reg(f, c);
+    c->value = 16;
+}
+static void b_report(struct fx *f, struct call *c) {
+    b_export(f, c);
+    c->from = T0;
+    c->to = T0 + 86400;
+}
+static void after_report(const struct call *c) {
+    CHECK_U64(strlen(c->doc), c->needed - 1);
+    CHECK(strstr(c->doc, "\"name\": \"Hungry Panda\"") != NULL);
+}
+static void b_follower_drain(struct fx *f, struct call *c) {
+    (void)f;
+    c->handle = M.spare;
+    c->list = c->recs;
+    c->count = RECS_ROOM;
+}
+static void b_follower(struct fx *f, struct call *c) {
+    (void)f;
+    c->handle = M.spare;
+}
+static np700_status i_block_caller(const struct call *c) {
+    return np700_registry_block_caller(REG(c), c->tenant, c->s, c->n, c->strs[0].ptr,
+                                       c->strs[0].len, c->code != 0, c->value, c->strs[1].ptr,
+                                       c->strs[1].len, c->now, (uint64_t *)c->out);
+}
+static np700_status i_block_binding(const struct call *c) {
+    return np700_registry_block_binding(REG(c), c->tenant, c->binding, c->code, c->value, c->s,
+                                        c->n, c->now, (uint64_t *)c->out);
+}
+static np700_status i_lift(const struct call *c) {
+    return np700_registry_lift_block(REG(c), c->tenant, c->binding, c->now);
+}
+static np700_status i_real_user_required(const struct call *c) {
+    return np700_registry_set_real_user_required(REG(c), c->tenant, c->code != 0, c->now);
+}
+static np700_status i_report_real_user(const struct call *c) {
+    return np700_registry_report_real_user(REG(c), c->tenant, c->s, c->n, c->code != 0, c->now);
+}
+static np700_status i_prefix(const struct call *c) {
+    return np700_config_add_sms_sender_prefix(CFG(c), c->s, c->n);
+}
+static np700_status i_keyword(const struct call *c) {
+    return np700_config_add_sms_code_keyword(CFG(c), c->s, c->n);
+}
+static np700_status i_digits(const struct call *c) {
+    return np700_config_set_sms_code_digits(CFG(c), c->v[0], c->v[1]);
+}
+static np700_status i_clear_sms(const struct call *c) {
+    return np700_config_clear_sms_rules(CFG(c));
+}
+static np700_status i_route_message(const struct call *c) {
+    return np700_route_message(REG(c), c->s, c->n, c->strs[0].ptr, c->strs[0].len,
+                               c->strs[1].ptr, c->strs[1].len, c->now, (np700_decision *)c->out);
+}
+static np700_status i_reader_route_message(const struct call *c) {
+    return np700_reader_route_message(RDR(c), c->s, c->n, c->strs[0].ptr, c->strs[0].len,
+                                      c->strs[1].ptr, c->strs[1].len, c->now,
+                                      (np700_decision *)c->out);
+}
+static np700_status i_follower_route_message(const struct call *c) {
+    return np700_follower_route_message((const np700_follower *)c->handle, c->s, c->n,
+                                        c->strs[0].ptr, c->strs[0].len, c->strs[1].ptr,
+                                        c->strs[1].len, c->now, (np700_decision *)c->out);
+}
+static np700_status i_archive(const struct call *c) {
+    return np700_config_set_archive(CFG(c), c->code != 0, c->value);
+}
+static np700_status i_end_call(const struct call *c) {
+    return np700_registry_end_call(REG(c), c->binding, c->s, c->n, c->strs[0].ptr,
+                                   c->strs[0].len, c->value, true, 60, 16, c->now);
+}
+static np700_status i_history(const struct call *c) {
+    return np700_registry_history(REG(c), c->s, c->n, c->strs[0].ptr, c->strs[0].len, c->value,
+                                  (np700_history_hit *)c->out);
+}
+static np700_status i_archive_drained(const struct call *c) {
+    return np700_registry_archive_drained(REG(c), (size_t)c->value, c->now, (size_t *)c->out);
+}
+static np700_status i_report(const struct call *c) {
+    return np700_registry_report(REG(c), c->from, c->to, c->now, c->buf, c->buf_len,
+                                 c->needed_ptr);
+}
+static np700_status i_follower_drain(const struct call *c) {
+    return np700_follower_drain_records((const np700_follower *)c->handle,
+                                        (np700_route_record *)c->list, c->count,
+                                        (size_t *)c->out);
+}
+static np700_status i_follower_dropped(const struct call *c) {
+    return np700_follower_records_dropped((const np700_follower *)c->handle, (uint64_t *)c->out);
+}
+
 #define OUT(t) sizeof(t)
 /* name, handle, frees, has_now, out_size, shared, setup, base, invoke, after_ok */
 static const struct fn FNS[] = {
@@ -821,6 +1020,37 @@ static const struct fn FNS[] = {
      NULL},
     {"np700_registry_untracked", H_REGISTRY, 0, 0, OUT(uint64_t), 0, NULL, b_reg, i_untracked,
      NULL},
+    {"np700_registry_block_caller", H_REGISTRY, 0, 1, OUT(uint64_t), 0, NULL, b_block_caller,
+     i_block_caller, NULL},
+    {"np700_registry_block_binding", H_REGISTRY, 0, 1, OUT(uint64_t), 0, NULL, b_block_binding,
+     i_block_binding, NULL},
+    {"np700_registry_lift_block", H_REGISTRY, 0, 1, 0, 0, setup_block_rule, b_lift, i_lift, NULL},
+    {"np700_registry_set_real_user_required", H_REGISTRY, 0, 1, 0, 0, NULL, b_real_user,
+     i_real_user_required, NULL},
+    {"np700_registry_report_real_user", H_REGISTRY, 0, 1, 0, 0, NULL, b_real_user,
+     i_report_real_user, NULL},
+    {"np700_config_add_sms_sender_prefix", H_CONFIG, 0, 0, 0, 0, NULL, b_prefix, i_prefix, NULL},
+    {"np700_config_add_sms_code_keyword", H_CONFIG, 0, 0, 0, 0, NULL, b_keyword, i_keyword, NULL},
+    {"np700_config_set_sms_code_digits", H_CONFIG, 0, 0, 0, 0, NULL, b_digits, i_digits, NULL},
+    {"np700_config_clear_sms_rules", H_CONFIG, 0, 0, 0, 0, NULL, b_cfg, i_clear_sms, NULL},
+    {"np700_route_message", H_REGISTRY, 0, 1, OUT(np700_decision), 0, NULL, b_route_message,
+     i_route_message, NULL},
+    {"np700_reader_route_message", H_READER, 0, 1, OUT(np700_decision), 1, NULL,
+     b_reader_route_message, i_reader_route_message, NULL},
+    {"np700_follower_route_message", H_FOLLOWER, 0, 1, OUT(np700_decision), 0,
+     setup_spare_follower, b_follower_route_message, i_follower_route_message,
+     free_spare_follower},
+    {"np700_config_set_archive", H_CONFIG, 0, 0, 0, 0, NULL, b_archive, i_archive, NULL},
+    {"np700_registry_end_call", H_REGISTRY, 0, 1, 0, 0, NULL, b_end_call, i_end_call, NULL},
+    {"np700_registry_history", H_REGISTRY, 0, 0, OUT(np700_history_hit), 0, NULL, b_history,
+     i_history, after_history},
+    {"np700_registry_archive_drained", H_REGISTRY, 0, 1, OUT(size_t), 0, NULL, b_archive_drained,
+     i_archive_drained, NULL},
+    {"np700_registry_report", H_REGISTRY, 0, 1, 0, 0, NULL, b_report, i_report, after_report},
+    {"np700_follower_drain_records", H_FOLLOWER, 0, 0, OUT(size_t), 0, setup_spare_follower,
+     b_follower_drain, i_follower_drain, free_spare_follower},
+    {"np700_follower_records_dropped", H_FOLLOWER, 0, 0, OUT(uint64_t), 0, setup_spare_follower,
+     b_follower, i_follower_dropped, free_spare_follower},
 };
 #define N_FNS (sizeof FNS / sizeof FNS[0])
 
@@ -1379,6 +1609,50 @@ static void m_recs(struct fx *f, struct call *c, long long v) {
     }
 }
 
+/* Regulatory controls. */
+static void m_str1(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    c->strs[1] = class_str((int)cls);
+}
+static void m_strs0(struct fx *f, struct call *c, long long cls) {
+    (void)f;
+    c->strs[0] = class_str((int)cls);
+}
+/* The callee: 0 the caller itself, 1 a number (with both ways: valid). */
+static void m_callee(struct fx *f, struct call *c, long long i) {
+    (void)f;
+    c->strs[0] = ct_str(i == 0 ? c->s : FX_A_PARTY);
+    c->code = 1; /* both ways */
+}
+static void m_both_ways(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    c->code = 1;
+}
+static void m_full_sms(struct fx *f, struct call *c, long long unused) {
+    (void)f;
+    (void)unused;
+    c->handle = M.full_sms;
+}
+static void m_from(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->from = (uint64_t)v;
+}
+static void m_to(struct fx *f, struct call *c, long long v) {
+    (void)f;
+    c->to = (uint64_t)v;
+}
+/* The SMS sender or text: 0 a commercial port, 1 a verification code. */
+static void m_sms_case(struct fx *f, struct call *c, long long i) {
+    (void)f;
+    if (i == 0) {
+        c->s = "10690001234";
+        c->n = strlen(c->s);
+    } else {
+        c->strs[1] = ct_str("Your verification code is 482913");
+    }
+}
+
 /* ---- function-specific rows -------------------------------------------------------------- */
 
 struct row {
@@ -1734,6 +2008,117 @@ static const struct row ROWS[] = {
     R("np700_registry_drain_records", "out misaligned", m_recs, -2, NP700_ERR_NULL),
     R("np700_registry_drain_records", "(NULL, 0)", m_recs, 0, NP700_OK),
     R("np700_registry_drain_records", "capacity 0", m_recs, 1, NP700_OK),
+    /* block lists */
+    R("np700_registry_block_caller", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_block_caller", "tenant UINT32_MAX", m_tenant, UINT32_MAX,
+      NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_block_caller", "callee = caller", m_callee, 0,
+      NP700_ERR_INVALID_BLOCK_REQUEST),
+    R("np700_registry_block_caller", "both ways without a callee", m_both_ways, 0,
+      NP700_ERR_INVALID_BLOCK_REQUEST),
+    R("np700_registry_block_caller", "both ways with a callee", m_callee, 1, NP700_OK),
+    R("np700_registry_block_caller", "expiry now", m_value, T0 + 1,
+      NP700_ERR_EXPIRY_NOT_IN_FUTURE),
+    R("np700_registry_block_caller", "expiry NP700_TIME_MAX + 1", m_value, TOO_LATE,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_block_caller", "expiry NP700_TIME_NEVER", m_value, ALL_ONES, NP700_OK),
+    R("np700_registry_block_binding", "direction 0", m_code, 0, NP700_ERR_BAD_ENUM),
+    R("np700_registry_block_binding", "direction 4", m_code, 4, NP700_ERR_BAD_ENUM),
+    R("np700_registry_block_binding", "direction UINT32_MAX", m_code, UINT32_MAX,
+      NP700_ERR_BAD_ENUM),
+    R("np700_registry_block_binding", "binding 0", m_binding, 0, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_block_binding", "binding UINT64_MAX", m_binding, ALL_ONES,
+      NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_block_binding", "tenant B's binding", m_binding, OTHER_BINDING,
+      NP700_ERR_CROSS_TENANT),
+    R("np700_registry_block_binding", "by tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_block_binding", "by the platform operator", m_tenant, 0, NP700_OK),
+    R("np700_registry_block_binding", "expiry now", m_value, T0 + 1,
+      NP700_ERR_EXPIRY_NOT_IN_FUTURE),
+    R("np700_registry_block_binding", "expiry NP700_TIME_MAX + 1", m_value, TOO_LATE,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_lift_block", "by tenant B", m_tenant, OTHER_TENANT,
+      NP700_ERR_BLOCK_RULE_NOT_OWNED),
+    R("np700_registry_lift_block", "by tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_lift_block", "rule 0", m_binding, 0, NP700_ERR_UNKNOWN_BLOCK_RULE),
+    R("np700_registry_lift_block", "rule 999", m_binding, 999, NP700_ERR_UNKNOWN_BLOCK_RULE),
+    R("np700_registry_lift_block", "rule UINT64_MAX", m_binding, ALL_ONES,
+      NP700_ERR_UNKNOWN_BLOCK_RULE),
+    /* real-user reports */
+    R("np700_registry_set_real_user_required", "tenant 0", m_tenant, 0, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_set_real_user_required", "tenant 999", m_tenant, 999,
+      NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_set_real_user_required", "tenant UINT32_MAX", m_tenant, UINT32_MAX,
+      NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_report_real_user", "tenant 0", m_tenant, 0, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_report_real_user", "tenant 999", m_tenant, 999, NP700_ERR_UNKNOWN_TENANT),
+    R("np700_registry_report_real_user", "a usage number", m_text, 0, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_report_real_user", "withdrawn", m_code, 0, NP700_OK),
+    /* SMS rules */
+    R("np700_config_add_sms_sender_prefix", "NP700_MAX_SMS_PREFIXES + 1", m_full_sms, 0,
+      NP700_ERR_TOO_LONG),
+    R("np700_config_add_sms_code_keyword", "NP700_MAX_SMS_KEYWORDS + 1", m_full_sms, 0,
+      NP700_ERR_TOO_LONG),
+    R("np700_config_set_sms_code_digits", "min 0", m_v0, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_sms_code_digits", "min > max", m_v0, 9, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_sms_code_digits", "max NP700_MAX_SMS_CODE_DIGITS + 1", m_v1,
+      NP700_MAX_SMS_CODE_DIGITS + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_sms_code_digits", "max UINT32_MAX", m_v1, UINT32_MAX,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_sms_code_digits", "max NP700_MAX_SMS_CODE_DIGITS", m_v1,
+      NP700_MAX_SMS_CODE_DIGITS, NP700_OK),
+    {"np700_route_message", "a commercial sender", m_sms_case, 0, NP700_OK,
+     NP700_REJECT_COMMERCIAL_SENDER},
+    {"np700_route_message", "a verification code", m_sms_case, 1, NP700_OK,
+     NP700_REJECT_VERIFICATION_CODE},
+    {"np700_route_message", "tenant B's customer dials tenant A's X", m_caller_text, 0, NP700_OK,
+     NP700_REJECT_CALLER_NOT_PERMITTED},
+    {"np700_reader_route_message", "a commercial sender", m_sms_case, 0, NP700_OK,
+     NP700_REJECT_COMMERCIAL_SENDER},
+    {"np700_reader_route_message", "a verification code", m_sms_case, 1, NP700_OK,
+     NP700_REJECT_VERIFICATION_CODE},
+    {"np700_follower_route_message", "a commercial sender", m_sms_case, 0, NP700_OK,
+     NP700_REJECT_COMMERCIAL_SENDER},
+    {"np700_follower_route_message", "a verification code", m_sms_case, 1, NP700_OK,
+     NP700_REJECT_VERIFICATION_CODE},
+    /* archive and reports */
+    R("np700_config_set_archive", "retention 0 s", m_value, 0, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_archive", "retention NP700_MAX_RETENTION_SECS + 1", m_value,
+      NP700_MAX_RETENTION_SECS + 1, NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_archive", "retention UINT64_MAX", m_value, ALL_ONES,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_config_set_archive", "disabled", m_code, 0, NP700_OK),
+    R("np700_registry_end_call", "binding 0", m_binding, 0, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_end_call", "binding 999", m_binding, 999, NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_end_call", "binding UINT64_MAX", m_binding, ALL_ONES,
+      NP700_ERR_UNKNOWN_BINDING),
+    R("np700_registry_end_call", "started_at NP700_TIME_MAX + 1", m_value, TOO_LATE,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_end_call", "a management number dialled", m_dialed_text, 1,
+      NP700_ERR_BAD_NUMBER),
+    R("np700_registry_history", "at NP700_TIME_MAX + 1", m_value, TOO_LATE,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_history", "at UINT64_MAX", m_value, ALL_ONES, NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_history", "a management number", m_text, 4, NP700_ERR_BAD_NUMBER),
+    R("np700_registry_archive_drained", "max_records 0", m_value, 0, NP700_OK),
+    R("np700_registry_archive_drained", "max_records SIZE_MAX", m_value, ALL_ONES, NP700_OK),
+    R("np700_registry_report", "period_from NP700_TIME_MAX + 1", m_from, TOO_LATE,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_report", "period_to NP700_TIME_MAX + 1", m_to, TOO_LATE,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_report", "period_from after period_to", m_from, T0 + 86401,
+      NP700_ERR_OUT_OF_RANGE),
+    R("np700_registry_report", "an empty period", m_to, T0, NP700_OK),
+    R("np700_registry_report", "buf NULL with a length", m_buf, -1, NP700_ERR_NULL),
+    R("np700_registry_report", "buf (NULL, 0): the size only", m_buf, 0,
+      NP700_ERR_BUFFER_TOO_SMALL),
+    R("np700_registry_report", "a buffer of 1 byte", m_buf, 1, NP700_ERR_BUFFER_TOO_SMALL),
+    R("np700_registry_report", "a buffer of 100 bytes", m_buf, 100, NP700_ERR_BUFFER_TOO_SMALL),
+    R("np700_registry_report", "needed misaligned", m_needed_misaligned, 0, NP700_ERR_NULL),
+    R("np700_follower_drain_records", "out NULL with capacity 4", m_recs, -1, NP700_ERR_NULL),
+    R("np700_follower_drain_records", "out misaligned", m_recs, -2, NP700_ERR_NULL),
+    R("np700_follower_drain_records", "(NULL, 0)", m_recs, 0, NP700_OK),
+    R("np700_follower_drain_records", "capacity 0", m_recs, 1, NP700_OK),
 };
 #define N_ROWS (sizeof ROWS / sizeof ROWS[0])
 
@@ -1778,6 +2163,25 @@ static const struct str_row STR_ROWS[] = {
     {"np700_registry_migrate_legacy", "options.table[0].legacy", m_table_legacy, &P_NUMBER},
     {"np700_registry_migrate_legacy", "options.table[0].target", m_table_target, &P_OPT_NUMBER},
     {"np700_registry_migrate_legacy", "options.tag", m_legacy_tag, &P_OPT_TAG},
+    {"np700_registry_block_caller", "caller", m_str, &P_NUMBER},
+    {"np700_registry_block_caller", "callee", m_strs0, &P_OPT_NUMBER},
+    {"np700_registry_block_caller", "note", m_str1, &P_OPT_TEXT},
+    {"np700_registry_block_binding", "note", m_str, &P_OPT_TEXT},
+    {"np700_registry_report_real_user", "subscriber", m_str, &P_NUMBER},
+    {"np700_config_add_sms_sender_prefix", "prefix", m_str, &P_PREFIX},
+    {"np700_config_add_sms_code_keyword", "keyword", m_str, &P_KEYWORD},
+    {"np700_route_message", "caller", m_str, &P_CALLER},
+    {"np700_route_message", "dialed", m_dialed, &P_DIALED},
+    {"np700_route_message", "text", m_str1, &P_SMS_TEXT},
+    {"np700_reader_route_message", "caller", m_str, &P_CALLER},
+    {"np700_reader_route_message", "dialed", m_dialed, &P_DIALED},
+    {"np700_reader_route_message", "text", m_str1, &P_SMS_TEXT},
+    /* (the followed journal is empty: the caller and dialled classes are np700_route's) */
+    {"np700_follower_route_message", "text", m_str1, &P_SMS_TEXT},
+    {"np700_registry_end_call", "caller", m_str, &P_NUMBER},
+    {"np700_registry_end_call", "dialed", m_strs0, &P_NUMBER},
+    {"np700_registry_history", "usage_number", m_str, &P_NUMBER},
+    {"np700_registry_history", "caller", m_strs0, &P_NUMBER},
 };
 #define N_STR_ROWS (sizeof STR_ROWS / sizeof STR_ROWS[0])
 
@@ -2092,6 +2496,18 @@ static void make_stale_handles(void) {
         EXPECT_OK(np700_config_add_rate_limit(M.full_limits, NP700_LIMIT_SUBJECT_CALLER,
                                               NP700_MEDIA_ALL, 60, 1));
     }
+    EXPECT_OK(np700_config_new(&M.full_sms));
+    EXPECT_OK(np700_config_clear_sms_rules(M.full_sms));
+    for (int i = 0; i < NP700_MAX_SMS_PREFIXES; i++) {
+        char p[8];
+        snprintf(p, sizeof p, "9%d", 10 + i);
+        EXPECT_OK(np700_config_add_sms_sender_prefix(M.full_sms, p, strlen(p)));
+    }
+    for (int i = 0; i < NP700_MAX_SMS_KEYWORDS; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "kw%d", i);
+        EXPECT_OK(np700_config_add_sms_code_keyword(M.full_sms, k, strlen(k)));
+    }
     ct_temp_path(journal_dir, sizeof journal_dir, "matrix-journal");
     ct_remove_dir(journal_dir);
     /* The journal followers follow (a registry made it), and their stale handles. */
@@ -2153,6 +2569,7 @@ void run_matrix(void) {
     EXPECT_OK(np700_config_free(M.bad_path[0]));
     EXPECT_OK(np700_config_free(M.bad_path[1]));
     EXPECT_OK(np700_config_free(M.full_limits));
+    EXPECT_OK(np700_config_free(M.full_sms));
     ct_remove_dir(journal_dir);
     free(big);
     big = NULL;
