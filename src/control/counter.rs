@@ -31,6 +31,13 @@ pub(crate) enum Counted {
     Untracked,
 }
 
+/// Slot `start + i` of a table of `n` (`start < n`, `i < n`): one subtraction, not a division
+/// (a 64-bit division costs tens of cycles, and a route makes several of these).
+fn wrap(start: usize, i: usize, n: usize) -> usize {
+    let at = start + i;
+    if at >= n { at - n } else { at }
+}
+
 /// The fingerprint (24 bits, never 0) and the start slot of a subject's hash.
 fn place(h: u64, slots: usize) -> (u64, usize) {
     let fp = (h >> 40) & 0xFF_FFFF;
@@ -81,7 +88,7 @@ impl<'a> Counters<'a> {
         let (fp, start) = place(h, n);
         let window = window & 0xFFFF;
         for i in 0..PROBES.min(n) {
-            let slot = &self.slots[(start + i) % n];
+            let slot = &self.slots[wrap(start, i, n)];
             let mut w = if i == 0 {
                 guess
             } else {
@@ -115,7 +122,7 @@ impl<'a> Counters<'a> {
         }
         let (fp, start) = place(h, n);
         (0..PROBES.min(n))
-            .map(|i| self.slots[(start + i) % n].load(Ordering::Relaxed))
+            .map(|i| self.slots[wrap(start, i, n)].load(Ordering::Relaxed))
             .find(|w| w >> 40 == fp && (w >> 24) & 0xFFFF == window & 0xFFFF)
             .map_or(0, |w| (w & COUNT_MAX) as u32)
     }
@@ -140,7 +147,7 @@ impl<'a> Marks<'a> {
     fn probe(&self, h: u64) -> impl Iterator<Item = (&AtomicU64, u64)> + '_ {
         let n = self.slots.len();
         let (fp, start) = mark_place(h, n.max(1));
-        (0..PROBES.min(n)).map(move |i| (&self.slots[(start + i) % n], fp))
+        (0..PROBES.min(n)).map(move |i| (&self.slots[wrap(start, i, n)], fp))
     }
 
     /// The end of the subject's mark, if it is marked at `now`.

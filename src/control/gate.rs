@@ -93,7 +93,7 @@ impl Region {
         let now_s = now.unix_secs();
         let pairs = c.limits.len();
         let probing = c.probing.zip(caller).zip(x).map(|((p, caller), x)| {
-            let window = now_s / u64::from(p.window_secs);
+            let window = self.window(pairs, now_s);
             let pair = mix(caller.e164() ^ mix(x.value()));
             [
                 (pairs, pair, window, Check::NewPair),
@@ -112,7 +112,7 @@ impl Region {
                 Subject::Binding => None,
             };
             key.filter(|_| applies(l.media, media)).map(|key| {
-                let window = now_s / u64::from(l.window_secs);
+                let window = self.window(i, now_s);
                 (i, mix(key), window, Check::Limit(l.max))
             })
         });
@@ -222,7 +222,7 @@ impl Region {
         let mut limited = false;
         for (i, l) in self.controls().limits.iter().enumerate() {
             if l.subject == Subject::Binding && applies(l.media, media) {
-                let window = now.unix_secs() / u64::from(l.window_secs);
+                let window = self.window(i, now.unix_secs());
                 let h = mix(r.binding.raw());
                 let guess = Counters::new(self.counter_slots(i)).touch(h);
                 limited |= self.count(i, h, window, guess).is_some_and(|n| n > l.max);

@@ -15,7 +15,7 @@
 #![forbid(unsafe_code)]
 
 use super::block_table::BlockTable;
-use super::limits::Controls;
+use super::limits::{Controls, Window};
 use super::ring::Ring;
 use crate::index::shm::Mapping;
 use crate::sync::{AtomicU64, Ordering};
@@ -102,6 +102,16 @@ fn counter_tables(c: &Controls) -> usize {
     c.limits.len() + if c.probing.is_some() { 2 } else { 0 }
 }
 
+fn windows(c: &Controls) -> Vec<Window> {
+    let probing = c.probing.map_or(1, |p| p.window_secs);
+    c.limits
+        .iter()
+        .map(|l| l.window_secs)
+        .chain([probing])
+        .map(Window::new)
+        .collect()
+}
+
 /// Why a reader could not attach to a control region.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -119,6 +129,8 @@ pub struct Region {
     mapping: Mapping,
     layout: Layout,
     controls: Controls,
+    /// Each limit's window, then probing's (divisions by them done without dividing).
+    windows: Vec<Window>,
     sms: Vec<u8>,
 }
 
@@ -145,6 +157,7 @@ impl Region {
         let region = Region {
             mapping,
             layout,
+            windows: windows(&controls),
             controls,
             sms,
         };
@@ -196,6 +209,7 @@ impl Region {
         Ok(Region {
             mapping,
             layout,
+            windows: windows(&stored.controls),
             controls: stored.controls,
             sms: stored.sms,
         })
@@ -214,6 +228,12 @@ impl Region {
 
     fn part(&self, from: usize, to: usize) -> &[AtomicU64] {
         &self.words()[from..to]
+    }
+
+    /// The number of the window `now` falls in for limit `i` (`i` = the number of limits:
+    /// probing's window).
+    pub(crate) fn window(&self, i: usize, now: u64) -> u64 {
+        self.windows.get(i).map_or(0, |w| w.of(now))
     }
 
     /// The controls this region was made for (sanitized).
