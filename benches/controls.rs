@@ -7,12 +7,15 @@
 //! - `records`: `Registry::route` with the default controls: the record of every decision is
 //!   queued (drained every 1,024 routes, outside the measurement: draining is the host's work,
 //!   timed on its own as `drain_per_record`);
-//! - `limits`: also a per-caller voice limit per minute, a per-usage-number limit per hour, a
-//!   per-binding limit per day and probing detection, none of them reached (every request is
-//!   counted, none refused), counter tables sized for the queried callers;
-//! - `all`: the limits, plus 10,000 block rules in force (platform, tenant and point-to-point,
-//!   on callers the queries do not use): what a deployment with every control on pays on a
-//!   call nobody blocks (the queries are calls; SMS rules apply to messages only).
+//! - `blocks`: records, and 10,000 block rules in force (platform, tenant and point-to-point, on
+//!   callers the queries do not use);
+//! - `caller_limit`, `number_limit`, `binding_limit`, `probing`: records and one dynamic
+//!   control each — a per-caller voice limit per minute, a per-usage-number limit per hour, a
+//!   per-binding limit per day, probing detection — never reached (every request counted, none
+//!   refused), counter tables a quarter full;
+//! - `limits`: records, the three limits and probing;
+//! - `all`: `limits` and the 10,000 block rules: every control on, on calls nobody blocks (the
+//!   queries are calls; SMS rules apply to messages only).
 //!
 //! Group `controls_1m` (`NP700_BENCH_QUICK=1`: 20 k bindings). Ratios are printed at the end.
 
@@ -86,34 +89,65 @@ fn main() {
         }
         r
     };
-    let none = build(Controls {
-        records: false,
+    let slots = (4 * queries.len() as u32).next_power_of_two();
+    let only = |limit: Option<RateLimit>, probing: Option<Probing>| Controls {
+        limits: limit.into_iter().collect(),
+        probing,
+        counter_slots: slots,
         ..Controls::default()
-    });
-    let plain = build(Controls::default());
-    let limited = build(limits((4 * queries.len() as u32).next_power_of_two()));
-    let all = build(limits((4 * queries.len() as u32).next_power_of_two()));
-    for i in 0..10_000u64 {
-        use np700::control::block::{BlockRequest, BlockTarget};
-        let caller = SubscriberNumber::from_e164(8617000000000 + i).unwrap();
-        let callee = (i % 2 == 0).then(|| SubscriberNumber::from_e164(8618000000000 + i).unwrap());
-        all.execute(
-            &Command::Block(BlockRequest {
-                tenant: (i % 3 == 0).then_some(TenantId::from_raw(1)),
-                target: BlockTarget::Caller {
-                    caller,
-                    callee,
-                    both_ways: callee.is_some() && i % 4 == 0,
-                },
-                expires_at: None,
-                note: String::new(),
-            }),
-            NOW,
-        )
-        .unwrap();
+    };
+    let full = limits(slots);
+    let block_rules = |r: &Registry| {
+        for i in 0..10_000u64 {
+            use np700::control::block::{BlockRequest, BlockTarget};
+            let caller = SubscriberNumber::from_e164(8617000000000 + i).unwrap();
+            let callee =
+                (i % 2 == 0).then(|| SubscriberNumber::from_e164(8618000000000 + i).unwrap());
+            r.execute(
+                &Command::Block(BlockRequest {
+                    tenant: (i % 3 == 0).then_some(TenantId::from_raw(1)),
+                    target: BlockTarget::Caller {
+                        caller,
+                        callee,
+                        both_ways: callee.is_some() && i % 4 == 0,
+                    },
+                    expires_at: None,
+                    note: String::new(),
+                }),
+                NOW,
+            )
+            .unwrap();
+        }
+    };
+    let mut registries: Vec<(&str, Registry)> = Vec::new();
+    for (name, controls, rules) in [
+        (
+            "none",
+            Controls {
+                records: false,
+                ..Controls::default()
+            },
+            false,
+        ),
+        ("records", Controls::default(), false),
+        ("blocks", Controls::default(), true),
+        ("caller_limit", only(Some(full.limits[0]), None), false),
+        ("number_limit", only(Some(full.limits[1]), None), false),
+        ("binding_limit", only(Some(full.limits[2]), None), false),
+        ("probing", only(None, full.probing), false),
+        ("limits", full.clone(), false),
+        ("all", full.clone(), true),
+    ] {
+        let r = build(controls);
+        if rules {
+            block_rules(&r);
+        }
+        registries.push((name, r));
     }
+    let none = &registries[0].1;
+    let plain = &registries[1].1;
     // Same answers everywhere (no limit is reached).
-    let index = plain.index();
+    let index = none.index();
     for (caller, dialed) in queries.iter().take(1000) {
         let want = index.route_dialed(
             SubscriberNumber::parse(caller).ok(),
@@ -122,15 +156,18 @@ fn main() {
             NOW,
         );
         assert!(matches!(want, Decision::Route(_)));
-        assert_eq!(none.route(caller, dialed, Media::Voice, NOW), want);
-        assert_eq!(plain.route(caller, dialed, Media::Voice, NOW), want);
-        assert_eq!(limited.route(caller, dialed, Media::Voice, NOW), want);
-        assert_eq!(all.route(caller, dialed, Media::Voice, NOW), want);
+        for (name, r) in &registries {
+            assert_eq!(r.route(caller, dialed, Media::Voice, NOW), want, "{name}");
+        }
     }
 
     let mut g = c.benchmark_group("controls_1m");
     let mut sink = vec![RouteRecord::EMPTY; DRAIN_EVERY];
-    for name in ["none", "index_only", "records", "limits", "all"] {
+    let names: Vec<&str> = ["index_only"]
+        .into_iter()
+        .chain(registries.iter().map(|(n, _)| *n))
+        .collect();
+    for name in names {
         let mut i = 0usize;
         g.bench_function(BenchmarkId::from_parameter(name), |b| match name {
             "index_only" => b.iter(|| {
@@ -143,12 +180,7 @@ fn main() {
                 }
             }),
             _ => {
-                let r = match name {
-                    "none" => &none,
-                    "records" => &plain,
-                    "limits" => &limited,
-                    _ => &all,
-                };
+                let r = &registries.iter().find(|(n, _)| *n == name).unwrap().1;
                 b.iter_custom(|iters| {
                     let mut spent = Duration::ZERO;
                     let mut left = iters;
@@ -197,12 +229,13 @@ fn main() {
         })
     });
     g.finish();
-    eprintln!(
-        "records dropped: {} (records), {} (limits); untracked requests: {}",
-        plain.records_dropped(),
-        limited.records_dropped(),
-        limited.region().untracked()
-    );
+    for (name, r) in &registries {
+        eprintln!(
+            "{name}: records dropped {}, requests untracked {}",
+            r.records_dropped(),
+            r.region().untracked()
+        );
+    }
     c.final_summary();
     summary();
 }
@@ -235,6 +268,11 @@ fn summary() {
         "none",
         "index_only",
         "records",
+        "blocks",
+        "caller_limit",
+        "number_limit",
+        "binding_limit",
+        "probing",
         "limits",
         "all",
         "drain_per_record",

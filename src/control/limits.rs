@@ -197,8 +197,14 @@ mod tests {
     /// beyond, at times around every boundary near today and at the limits.
     #[test]
     fn window_numbers_are_exact() {
-        let lengths = (1u32..=86_400)
-            .chain([604_800, 2_592_000, 31_536_000, (1 << 24) - 1, 1 << 24, u32::MAX]);
+        let lengths = (1u32..=86_400).chain([
+            604_800,
+            2_592_000,
+            31_536_000,
+            (1 << 24) - 1,
+            1 << 24,
+            u32::MAX,
+        ]);
         for d in lengths {
             let w = Window::new(d);
             let d = u64::from(d);
