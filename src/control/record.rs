@@ -106,7 +106,7 @@ pub struct CallRecord {
 }
 
 /// Every reject reason, in the order of their stable codes (1-based, as in the C ABI).
-const REJECTS: [RejectReason; 19] = [
+pub(crate) const REJECTS: [RejectReason; 19] = [
     RejectReason::MalformedNumber,
     RejectReason::NotOurs,
     RejectReason::Unassigned,

@@ -152,27 +152,16 @@ pub(crate) fn reject_code(reason: RejectReason) -> np700_reject_reason {
     }
 }
 
-const REJECTS: [RejectReason; 19] = [
-    RejectReason::MalformedNumber,
-    RejectReason::NotOurs,
-    RejectReason::Unassigned,
-    RejectReason::NoBinding,
-    RejectReason::CallerNotPermitted,
-    RejectReason::CallerUnidentified,
-    RejectReason::MediaNotPermitted,
-    RejectReason::DirectionBarred,
-    RejectReason::OutsideTimeWindow,
-    RejectReason::BindingSuspended,
-    RejectReason::TenantSuspended,
-    RejectReason::NoDestination,
-    RejectReason::Unavailable,
-    RejectReason::Blocked,
-    RejectReason::AutoBlocked,
-    RejectReason::RateLimited,
-    RejectReason::CommercialSender,
-    RejectReason::VerificationCode,
-    RejectReason::UserNotReported,
-];
+/// Every reason in code order (the core's table: the C codes are the core's stable codes).
+const REJECTS: [RejectReason; 19] = crate::control::record::REJECTS;
+const _: () = {
+    let mut i = 0;
+    while i < REJECTS.len() {
+        // The C constants above are the core's stable codes, one for one.
+        assert!(crate::control::record::reject_code(REJECTS[i]) as usize == i + 1);
+        i += 1;
+    }
+};
 
 /// The C form of a decision. Allocation-free: numbers are formatted into the fixed arrays.
 pub(crate) fn decision_of(d: Decision) -> np700_decision {
