@@ -90,6 +90,37 @@ fn block(
         .ok_or(Failure::new(NP700_ERR_INTERNAL, "block", "no block event"))
 }
 
+/// What both block functions do once their target is read: checks the note, the expiry and
+/// `now` (in that order), makes the rule and writes its id to `out`.
+///
+/// # Safety
+///
+/// `note` must be NULL or valid for reads of its length; `out` valid for a write.
+unsafe fn submit(
+    registry: *const np700_registry,
+    tenant: u32,
+    target: BlockTarget,
+    expires_at: u64,
+    (note, note_len): (*const c_char, usize),
+    now: u64,
+    out: Out<u64>,
+) -> Result<(), Failure> {
+    // SAFETY: the caller's promise.
+    let note = unsafe { text_arg("note", note, note_len, MAX_NOTE_LEN) }?;
+    let expires_at = block_expiry(expires_at)?;
+    let now = time_arg("now", now)?;
+    let request = BlockRequest {
+        tenant: asker(tenant),
+        target,
+        expires_at,
+        note,
+    };
+    let id = block(registry, request, now)?;
+    // SAFETY: checked by Out::new; writable by the caller's promise.
+    unsafe { out.write(id) };
+    Ok(())
+}
+
 /// Blocks a caller at `now` and writes the new rule's id to `*block_id`. The rule refuses the
 /// caller's calls and SMS (`NP700_REJECT_BLOCKED`, SIP 403) in every router of the registry,
 /// its threads and the readers of its shared index, from the moment this returns.
@@ -141,24 +172,23 @@ pub unsafe extern "C" fn np700_registry_block_caller(
             // SAFETY: the caller's promise.
             Some(unsafe { subscriber_arg("callee", callee, callee_len) }?)
         };
-        // SAFETY: the caller's promise.
-        let note = unsafe { text_arg("note", note, note_len, MAX_NOTE_LEN) }?;
-        let expires_at = block_expiry(expires_at)?;
-        let now = time_arg("now", now)?;
-        let request = BlockRequest {
-            tenant: asker(tenant),
-            target: BlockTarget::Caller {
-                caller,
-                callee,
-                both_ways,
-            },
-            expires_at,
-            note,
+        let target = BlockTarget::Caller {
+            caller,
+            callee,
+            both_ways,
         };
-        let id = block(registry, request, now)?;
-        // SAFETY: checked by Out::new; writable by the caller's promise.
-        unsafe { out.write(id) };
-        Ok(())
+        // SAFETY: the caller's promises.
+        unsafe {
+            submit(
+                registry,
+                tenant,
+                target,
+                expires_at,
+                (note, note_len),
+                now,
+                out,
+            )
+        }
     })
 }
 
@@ -210,23 +240,22 @@ pub unsafe extern "C" fn np700_registry_block_binding(
                 ));
             }
         };
-        // SAFETY: the caller's promise.
-        let note = unsafe { text_arg("note", note, note_len, MAX_NOTE_LEN) }?;
-        let expires_at = block_expiry(expires_at)?;
-        let now = time_arg("now", now)?;
-        let request = BlockRequest {
-            tenant: asker(tenant),
-            target: BlockTarget::Binding {
-                binding: BindingId::from_raw(binding_id),
-                direction,
-            },
-            expires_at,
-            note,
+        let target = BlockTarget::Binding {
+            binding: BindingId::from_raw(binding_id),
+            direction,
         };
-        let id = block(registry, request, now)?;
-        // SAFETY: checked by Out::new; writable by the caller's promise.
-        unsafe { out.write(id) };
-        Ok(())
+        // SAFETY: the caller's promises.
+        unsafe {
+            submit(
+                registry,
+                tenant,
+                target,
+                expires_at,
+                (note, note_len),
+                now,
+                out,
+            )
+        }
     })
 }
 
