@@ -89,9 +89,9 @@ pub enum Parties<X = UsageNumber> {
     Axyb {
         /// Party A.
         a: SubscriberNumber,
-        /// The usage number B dials and A is shown.
+        /// The usage number B dials to reach A, and B sees when A calls.
         x: X,
-        /// The usage number A dials and B is shown.
+        /// The usage number A dials to reach B, and A sees when B calls.
         y: X,
         /// Party B.
         b: SubscriberNumber,
