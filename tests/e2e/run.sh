@@ -233,6 +233,10 @@ refused "not a 700 number" 13900000001 13912345678 404
 refused "unassigned 700 number" 13900000001 700999999990001 404
 refused "malformed number" 13900000001 7001234 484
 refused "management number only: collect digits" 13900000001 "$M1" 484
+LONG=$(printf '7%.0s' $(seq 300))
+refused "a 300-digit dialled string: malformed" 13900000001 "$LONG" 484
+requests=$((requests - 1)) # answered by the module: longer than np700 takes, np700 not asked
+refused "a 300-digit caller: unidentified" "$LONG" "$(X 1)" 403
 sms "SMS on a voice-only binding (wrong media)" 13900000006 "$(X 6)" "hello" 488
 sms "SMS with a verification code" 13900000001 "$(X 1)" "Your verification code is 493817" 403
 sms "SMS from a commercial sender port" 10690000123 "$(X 2)" "sale today" 403
