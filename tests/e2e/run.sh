@@ -11,7 +11,8 @@
 # - Load: NP700_E2E_RATE calls/s (default 2,500) for NP700_E2E_SECS seconds (default 10), every
 #   Contact and displayed number asserted; passes when no call failed and >= 2,000 calls/s were
 #   held. Kamailio's CPU per call is measured, then again with the same cfg answering a fixed
-#   Contact (-A FIXED_CONTACT): the difference is what np700 adds per call.
+#   Contact (-A FIXED_CONTACT): the difference is what np700 adds per call. NP700_E2E_BENCH=1
+#   adds a load run with Kamailio's benchmark module timing the np700 call alone.
 #
 # Usage: bash tests/e2e/run.sh (as root on Debian 12: installs kamailio, sip-tester, dpkg-dev
 # and the Kamailio source of the installed version if missing; needs a Rust toolchain and
@@ -313,6 +314,14 @@ w records
 drained=$(val drained) dropped=$(val dropped)
 check "writer: every route's record reached the writer ($drained drained + $dropped dropped >= $requests requests)" \
   test $((drained + dropped)) -ge "$requests"
+
+if [ "${NP700_E2E_BENCH:-0}" = 1 ]; then
+  say "=== e2e: the np700 call alone, timed by Kamailio's benchmark module"
+  stop_kamailio
+  start_kamailio -A WITH_BENCHMARK
+  load "load with the benchmark module" "$WORK/load.csv"
+  grep 'np700_route' "$WORK/kamailio.log" | tail -n 4
+fi
 
 say "=== e2e: baseline, the same cfg answering a fixed Contact"
 stop_kamailio
