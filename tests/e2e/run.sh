@@ -161,7 +161,7 @@ w bind axb "$T2" 13800000031 "${M2}0001" 13900000031 3600
 say "=== e2e: kamailio"
 start_kamailio() { # extra kamailio arguments
   mkdir -p "$WORK/run"
-  kamailio -f "$ROOT/kamailio/kamailio.cfg" -Y "$WORK/run" -DD -E -m 64 -M 8 \
+  kamailio -f "${CFG:-$ROOT/kamailio/kamailio.cfg}" -Y "$WORK/run" -DD -E -m 64 -M 8 \
     -A "LISTEN=udp:127.0.0.1:$PORT" -A "NP700_SHARED=\"$SHM\"" -A "NP700_MODULE=\"$MODULE\"" \
     "$@" >>"$WORK/kamailio.log" 2>&1 </dev/null &
   kamailio_pid=$!
@@ -314,6 +314,18 @@ w records
 drained=$(val drained) dropped=$(val dropped)
 check "writer: every route's record reached the writer ($drained drained + $dropped dropped >= $requests requests)" \
   test $((drained + dropped)) -ge "$requests"
+
+say "=== e2e: the same routing through KEMI (kamailio/kemi: JavaScript on app_jsdt)"
+stop_kamailio
+CFG="$ROOT/kamailio/kemi/kamailio.cfg" start_kamailio -A "NP700_KEMI_SCRIPT=\"$ROOT/kamailio/kemi/np700.js\""
+routed "KEMI: AXB, B calls X" 13900000099 "$(X 1)" +8613800000001 "$(X 1)"
+routed "KEMI: AXYB, A calls Y" 13800000003 "$(X 4)" +8613900000003 "$(X 3)"
+routed "KEMI: GXB, the group in order" 13900000005 "$(X 5)" +8613800000021 "$(X 5)" +8613800000022
+refused "KEMI: unbound caller" 13700000042 "$(X 1)" 403
+refused "KEMI: collect digits" 13900000001 "$M1" 484
+refused "KEMI: quarantined number" 13900000009 "$(X 9)" 404
+sms "KEMI: SMS with a verification code" 13900000099 "$(X 1)" "Your verification code is 493817" 403
+sms "KEMI: SMS routed" 13900000099 "$(X 1)" "at the gate" 302
 
 if [ "${NP700_E2E_BENCH:-0}" = 1 ]; then
   say "=== e2e: the np700 call alone, timed by Kamailio's benchmark module"
