@@ -2,15 +2,12 @@
 //! route to at time T", archiving the route records, and the regulator's report as JSON in a
 //! caller's buffer.
 
-use super::args::{NP700_MAX_NUMBER_LEN, Out, put_bytes, put_u64, str_arg, time_arg};
+use super::args::{NP700_MAX_NUMBER_LEN, Out, TextOut, put_bytes, put_u64, str_arg, time_arg};
 use super::binding::{NP700_NUMBER_LEN, mode_code, np700_mode};
 use super::config::{np700_config, with_settings};
 use super::registry::{np700_registry, refused, with_registry};
 use super::route::NP700_MAX_TARGETS;
-use super::status::{
-    Failure, NP700_ERR_BUFFER_TOO_SMALL, NP700_ERR_NULL, NP700_ERR_OUT_OF_RANGE,
-    NP700_ERR_TOO_LONG, boundary, np700_status,
-};
+use super::status::{Failure, NP700_ERR_OUT_OF_RANGE, NP700_ERR_TOO_LONG, boundary, np700_status};
 use crate::archive::{ArchiveOptions, HistoryHit};
 use crate::binding::BindingId;
 use crate::control::record::{CallEnd, RouteRecord};
@@ -324,16 +321,7 @@ pub unsafe extern "C" fn np700_registry_report(
     needed: *mut usize,
 ) -> np700_status {
     boundary("np700_registry_report", || {
-        if buf.is_null() && buf_len != 0 {
-            return Err(Failure::new(
-                NP700_ERR_NULL,
-                "buf",
-                "NULL with a non-zero length",
-            ));
-        }
-        let needed = (!needed.is_null())
-            .then(|| Out::new("needed", needed))
-            .transpose()?;
+        let text_out = TextOut::new(buf, buf_len, needed)?;
         let from = time_arg("period_from", period_from)?;
         let to = time_arg("period_to", period_to)?;
         if from > to {
@@ -347,25 +335,7 @@ pub unsafe extern "C" fn np700_registry_report(
         let report =
             with_registry(registry, |r| r.report(Period { from, to }, now))?.map_err(refused)?;
         let json = report.to_json();
-        let size = json.len() + 1;
-        if let Some(needed) = needed {
-            // SAFETY: checked by Out::new; writable by the caller's promise.
-            unsafe { needed.write(size) };
-        }
-        if buf_len < size {
-            return Err(Failure::new(
-                NP700_ERR_BUFFER_TOO_SMALL,
-                "buf",
-                "smaller than the report and its NUL (see `needed`)",
-            ));
-        }
-        // SAFETY: `buf` is non-NULL (buf_len >= size >= 1) and writable for buf_len >= size
-        // bytes; `json` is np700's own allocation, so the ranges cannot overlap. JSON text holds
-        // no NUL byte (serde escapes control characters), so the C string ends where it should.
-        unsafe {
-            std::ptr::copy_nonoverlapping(json.as_ptr(), buf.cast::<u8>(), json.len());
-            buf.add(json.len()).write(0);
-        }
-        Ok(())
+        // SAFETY: the caller's promises for `buf` and `needed`.
+        unsafe { text_out.write(&json, "smaller than the report and its NUL (see `needed`)") }
     })
 }

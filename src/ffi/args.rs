@@ -3,8 +3,8 @@
 //! so each bad input has one documented status.
 
 use super::status::{
-    Failure, NP700_ERR_INVALID_UTF8, NP700_ERR_NULL, NP700_ERR_OUT_OF_RANGE, NP700_ERR_TOO_LONG,
-    np700_status,
+    Failure, NP700_ERR_BUFFER_TOO_SMALL, NP700_ERR_INVALID_UTF8, NP700_ERR_NULL,
+    NP700_ERR_OUT_OF_RANGE, NP700_ERR_TOO_LONG, np700_status,
 };
 use crate::time::Timestamp;
 use std::ffi::c_char;
@@ -211,6 +211,58 @@ impl<T> Out<T> {
         // SAFETY: non-NULL and aligned (checked in `new`); writable by the caller's promise.
         // `write` does not drop the old contents, which C may have left uninitialised.
         unsafe { self.0.write(value) }
+    }
+}
+
+/// A caller's buffer for a document np700 writes as NUL-terminated JSON (`buf`, `buf_len`,
+/// `needed`), sized like `snprintf`: checked before any work, then written whole or not at all.
+pub(crate) struct TextOut {
+    buf: *mut c_char,
+    len: usize,
+    needed: Option<Out<usize>>,
+}
+
+impl TextOut {
+    /// Checks the buffer: NULL with a length, or a misaligned `needed`, is `NP700_ERR_NULL`;
+    /// `(NULL, 0)` asks for the size alone; `needed` may be NULL.
+    pub(crate) fn new(buf: *mut c_char, len: usize, needed: *mut usize) -> Result<Self, Failure> {
+        if buf.is_null() && len != 0 {
+            return Err(Failure::new(
+                NP700_ERR_NULL,
+                "buf",
+                "NULL with a non-zero length",
+            ));
+        }
+        let needed = (!needed.is_null())
+            .then(|| Out::new("needed", needed))
+            .transpose()?;
+        Ok(TextOut { buf, len, needed })
+    }
+
+    /// Writes the size `text` needs with its NUL to `needed` (if given), then `text` and its NUL
+    /// to the buffer, or fails with `NP700_ERR_BUFFER_TOO_SMALL` leaving the buffer untouched.
+    /// `text` must hold no NUL byte (JSON does not: serde escapes control characters).
+    ///
+    /// # Safety
+    ///
+    /// The buffer given to [`TextOut::new`] must be valid for writes of its length, and
+    /// `needed` for a write of one `size_t`.
+    pub(crate) unsafe fn write(self, text: &str, what: &'static str) -> Result<(), Failure> {
+        let size = text.len() + 1;
+        if let Some(needed) = self.needed {
+            // SAFETY: checked by Out::new; writable by the caller's promise.
+            unsafe { needed.write(size) };
+        }
+        if self.len < size {
+            return Err(Failure::new(NP700_ERR_BUFFER_TOO_SMALL, "buf", what));
+        }
+        // SAFETY: `buf` is non-NULL (len >= size >= 1) and writable for len >= size bytes;
+        // `text` is np700's own allocation, so the ranges cannot overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), self.buf.cast::<u8>(), text.len());
+            self.buf.add(text.len()).write(0);
+        }
+        Ok(())
     }
 }
 

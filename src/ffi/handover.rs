@@ -8,8 +8,8 @@
 //! hands out memory either.
 
 use super::args::{
-    NP700_MAX_NUMBER_LEN, NP700_MAX_TABLE_LEN, Out, in_arg, np700_str, put_bytes, put_text,
-    put_u64, str_arg, str_field, table_arg, time_arg,
+    NP700_MAX_NUMBER_LEN, NP700_MAX_TABLE_LEN, Out, TextOut, in_arg, np700_str, put_bytes,
+    put_text, put_u64, str_arg, str_field, table_arg, time_arg,
 };
 use super::binding::{NP700_NUMBER_LEN, np700_policy, policy_arg};
 use super::registry::{np700_registry, refused, tag_arg, with_registry};
@@ -74,16 +74,7 @@ pub unsafe extern "C" fn np700_registry_export(
     needed: *mut usize,
 ) -> np700_status {
     boundary("np700_registry_export", || {
-        if buf.is_null() && buf_len != 0 {
-            return Err(Failure::new(
-                NP700_ERR_NULL,
-                "buf",
-                "NULL with a non-zero length",
-            ));
-        }
-        let needed = (!needed.is_null())
-            .then(|| Out::new("needed", needed))
-            .transpose()?;
+        let text_out = TextOut::new(buf, buf_len, needed)?;
         let now = time_arg("now", now)?;
         let scope = match tenant {
             0 => Scope::Platform,
@@ -91,26 +82,13 @@ pub unsafe extern "C" fn np700_registry_export(
         };
         let handover = with_registry(registry, |r| export_from(r, scope, now))?.map_err(refused)?;
         let json = handover.to_json();
-        let size = json.len() + 1;
-        if let Some(needed) = needed {
-            // SAFETY: checked by Out::new; writable by the caller's promise.
-            unsafe { needed.write(size) };
-        }
-        if buf_len < size {
-            return Err(Failure::new(
-                NP700_ERR_BUFFER_TOO_SMALL,
-                "buf",
-                "smaller than the document and its NUL (see `needed`)",
-            ));
-        }
-        // SAFETY: `buf` is non-NULL (buf_len >= size >= 1) and writable for buf_len >= size
-        // bytes; `json` is np700's own allocation, so the ranges cannot overlap. JSON text holds
-        // no NUL byte (serde escapes control characters), so the C string ends where it should.
+        // SAFETY: the caller's promises for `buf` and `needed`.
         unsafe {
-            std::ptr::copy_nonoverlapping(json.as_ptr(), buf.cast::<u8>(), json.len());
-            buf.add(json.len()).write(0);
+            text_out.write(
+                &json,
+                "smaller than the document and its NUL (see `needed`)",
+            )
         }
-        Ok(())
     })
 }
 

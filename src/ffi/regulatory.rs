@@ -9,7 +9,7 @@ use super::config::{np700_config, with_settings};
 use super::follower::{FOLLOWERS, np700_follower};
 use super::reader::{READERS, np700_reader};
 use super::registry::{execute, np700_registry, text_arg, with_registry};
-use super::route::{decision_of, np700_decision, route_args};
+use super::route::{RouteArgs, decision_of, np700_decision, route_args};
 use super::status::{
     Failure, NP700_ERR_BAD_ENUM, NP700_ERR_BAD_NUMBER, NP700_ERR_INTERNAL, NP700_ERR_INVALID_FIELD,
     NP700_ERR_OUT_OF_RANGE, NP700_ERR_TOO_LONG, boundary, np700_status,
@@ -543,6 +543,40 @@ unsafe fn text_bytes<'a>(text: *const c_char, text_len: usize) -> Result<&'a [u8
     }
 }
 
+/// The arguments of the three `route_message` functions, checked in the same order: those of a
+/// route (media SMS), then the text.
+///
+/// # Safety
+///
+/// `caller`, `dialed` and `text` NULL or valid for reads of their lengths.
+#[allow(clippy::too_many_arguments)]
+unsafe fn message_args<'a>(
+    caller: *const c_char,
+    caller_len: usize,
+    dialed: *const c_char,
+    dialed_len: usize,
+    text: *const c_char,
+    text_len: usize,
+    now: u64,
+    out: *mut np700_decision,
+) -> Result<(RouteArgs<'a>, &'a [u8]), Failure> {
+    // SAFETY: the caller's promises.
+    let args = unsafe {
+        route_args(
+            caller,
+            caller_len,
+            dialed,
+            dialed_len,
+            NP700_MEDIA_SMS,
+            now,
+            out,
+        )
+    }?;
+    // SAFETY: the caller's promise.
+    let text = unsafe { text_bytes(text, text_len) }?;
+    Ok((args, text))
+}
+
 /// Routes an SMS whose text the switch has, into `*out`: as `np700_route()` with
 /// `NP700_MEDIA_SMS`, after the configuration's SMS rules — an SMS from a commercial sender is
 /// refused with `NP700_REJECT_COMMERCIAL_SENDER`, one whose text looks like a verification code
@@ -575,19 +609,11 @@ pub unsafe extern "C" fn np700_route_message(
 ) -> np700_status {
     boundary("np700_route_message", || {
         // SAFETY: the caller's promises.
-        let a = unsafe {
-            route_args(
-                caller,
-                caller_len,
-                dialed,
-                dialed_len,
-                NP700_MEDIA_SMS,
-                now,
-                out,
+        let (a, text) = unsafe {
+            message_args(
+                caller, caller_len, dialed, dialed_len, text, text_len, now, out,
             )
         }?;
-        // SAFETY: the caller's promise.
-        let text = unsafe { text_bytes(text, text_len) }?;
         let decision = with_registry(registry, |r| {
             r.route_message(a.caller, a.dialed, text, a.now)
         })?;
@@ -619,19 +645,11 @@ pub unsafe extern "C" fn np700_reader_route_message(
 ) -> np700_status {
     boundary("np700_reader_route_message", || {
         // SAFETY: the caller's promises.
-        let a = unsafe {
-            route_args(
-                caller,
-                caller_len,
-                dialed,
-                dialed_len,
-                NP700_MEDIA_SMS,
-                now,
-                out,
+        let (a, text) = unsafe {
+            message_args(
+                caller, caller_len, dialed, dialed_len, text, text_len, now, out,
             )
         }?;
-        // SAFETY: the caller's promise.
-        let text = unsafe { text_bytes(text, text_len) }?;
         let decision = READERS.with("reader", reader, |r| {
             r.route_message(a.caller, a.dialed, text, a.now)
         })?;
@@ -662,19 +680,11 @@ pub unsafe extern "C" fn np700_follower_route_message(
 ) -> np700_status {
     boundary("np700_follower_route_message", || {
         // SAFETY: the caller's promises.
-        let a = unsafe {
-            route_args(
-                caller,
-                caller_len,
-                dialed,
-                dialed_len,
-                NP700_MEDIA_SMS,
-                now,
-                out,
+        let (a, text) = unsafe {
+            message_args(
+                caller, caller_len, dialed, dialed_len, text, text_len, now, out,
             )
         }?;
-        // SAFETY: the caller's promise.
-        let text = unsafe { text_bytes(text, text_len) }?;
         let decision = FOLLOWERS.with("follower", follower, |f| {
             f.route_message(a.caller, a.dialed, text, a.now)
         })?;
