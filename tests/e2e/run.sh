@@ -37,10 +37,10 @@ writer_pid=""
 say() { printf '%s\n' "$*"; }
 
 stop_pid() { # pid: SIGTERM, then SIGKILL after 5 s
-  local pid=$1 i
+  local pid=$1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
 }
 
@@ -119,6 +119,7 @@ WRITER_BIN="$ROOT/target/release/examples/provision"
 # ---------------------------------------------------------------------------------------------
 say "=== e2e: the platform's writer"
 coproc WRITER { exec "$WRITER_BIN" --journal "$WORK/journal" --shared "$SHM" 2>"$WORK/writer.err"; }
+# shellcheck disable=SC2153 # WRITER_PID is set by coproc
 writer_pid=$WRITER_PID
 read -r -t 60 -u "${WRITER[0]}" reply || { say "writer did not start"; cat "$WORK/writer.err"; exit 1; }
 say "writer: $reply"
@@ -197,7 +198,8 @@ case_run() {
 }
 # with_status TEMPLATE STATUS: a copy of a scenario expecting that final response.
 with_status() {
-  local out="$WORK/$(basename "$1" .xml)_$2.xml"
+  local out
+  out="$WORK/$(basename "$1" .xml)_$2.xml"
   sed "s/response=\"STATUS\"/response=\"$2\"/" "$1" >"$out"
   printf '%s' "$out"
 }
