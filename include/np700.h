@@ -1984,7 +1984,11 @@ np700_status np700_config_set_capacity(struct np700_config *config,
  * Publishes the routing index of registries created from this configuration in a shared
  * mapping at `path` (a file, normally under `/dev/shm`), for reader processes to attach with
  * `np700_reader_attach()`. `(NULL, 0)` goes back to private memory. The path is UTF-8, at most
- * `NP700_MAX_PATH_LEN` bytes (`NP700_ERR_TOO_LONG`); the file is created when the registry is.
+ * `NP700_MAX_PATH_LEN` bytes (`NP700_ERR_TOO_LONG`); the file is created when the registry is,
+ * with `<path>.ctl` beside it (the control region readers count and queue records into) and,
+ * while the index grows, `<path>.new`. Freeing the registry leaves `path` and `<path>.ctl` in
+ * place — readers keep answering, and the next writer at `path` takes them over —; remove
+ * both to decommission (under `/dev/shm` they hold memory).
  *
  * # Safety
  *

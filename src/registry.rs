@@ -123,7 +123,10 @@ impl Registry {
     /// An empty registry that publishes its index in a shared mapping at `path` (e.g. a file
     /// under `/dev/shm`), for reader processes to [attach](crate::index::SharedIndex::attach).
     /// A previous writer's index at `path` is replaced and marked retired, so its readers move
-    /// to this one.
+    /// to this one. The control region readers count into is `<path>.ctl`, and a growing index
+    /// is built at `<path>.new`. Dropping the registry leaves `path` and `<path>.ctl` in place
+    /// (readers keep answering; the next writer takes them over): remove both to decommission
+    /// — under `/dev/shm` they hold memory.
     pub fn new_shared(
         config: Config,
         capacity: Capacity,

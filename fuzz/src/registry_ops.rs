@@ -444,10 +444,13 @@ impl SharedFile {
 
 impl Drop for SharedFile {
     fn drop(&mut self) {
-        let mut staging = self.0.clone().into_os_string();
-        staging.push(".new");
         let _ = std::fs::remove_file(&self.0);
-        let _ = std::fs::remove_file(staging);
+        // The staging successor and the control region the registry keeps beside the index.
+        for suffix in [".new", ".ctl"] {
+            let mut other = self.0.clone().into_os_string();
+            other.push(suffix);
+            let _ = std::fs::remove_file(other);
+        }
     }
 }
 

@@ -129,7 +129,7 @@ void ct_temp_path(char *buf, size_t len, const char *tag) {
     snprintf(buf, len, "%s/np700-ctest-%ld-%s", dir, (long)getpid(), tag);
 }
 
-/* Removes a journal directory and its files. */
+/* Removes a journal directory, its files and its subdirectories' files (the archive). */
 void ct_remove_dir(const char *dir) {
     DIR *d = opendir(dir);
     if (d != NULL) {
@@ -138,12 +138,42 @@ void ct_remove_dir(const char *dir) {
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
                 snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-                unlink(path);
+                if (unlink(path) != 0) {
+                    ct_remove_dir(path);
+                }
             }
         }
         closedir(d);
     }
     rmdir(dir);
+}
+
+void ct_remove_shared(const char *path) {
+    char other[512];
+    unlink(path);
+    snprintf(other, sizeof other, "%s.new", path);
+    unlink(other);
+    snprintf(other, sizeof other, "%s.ctl", path);
+    unlink(other);
+}
+
+/* Fails for every file or directory this process's tests left in the temporary directory:
+ * /dev/shm is memory, and a leak there outlives the test run. */
+static void check_nothing_left(void) {
+    char prefix[128];
+    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    size_t n;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    snprintf(prefix, sizeof prefix, "np700-ctest-%ld-", (long)getpid());
+    n = strlen(prefix);
+    if (d == NULL) {
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        CHECK_MSG(strncmp(e->d_name, prefix, n) != 0, "%s/%s left behind", dir, e->d_name);
+    }
+    closedir(d);
 }
 
 void ct_literal_handover(char *buf, size_t len, const char *first, unsigned count,
@@ -229,7 +259,7 @@ void fx_free(struct fx *f) {
         char staging[sizeof f->path + 4];
         snprintf(staging, sizeof staging, "%s.new", f->path);
         CHECK_MSG(access(staging, F_OK) != 0, "%s left behind", staging);
-        unlink(f->path);
+        ct_remove_shared(f->path);
     }
     memset(f, 0, sizeof *f);
 }
@@ -320,6 +350,7 @@ int main(int argc, char **argv) {
     if (wanted(argc, argv, "regulatory")) {
         run_regulatory();
     }
+    check_nothing_left();
     pthread_mutex_lock(&counts_lock);
     printf("%lu passed, %lu failed\n", passed_count, failed_count);
     pthread_mutex_unlock(&counts_lock);

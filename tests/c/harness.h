@@ -151,8 +151,12 @@ void fx_free(struct fx *f);
 np700_bind_request fx_axb(uint32_t tenant, const char *a, const char *x, const char *b);
 /* A path unique to this process for shared index files (`tag` tells them apart). */
 void ct_temp_path(char *buf, size_t len, const char *tag);
-/* Removes a directory and the files in it (a journal directory). */
+/* Removes a directory and the files in it, one level of subdirectories included (a journal
+ * directory and its archive). */
 void ct_remove_dir(const char *dir);
+/* Removes what a registry publishing a shared index at `path` leaves: the index, its staging
+ * successor (`.new`) and its control region (`.ctl`). */
+void ct_remove_shared(const char *path);
 /* A hand-over document (for np700_registry_import) written by hand: one active tenant,
  * "Literal" (id 1); the licensed block of `count` numbers from `first`; management number
  * `number` held by the tenant; one AXB binding with id `id` on usage number `number`0001. */

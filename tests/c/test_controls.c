@@ -368,13 +368,12 @@ static void test_reader(void) {
     np700_reader *rdr = NULL;
     np700_decision d;
     np700_route_record recs[16];
-    char path[128], ctl[160];
+    char path[128];
     int seen[7] = {0, 0, 0, 0, 0, 0, 0};
     size_t n;
     uint32_t t;
     uint64_t b[2];
     ct_temp_path(path, sizeof path, "controls");
-    snprintf(ctl, sizeof ctl, "%s.ctl", path);
     EXPECT_OK(np700_config_new(&cfg));
     EXPECT_OK(np700_config_set_shared_path(cfg, path, strlen(path)));
     EXPECT_OK(np700_config_add_rate_limit(cfg, NP700_LIMIT_SUBJECT_CALLER, NP700_MEDIA_ALL, 60,
@@ -409,8 +408,7 @@ static void test_reader(void) {
     }
     EXPECT_OK(np700_reader_free(rdr));
     EXPECT_OK(np700_registry_free(reg));
-    unlink(path);
-    unlink(ctl);
+    ct_remove_shared(path);
 }
 
 void run_controls(void) {

@@ -378,7 +378,7 @@ static void test_registry_lifecycle(void) {
     CHECK(access(path, F_OK) == 0);
     EXPECT_OK(np700_registry_free(reg));
     CHECK(access(path, F_OK) == 0);
-    unlink(path);
+    ct_remove_shared(path);
     EXPECT_OK(np700_config_free(cfg));
 }
 
@@ -1380,8 +1380,7 @@ static void test_no_staging_file_left(void) {
     EXPECT_OK(np700_registry_free(reg));
     CHECK_MSG(access(staging, F_OK) != 0, "%s left behind", staging);
     CHECK(access(path, F_OK) == 0);
-    unlink(path);
-    unlink(staging);
+    ct_remove_shared(path);
 }
 
 void run_functional(void) {

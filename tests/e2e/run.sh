@@ -68,6 +68,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # so that cleanup runs on a signal too
 
 # ---------------------------------------------------------------------------------------------
 say "=== e2e: tools"
