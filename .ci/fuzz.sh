@@ -25,6 +25,7 @@ TARGETS=(
   "crash_recover -max_len=1024"
   "registry_ops -max_len=512"
   "c_abi -max_len=2048"
+  "c_abi_controls -max_len=2048"
 )
 
 export RUSTUP_TOOLCHAIN=stable

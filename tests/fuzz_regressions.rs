@@ -211,3 +211,115 @@ fn c_abi_corpus_passes_and_reaches_binds_routes_stale_handles_and_bad_input() {
         assert!(statuses.contains(&st), "status {st} never returned");
     }
 }
+
+#[test]
+fn c_abi_controls_regressions_pass_and_reach_each_control() {
+    let stats = replay("regressions", "c_abi_controls", c_abi::controls::run);
+    // The scenarios are written by hand (fuzz/scenarios/c_abi_controls.py): each pins a control
+    // whatever the corpus becomes.
+    let sum =
+        |f: fn(&c_abi::controls::CtlStats) -> usize| stats.iter().map(|s| f(&s.1)).sum::<usize>();
+    assert!(sum(|s| s.lifts_not_owned) >= 3, "lifts of another's rule");
+    assert!(sum(|s| s.lifts) >= 3, "lifts");
+    assert!(
+        sum(|s| s.auto_rules) > 0,
+        "no probing block journaled as a rule"
+    );
+    assert!(
+        sum(|s| s.routed_exactly) > 0,
+        "no route predicted exactly under limits"
+    );
+    assert!(
+        sum(|s| s.records_compared) > 0,
+        "no drained record compared"
+    );
+    assert!(sum(|s| s.follower_routes) > 0, "no follower route");
+    assert!(
+        stats.iter().map(|s| s.1.dropped).sum::<u64>() > 0,
+        "no record dropped"
+    );
+    let rejects: BTreeSet<u32> = stats.iter().flat_map(|s| s.1.rejects.clone()).collect();
+    use np700::ffi::*;
+    for r in [
+        NP700_REJECT_BLOCKED,
+        NP700_REJECT_AUTO_BLOCKED,
+        NP700_REJECT_RATE_LIMITED,
+        NP700_REJECT_COMMERCIAL_SENDER,
+        NP700_REJECT_VERIFICATION_CODE,
+        NP700_REJECT_USER_NOT_REPORTED,
+    ] {
+        assert!(rejects.contains(&r), "reject reason {r} never decided");
+    }
+}
+
+#[test]
+fn c_abi_controls_corpus_passes_and_reaches_every_control() {
+    let stats = replay("corpus", "c_abi_controls", c_abi::controls::run);
+    let sum =
+        |f: fn(&c_abi::controls::CtlStats) -> usize| stats.iter().map(|s| f(&s.1)).sum::<usize>();
+    // A corpus that no longer reaches these would check little: keep it honest.
+    assert!(sum(|s| s.blocks) > 0, "no block rule made");
+    assert!(sum(|s| s.lifts) > 0, "no block rule lifted");
+    assert!(
+        sum(|s| s.lifts_not_owned) > 0,
+        "no lift of another's rule refused"
+    );
+    assert!(
+        sum(|s| s.auto_rules) > 0,
+        "no probing block journaled as a rule"
+    );
+    assert!(
+        sum(|s| s.routed_exactly) > 0,
+        "no route predicted exactly under limits"
+    );
+    assert!(
+        sum(|s| s.records_compared) > 0,
+        "no drained record compared"
+    );
+    assert!(sum(|s| s.follower_routes) > 0, "no follower route");
+    assert!(sum(|s| s.polls) > 0, "no follower poll");
+    assert!(sum(|s| s.reader_messages) > 0, "no SMS through a reader");
+    assert!(sum(|s| s.archived) > 0, "no record archived");
+    assert!(sum(|s| s.reports) > 0, "no report");
+    assert!(sum(|s| s.history_live) > 0, "no live history answered");
+    assert!(sum(|s| s.calls_ended) > 0, "no call end recorded");
+    assert!(
+        stats.iter().map(|s| s.1.dropped).sum::<u64>() > 0,
+        "no record dropped"
+    );
+    // Every refusal the controls give, by some router.
+    let rejects: BTreeSet<u32> = stats.iter().flat_map(|s| s.1.rejects.clone()).collect();
+    use np700::ffi::*;
+    for r in [
+        NP700_REJECT_BLOCKED,
+        NP700_REJECT_AUTO_BLOCKED,
+        NP700_REJECT_RATE_LIMITED,
+        NP700_REJECT_COMMERCIAL_SENDER,
+        NP700_REJECT_VERIFICATION_CODE,
+        NP700_REJECT_USER_NOT_REPORTED,
+    ] {
+        assert!(rejects.contains(&r), "reject reason {r} never decided");
+    }
+    let statuses: BTreeSet<i32> = stats.iter().flat_map(|s| s.1.statuses.clone()).collect();
+    for st in [
+        NP700_ERR_NULL,
+        NP700_ERR_INVALID_HANDLE,
+        NP700_ERR_TOO_LONG,
+        NP700_ERR_BAD_NUMBER,
+        NP700_ERR_BAD_ENUM,
+        NP700_ERR_OUT_OF_RANGE,
+        NP700_ERR_BUFFER_TOO_SMALL,
+        NP700_ERR_UNKNOWN_TENANT,
+        NP700_ERR_UNKNOWN_BLOCK_RULE,
+        NP700_ERR_BLOCK_RULE_NOT_OWNED,
+        NP700_ERR_INVALID_BLOCK_REQUEST,
+        NP700_ERR_EXPIRY_NOT_IN_FUTURE,
+        NP700_ERR_UNKNOWN_BINDING,
+        NP700_ERR_IO,
+    ] {
+        assert!(
+            statuses.contains(&st),
+            "status {st} never returned by a control"
+        );
+    }
+}

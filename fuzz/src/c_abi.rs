@@ -51,6 +51,11 @@ use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+// The `c_abi_controls` target: the same harness, with the regulatory controls' functions and
+// their model (a child module, so that it shares this one's private model and checks).
+#[path = "c_abi_controls.rs"]
+pub mod controls;
+
 /// 2026-01-01T00:00:00Z, where the clock starts.
 const T0: u64 = 1_767_225_600;
 /// Longer inputs are cut here.
@@ -221,6 +226,14 @@ enum TextKind {
     Name,
     Note,
     Reference,
+    /// The sender of an SMS: a subscriber, or a commercial port (`c_abi_controls`).
+    Sender,
+    /// An SMS text (`c_abi_controls`).
+    SmsText,
+    /// A commercial sender prefix (`c_abi_controls`).
+    SmsPrefix,
+    /// A verification-code keyword (`c_abi_controls`).
+    SmsKeyword,
 }
 
 /// A path argument. Only paths inside the run's own directory are ever valid text, so the target
@@ -912,6 +925,8 @@ enum Kind {
     Config,
     Registry,
     Reader,
+    /// Only `c_abi_controls` makes followers.
+    Follower,
 }
 
 #[derive(Clone, Debug)]
@@ -964,6 +979,11 @@ struct BindingModel {
     status: u32,
     record: bool,
     ended: bool,
+    /// The policy is the default one (every medium, both directions, any time, any caller):
+    /// `c_abi_controls` predicts the routes of such bindings exactly.
+    simple: bool,
+    /// Never updated, suspended or resumed: its only version is the one it was made with.
+    pristine: bool,
 }
 
 impl BindingModel {
@@ -1277,6 +1297,10 @@ struct Run {
     filling: Vec<usize>,
     context: String,
     stats: Stats,
+    /// Followers (`c_abi_controls` only).
+    followers: Vec<controls::FollowerModel>,
+    /// The controls' model (`c_abi_controls` only; `None` for `c_abi`).
+    ctl: Option<Box<controls::Ctl>>,
 }
 
 /// A string argument as handed over, and the bytes it holds (`None` for NULL).
@@ -1325,6 +1349,8 @@ impl Run {
             filling: Vec::new(),
             context: "start".into(),
             stats: Stats::default(),
+            followers: Vec::new(),
+            ctl: None,
         };
         run.last_error = run.read_last_error();
         run
@@ -1422,6 +1448,7 @@ impl Run {
             Kind::Config => self.configs.iter().map(|c| (c.token, c.live)).collect(),
             Kind::Registry => self.registries.iter().map(|r| (r.token, r.live)).collect(),
             Kind::Reader => self.readers.iter().map(|r| (r.token, r.live)).collect(),
+            Kind::Follower => self.followers.iter().map(|f| (f.token, f.live)).collect(),
         }
     }
 
@@ -1439,7 +1466,8 @@ impl Run {
             }
             HandlePick::OtherKind(i) => {
                 let other = match (kind, i % 2) {
-                    (Kind::Config, 0) | (Kind::Reader, 0) => Kind::Registry,
+                    (Kind::Config, 0) | (Kind::Reader, 0) | (Kind::Follower, 0) => Kind::Registry,
+                    (Kind::Follower, _) => Kind::Reader,
                     (Kind::Registry, 0) | (Kind::Reader, _) => Kind::Config,
                     _ => Kind::Reader,
                 };
@@ -1497,7 +1525,7 @@ impl Run {
     /// A new handle: not NULL, not any handle live now.
     fn new_token(&self, function: &str, token: usize) {
         assert_ne!(token, 0, "{}: {function} gave a NULL handle", self.context);
-        for kind in [Kind::Config, Kind::Registry, Kind::Reader] {
+        for kind in [Kind::Config, Kind::Registry, Kind::Reader, Kind::Follower] {
             assert!(
                 !self
                     .tokens(kind)
@@ -1545,6 +1573,9 @@ impl Run {
             TextKind::Name => NAMES[w % NAMES.len()].to_owned(),
             TextKind::Note => NOTES[w % NOTES.len()].to_owned(),
             TextKind::Reference => REFERENCES[w % REFERENCES.len()].to_owned(),
+            TextKind::Sender | TextKind::SmsText | TextKind::SmsPrefix | TextKind::SmsKeyword => {
+                controls::valid_text(kind, which, form)
+            }
         }
     }
 
@@ -2055,6 +2086,9 @@ impl Run {
                         }
                     }
                     assert_eq!(expired, want, "{f}: expired count");
+                    if self.ctl.is_some() {
+                        self.ctl_swept(live.expect("live"), now);
+                    }
                 }
             }
             Op::Stats(h, out) => self.stats_call(*h, *out),
@@ -2145,6 +2179,7 @@ impl Run {
                 Kind::Config => self.configs[i].live = false,
                 Kind::Registry => self.registries[i].live = false,
                 Kind::Reader => self.readers[i].live = false,
+                Kind::Follower => self.followers[i].live = false,
             }
         }
     }
@@ -2167,6 +2202,9 @@ impl Run {
             pair_cap: 200,
             shared: None,
         });
+        if let Some(ctl) = self.ctl.as_mut() {
+            ctl.config_new();
+        }
         Some(self.configs.len() - 1)
     }
 
@@ -2198,6 +2236,9 @@ impl Run {
         let i = self.registries.len() - 1;
         if let Some(p @ 0..=1) = c.shared {
             self.published[usize::from(p)].push(i);
+        }
+        if let Some(ctl) = self.ctl.as_mut() {
+            ctl.registry_new(live.expect("live"), None);
         }
         Some(i)
     }
@@ -2557,6 +2598,8 @@ impl Run {
                 status: NP700_BINDING_ACTIVE,
                 record: info.record,
                 ended: false,
+                simple: simple_policy(&request.policy),
+                pristine: true,
             },
         );
         for n in numbers {
@@ -2682,6 +2725,11 @@ impl Run {
         b.expires_at = info.expires_at;
         b.status = info.status;
         b.record = info.record;
+        b.pristine = false;
+        if !request.policy.is_null() {
+            // SAFETY: the policy the request pointed to (accepted, so aligned and readable).
+            b.simple = simple_policy(unsafe { &*request.policy });
+        }
         // A new counterpart takes the numbers again: bindings expired on them end first.
         if counterpart != NP700_COUNTERPART_NONE {
             let numbers: Vec<UsageNumber> = b.numbers().collect();
@@ -2736,10 +2784,12 @@ impl Run {
             "np700_registry_suspend" => {
                 assert_eq!(b.status, NP700_BINDING_ACTIVE, "{ctx}: {f}: {id}");
                 b.status = NP700_BINDING_SUSPENDED;
+                b.pristine = false;
             }
             "np700_registry_resume" => {
                 assert_eq!(b.status, NP700_BINDING_SUSPENDED, "{ctx}: {f}: {id}");
                 b.status = NP700_BINDING_ACTIVE;
+                b.pristine = false;
             }
             _ => b.ended = true,
         }
@@ -2844,14 +2894,24 @@ impl Run {
         }
         let d = o.read(f);
         self.check_decision(f, &d, dialed);
+        let ri = live.expect("live");
         if d.kind == NP700_DECISION_ROUTE {
-            let ri = live.expect("live");
             if let Err(e) = self.routed_by(ri, &d, caller, dialed, now) {
                 panic!("{}: {f}: {e}", self.context);
             }
             self.stats.routed += 1;
             self.stats.routed_bindings.insert((ri, d.binding_id));
             self.stats.routed_modes.insert(d.mode);
+        }
+        if self.ctl.is_some() {
+            let request = controls::Request {
+                caller,
+                dialed,
+                media,
+                text: None,
+                now,
+            };
+            self.ctl_decided(f, controls::Router::Registry(ri), &d, &request);
         }
     }
 
@@ -3019,68 +3079,7 @@ impl Run {
         dialed: Arg,
         now: u64,
     ) -> Result<(), String> {
-        let r = &self.registries[ri];
-        let u = match dialed.bytes().map(parse_dialed_bytes) {
-            Some(Ok(DialedNumber::Usage(u))) => u,
-            other => return Err(format!("routed {other:?}")),
-        };
-        let c = caller
-            .utf8()
-            .and_then(|t| SubscriberNumber::parse(t).ok())
-            .ok_or("routed an unidentified caller")?;
-        let b = r
-            .bindings
-            .get(&d.binding_id)
-            .ok_or_else(|| format!("routed by unknown binding {}", d.binding_id))?;
-        let what = format!("{c} → {u} at {now} routed by {} ({b:?})", d.binding_id);
-        if b.ended {
-            return Err(format!("{what}, which ended"));
-        }
-        if b.tenant != d.tenant {
-            return Err(format!("{what}: decision names tenant {}", d.tenant));
-        }
-        let holder = r.owner.get(&u.management().value());
-        if holder != Some(&d.tenant) {
-            return Err(format!("{what}: {} is held by {holder:?}", u.management()));
-        }
-        if r.tenants.get(&d.tenant).map(|t| t.status) == Some(NP700_TENANT_SUSPENDED) {
-            return Err(format!("{what}: tenant suspended"));
-        }
-        if b.status != NP700_BINDING_ACTIVE {
-            return Err(format!("{what}: binding suspended"));
-        }
-        if b.expires_at <= now {
-            return Err(format!("{what}: expired"));
-        }
-        if (d.mode, d.record) != (b.mode, b.record) {
-            return Err(format!("{what}: mode or record {} {}", d.mode, d.record));
-        }
-        let (to, display) = b
-            .leg(u, c)
-            .ok_or_else(|| format!("{what}: the caller has no leg there"))?;
-        let got_to: Vec<String> = d.targets[..d.target_count as usize]
-            .iter()
-            .map(|t| c_text(t, "target"))
-            .collect();
-        let want_to: Vec<String> = to
-            .iter()
-            .map(|t| t.to_digits().as_str().to_owned())
-            .collect();
-        if got_to != want_to {
-            return Err(format!(
-                "{what}: targets {got_to:?}, the binding's {want_to:?}"
-            ));
-        }
-        if to.contains(&c) {
-            return Err(format!("{what}: back to the caller"));
-        }
-        let got_display = c_text(&d.display, "display");
-        if got_display != display.to_string() {
-            return Err(format!(
-                "{what}: display {got_display}, the binding's {display}"
-            ));
-        }
-        Ok(())
+        routed_through(&self.registries[ri], d, caller, dialed, now)
     }
 
     fn reader_attach(&mut self, p: PathArg, out: OutPick) {
@@ -3142,6 +3141,21 @@ impl Run {
         }
         let d = o.read(f);
         self.check_decision(f, &d, dialed);
+        let request = controls::Request {
+            caller,
+            dialed,
+            media,
+            text: None,
+            now,
+        };
+        if self.ctl.is_some() {
+            self.ctl_decided(
+                f,
+                controls::Router::Reader(live.expect("live")),
+                &d,
+                &request,
+            );
+        }
         let ReaderSource::Index(p) = self.readers[live.expect("live")].source else {
             return;
         };
@@ -3185,11 +3199,22 @@ impl Run {
                 self.context
             );
             let want = from_registry.read("np700_route");
+            self.check_decision("np700_route", &want, dialed);
+            // Frequency limits and probing count both requests: then they may differ.
+            let counted = self.ctl.as_ref().is_some_and(|c| c.counts_anything(only));
             assert!(
-                same_decision(&d, &want),
+                counted || same_decision(&d, &want),
                 "{}: {f}: the reader answers {d:?}, its registry {want:?}",
                 self.context
             );
+            if self.ctl.is_some() {
+                self.ctl_decided(
+                    "np700_route",
+                    controls::Router::Registry(only),
+                    &want,
+                    &request,
+                );
+            }
         }
     }
 
@@ -3430,6 +3455,16 @@ impl Run {
     }
 
     fn cleanup(&mut self) {
+        for i in 0..self.followers.len() {
+            if self.followers[i].live {
+                let t = self.followers[i].token;
+                // SAFETY: a live handle.
+                let st = unsafe { np700_follower_free(std::ptr::without_provenance_mut(t)) };
+                self.status("np700_follower_free", st);
+                assert_eq!(st, NP700_OK, "cleanup: np700_follower_free");
+                self.followers[i].live = false;
+            }
+        }
         for i in 0..self.readers.len() {
             if self.readers[i].live {
                 let t = self.readers[i].token;
@@ -3475,6 +3510,10 @@ impl Drop for Run {
         for r in self.readers.iter().filter(|r| r.live) {
             // SAFETY: a token.
             unsafe { np700_reader_free(std::ptr::without_provenance_mut(r.token)) };
+        }
+        for f in self.followers.iter().filter(|f| f.live) {
+            // SAFETY: a token.
+            unsafe { np700_follower_free(std::ptr::without_provenance_mut(f.token)) };
         }
         for r in self.registries.iter().filter(|r| r.live) {
             // SAFETY: a token.
@@ -3532,4 +3571,85 @@ fn same_decision(a: &np700_decision, b: &np700_decision) -> bool {
         b.display,
         b.targets,
     )
+}
+
+/// Tenants never mix: a routed decision of registry `r` goes through a live, active,
+/// unexpired binding of the tenant holding the dialled number, from one of its parties (or
+/// anyone, for AXN) to that binding's own counterpart, presenting its own number.
+fn routed_through(
+    r: &RegistryModel,
+    d: &np700_decision,
+    caller: Arg,
+    dialed: Arg,
+    now: u64,
+) -> Result<(), String> {
+    let u = match dialed.bytes().map(parse_dialed_bytes) {
+        Some(Ok(DialedNumber::Usage(u))) => u,
+        other => return Err(format!("routed {other:?}")),
+    };
+    let c = caller
+        .utf8()
+        .and_then(|t| SubscriberNumber::parse(t).ok())
+        .ok_or("routed an unidentified caller")?;
+    let b = r
+        .bindings
+        .get(&d.binding_id)
+        .ok_or_else(|| format!("routed by unknown binding {}", d.binding_id))?;
+    let what = format!("{c} → {u} at {now} routed by {} ({b:?})", d.binding_id);
+    if b.ended {
+        return Err(format!("{what}, which ended"));
+    }
+    if b.tenant != d.tenant {
+        return Err(format!("{what}: decision names tenant {}", d.tenant));
+    }
+    let holder = r.owner.get(&u.management().value());
+    if holder != Some(&d.tenant) {
+        return Err(format!("{what}: {} is held by {holder:?}", u.management()));
+    }
+    if r.tenants.get(&d.tenant).map(|t| t.status) == Some(NP700_TENANT_SUSPENDED) {
+        return Err(format!("{what}: tenant suspended"));
+    }
+    if b.status != NP700_BINDING_ACTIVE {
+        return Err(format!("{what}: binding suspended"));
+    }
+    if b.expires_at <= now {
+        return Err(format!("{what}: expired"));
+    }
+    if (d.mode, d.record) != (b.mode, b.record) {
+        return Err(format!("{what}: mode or record {} {}", d.mode, d.record));
+    }
+    let (to, display) = b
+        .leg(u, c)
+        .ok_or_else(|| format!("{what}: the caller has no leg there"))?;
+    let got_to: Vec<String> = d.targets[..d.target_count as usize]
+        .iter()
+        .map(|t| c_text(t, "target"))
+        .collect();
+    let want_to: Vec<String> = to
+        .iter()
+        .map(|t| t.to_digits().as_str().to_owned())
+        .collect();
+    if got_to != want_to {
+        return Err(format!(
+            "{what}: targets {got_to:?}, the binding's {want_to:?}"
+        ));
+    }
+    if to.contains(&c) {
+        return Err(format!("{what}: back to the caller"));
+    }
+    let got_display = c_text(&d.display, "display");
+    if got_display != display.to_string() {
+        return Err(format!(
+            "{what}: display {got_display}, the binding's {display}"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a policy is the default one: every medium, both directions, any time, any caller.
+fn simple_policy(p: &np700_policy) -> bool {
+    p.media == NP700_MEDIA_ALL
+        && p.direction == NP700_DIRECTION_BOTH
+        && p.has_window == 0
+        && p.allowed_callers_len == 0
 }
