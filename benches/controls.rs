@@ -19,7 +19,8 @@
 //!
 //! One registry per configuration, each built, checked, measured and dropped before the next
 //! (nine registries of 1 M bindings at once need ≈ 4.5 GB). Group `controls_1m`
-//! (`NP700_BENCH_QUICK=1`: 20 k bindings). Ratios are printed at the end.
+//! (`NP700_BENCH_QUICK=1`: 20 k bindings; `NP700_BENCH_ONLY=none,limits` builds and measures
+//! only the configurations named). Ratios are printed at the end.
 
 mod common;
 
@@ -145,7 +146,16 @@ fn main() {
     let mut counts = Vec::new();
     // One registry at a time (built, measured, dropped): nine registries of 1 M bindings at
     // once need ≈ 4.5 GB and cost every one of them TLB and cache pressure.
+    let only_these = std::env::var("NP700_BENCH_ONLY").ok();
+    let chosen = |name: &str| {
+        only_these
+            .as_deref()
+            .is_none_or(|list| name == "none" || list.split(',').any(|n| n == name))
+    };
     for (name, controls, rules) in configurations {
+        if !chosen(name) {
+            continue;
+        }
         let r = build(controls);
         if rules {
             block_rules(&r);
