@@ -140,6 +140,26 @@ fn main() {
         ("limits", full.clone(), false),
         ("all", full.clone(), true),
     ];
+    let only_these = std::env::var("NP700_BENCH_ONLY").ok();
+    let chosen = |name: &str| {
+        only_these
+            .as_deref()
+            .is_none_or(|list| name == "none" || list.split(',').any(|n| n == name))
+    };
+    if let Some(rounds) = std::env::var("NP700_BENCH_ALTERNATE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        alternate(
+            rounds,
+            &configurations,
+            &build,
+            &block_rules,
+            &queries,
+            chosen,
+        );
+        return;
+    }
     let mut g = c.benchmark_group("controls_1m");
     let mut sink = vec![RouteRecord::EMPTY; DRAIN_EVERY];
     let mut want: Vec<Decision> = Vec::new();
@@ -147,12 +167,6 @@ fn main() {
     let mut measured = Vec::new();
     // One registry at a time (built, measured, dropped): nine registries of 1 M bindings at
     // once need ≈ 4.5 GB and cost every one of them TLB and cache pressure.
-    let only_these = std::env::var("NP700_BENCH_ONLY").ok();
-    let chosen = |name: &str| {
-        only_these
-            .as_deref()
-            .is_none_or(|list| name == "none" || list.split(',').any(|n| n == name))
-    };
     for (name, controls, rules) in configurations {
         if !chosen(name) {
             continue;
@@ -258,6 +272,77 @@ fn main() {
     }
     c.final_summary();
     summary(&measured);
+}
+
+/// `NP700_BENCH_ALTERNATE=<rounds>`: every chosen registry built at once, then `rounds` rounds
+/// of 2^16 routes on each in turn (slices of a few tens of milliseconds), so a change of the
+/// machine's load hits every configuration alike; prints each one's median ns per route over
+/// the rounds and its median ratio to `none` in the same round. For comparing changes on a
+/// shared machine; the table of record is criterion's.
+fn alternate(
+    rounds: usize,
+    configurations: &[(&str, Controls, bool)],
+    build: &dyn Fn(Controls) -> Registry,
+    block_rules: &dyn Fn(&Registry),
+    queries: &[(String, String)],
+    chosen: impl Fn(&str) -> bool,
+) {
+    const SLICE: usize = 1 << 16;
+    let mask = queries.len() - 1;
+    let registries: Vec<(&str, Registry)> = configurations
+        .iter()
+        .filter(|(name, _, _)| chosen(name))
+        .map(|(name, controls, rules)| {
+            let r = build(controls.clone());
+            if *rules {
+                block_rules(&r);
+            }
+            (*name, r)
+        })
+        .collect();
+    let mut sink = vec![RouteRecord::EMPTY; DRAIN_EVERY];
+    let mut ns = vec![Vec::new(); registries.len()];
+    let mut i = 0usize;
+    for round in 0..rounds + 1 {
+        for (k, (_, r)) in registries.iter().enumerate() {
+            let mut spent = Duration::ZERO;
+            for _ in 0..SLICE / DRAIN_EVERY {
+                let t = Instant::now();
+                for _ in 0..DRAIN_EVERY {
+                    let (caller, dialed) = &queries[i & mask];
+                    i = i.wrapping_add(1);
+                    black_box(r.route(
+                        black_box(caller),
+                        black_box(dialed),
+                        Media::Voice,
+                        black_box(NOW),
+                    ));
+                }
+                spent += t.elapsed();
+                while r.drain_records(&mut sink) > 0 {}
+            }
+            // Round 0 warms up.
+            if round > 0 {
+                ns[k].push(spent.as_nanos() as f64 / SLICE as f64);
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!("\n| alternating, {rounds} rounds | median | over none (median of rounds) |");
+    println!("|---|---|---|");
+    for k in 0..registries.len() {
+        let mut ratios: Vec<f64> = (0..rounds).map(|j| ns[k][j] / ns[0][j]).collect();
+        let ratio = median(&mut ratios);
+        let m = median(&mut ns[k].clone());
+        println!(
+            "| {} | {m:.1} ns | {:+.1} % |",
+            registries[k].0,
+            (ratio - 1.0) * 100.0
+        );
+    }
 }
 
 /// Criterion's output directory (as criterion finds it when run by `cargo bench`).
