@@ -831,7 +831,7 @@ impl Registry {
             (caller, dialed, media, now),
             &self.sms,
             None,
-            |c, d| index.route_dialed(c, d, media, now),
+            |c, d, touch| index.route_dialed_hooked(c, d, media, now, touch),
             |x| index.holder(x),
         )
     }
@@ -852,7 +852,7 @@ impl Registry {
             (caller, dialed, Media::Sms, now),
             &self.sms,
             Some(text),
-            |c, d| index.route_dialed(c, d, Media::Sms, now),
+            |c, d, touch| index.route_dialed_hooked(c, d, Media::Sms, now, touch),
             |x| index.holder(x),
         )
     }
@@ -874,7 +874,7 @@ impl Registry {
             dialed,
             media,
             now,
-            |c, d| index.route_dialed(c, d, media, now),
+            |c, d, touch| index.route_dialed_hooked(c, d, media, now, touch),
             |x| index.holder(x),
         )
     }

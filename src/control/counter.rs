@@ -38,62 +38,94 @@ fn wrap(start: usize, i: usize, n: usize) -> usize {
     if at >= n { at - n } else { at }
 }
 
-/// The fingerprint (24 bits, never 0) and the start slot of a subject's hash.
-fn place(h: u64, slots: usize) -> (u64, usize) {
-    let fp = (h >> 40) & 0xFF_FFFF;
-    (fp.max(1), reduce(mix(h), slots))
+/// Where a subject's counts live in a table of `slots` slots: its fingerprint (24 bits, never 0)
+/// and its start slot. Every counter table has the same number of slots, so one place serves
+/// all the tables a subject is counted in.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Place {
+    fp: u64,
+    start: usize,
+}
+
+impl Place {
+    /// The place of the subject hashed to `h` in tables of `slots` slots (`slots > 0`).
+    pub(crate) fn of(h: u64, slots: usize) -> Place {
+        let fp = (h >> 40) & 0xFF_FFFF;
+        Place {
+            fp: fp.max(1),
+            start: reduce(mix(h), slots),
+        }
+    }
+
+    /// The start slot.
+    pub(crate) fn start(self) -> usize {
+        self.start
+    }
 }
 
 fn pack(fp: u64, window: u64, count: u64) -> u64 {
     fp << 40 | (window & 0xFFFF) << 24 | count
 }
 
-/// A table of windowed counters.
+/// A table of windowed counters: slot `i` is word `i × stride + pos` of its words. The tables
+/// of one kind of subject (all per-caller counts, say) are interleaved slot by slot, so a
+/// subject's first slots in all of them share one 64-byte line: one cache miss for all of a
+/// caller's counts. Each table probes, claims and reuses only its own slots, as if alone.
 pub(crate) struct Counters<'a> {
-    slots: &'a [AtomicU64],
+    words: &'a [AtomicU64],
+    stride: usize,
+    pos: usize,
+    slots: usize,
 }
 
 impl<'a> Counters<'a> {
     /// The counters in `slots` (zeroed words are an empty table).
+    #[cfg(test)]
     pub(crate) fn new(slots: &'a [AtomicU64]) -> Counters<'a> {
-        Counters { slots }
+        Counters::interleaved(slots, 1, 0)
+    }
+
+    /// Table `pos` of the `stride` tables interleaved in `words` (`pos < stride`).
+    pub(crate) fn interleaved(words: &'a [AtomicU64], stride: usize, pos: usize) -> Counters<'a> {
+        debug_assert!(pos < stride.max(1));
+        Counters {
+            words,
+            stride,
+            pos,
+            slots: if stride == 0 { 0 } else { words.len() / stride },
+        }
+    }
+
+    fn slot(&self, i: usize) -> &'a AtomicU64 {
+        &self.words[i * self.stride + self.pos]
     }
 
     /// Counts one event for the subject hashed to `h` in window number `window` (e.g. the Unix
     /// minute).
     #[cfg(test)]
     pub(crate) fn count(&self, h: u64, window: u64) -> Counted {
-        self.count_from(h, window, self.touch(h))
-    }
-
-    /// Loads the subject's first slot, so that its cache miss starts now and overlaps others;
-    /// the value is the guess [`Counters::count_from`] starts from.
-    pub(crate) fn touch(&self, h: u64) -> u64 {
-        match self.slots.len() {
-            0 => 0,
-            n => self.slots[place(h, n).1].load(Ordering::Relaxed),
+        match self.slots {
+            0 => Counted::Untracked,
+            n => self.count_at(Place::of(h, n), window),
         }
     }
 
-    /// [`Counters::count`], starting from `guess`, a value the first slot held since the
-    /// subject's window began (what [`Counters::touch`] returned). A stale guess only costs a
-    /// failed compare-and-swap — except that a guess showing another subject's count in this
-    /// window skips the slot, which is right: such a slot stays that subject's until the window
-    /// ends.
-    pub(crate) fn count_from(&self, h: u64, window: u64, guess: u64) -> Counted {
-        let n = self.slots.len();
-        if n == 0 {
-            return Counted::Untracked;
-        }
-        let (fp, start) = place(h, n);
+    /// Counts one event for the subject at `place` (made for this table's size) in window
+    /// number `window`.
+    ///
+    /// Probes [`PROBES`] slots from the start slot, in order; the first that holds the
+    /// subject's count in this window is incremented, or the first that is free or belongs to a
+    /// past window is claimed for it — in one compare-and-swap, so of routers counting the same
+    /// new subject at once one claims and the others find its count. A slot this table's
+    /// subjects hold in a window stays theirs until the window ends (all of a table's counts
+    /// share one window length), so a subject's count is never claimed twice.
+    pub(crate) fn count_at(&self, place: Place, window: u64) -> Counted {
+        let n = self.slots;
+        let Place { fp, start } = place;
         let window = window & 0xFFFF;
         for i in 0..PROBES.min(n) {
-            let slot = &self.slots[wrap(start, i, n)];
-            let mut w = if i == 0 {
-                guess
-            } else {
-                slot.load(Ordering::Relaxed)
-            };
+            let slot = self.slot(wrap(start, i, n));
+            let mut w = slot.load(Ordering::Relaxed);
             loop {
                 let (wfp, wwin, count) = (w >> 40, (w >> 24) & 0xFFFF, w & COUNT_MAX);
                 let next = if wfp == fp && wwin == window {
@@ -113,16 +145,22 @@ impl<'a> Counters<'a> {
         Counted::Untracked
     }
 
+    /// The subject's first slot.
+    #[cfg(test)]
+    pub(crate) fn first_slot(&self, place: Place) -> &'a AtomicU64 {
+        self.slot(place.start)
+    }
+
     /// The subject's count in window `window`, without counting (0 if none).
     #[cfg(test)]
     pub(crate) fn peek(&self, h: u64, window: u64) -> u32 {
-        let n = self.slots.len();
+        let n = self.slots;
         if n == 0 {
             return 0;
         }
-        let (fp, start) = place(h, n);
+        let Place { fp, start } = Place::of(h, n);
         (0..PROBES.min(n))
-            .map(|i| self.slots[wrap(start, i, n)].load(Ordering::Relaxed))
+            .map(|i| self.slot(wrap(start, i, n)).load(Ordering::Relaxed))
             .find(|w| w >> 40 == fp && (w >> 24) & 0xFFFF == window & 0xFFFF)
             .map_or(0, |w| (w & COUNT_MAX) as u32)
     }
