@@ -121,10 +121,32 @@ impl<'a> Counters<'a> {
     /// share one window length), so a subject's count is never claimed twice.
     pub(crate) fn count_at(&self, place: Place, window: u64) -> Counted {
         let n = self.slots;
-        let Place { fp, start } = place;
+        let probes = (0..PROBES.min(n)).map(|i| wrap(place.start, i, n));
+        self.count_along(probes, place.fp, window)
+    }
+
+    /// [`Counters::count_at`], probing first the slots of the line where `home` starts (a
+    /// subject known before its own place is: a binding's usage number), then the subject's
+    /// own [`PROBES`]. The sequence depends only on `home` and `place`, so everything said of
+    /// [`Counters::count_at`] holds as long as a subject always comes with the same home.
+    pub(crate) fn count_near(&self, home: Place, place: Place, window: u64) -> Counted {
+        let n = self.slots;
+        let per_line = self.slots_per_line();
+        let first = home.start - home.start % per_line;
+        let near = first..(first + per_line).min(n);
+        let own = (0..PROBES.min(n)).map(|i| wrap(place.start, i, n));
+        self.count_along(near.chain(own), place.fp, window)
+    }
+
+    /// Slots whose words are in one line (1 when a slot takes a line or more).
+    fn slots_per_line(&self) -> usize {
+        (8 / self.stride.max(1)).max(1)
+    }
+
+    fn count_along(&self, probes: impl Iterator<Item = usize>, fp: u64, window: u64) -> Counted {
         let window = window & 0xFFFF;
-        for i in 0..PROBES.min(n) {
-            let slot = self.slot(wrap(start, i, n));
+        for at in probes {
+            let slot = self.slot(at);
             let mut w = slot.load(Ordering::Relaxed);
             loop {
                 let (wfp, wwin, count) = (w >> 40, (w >> 24) & 0xFFFF, w & COUNT_MAX);

@@ -25,7 +25,7 @@ use super::limits::Subject;
 use super::record::{Outcome, RouteRecord};
 use super::region::{Kind, Region};
 use super::sms::SmsRules;
-use crate::binding::Media;
+use crate::binding::{Media, Mode};
 use crate::index::{Hook, mix};
 use crate::number::{DialedNumber, SubscriberNumber, UsageNumber};
 use crate::route::{Decision, RejectReason};
@@ -47,32 +47,38 @@ fn caller_hash(c: SubscriberNumber) -> u64 {
     mix(c.e164())
 }
 
+fn number_hash(x: UsageNumber) -> u64 {
+    mix(x.value())
+}
+
 fn applies(media: Option<Media>, m: Media) -> bool {
     media.is_none_or(|x| x == m)
 }
 
-/// Where one request is counted before the lookup: the place of its caller, its usage number
-/// and their pair in the tables of that kind (every table has the same size, so a subject has
-/// one place in all of its kind's tables), each only if some count of that kind applies.
+/// Where one request is counted: the place of its caller, its usage number and their pair in
+/// the tables of that kind (every table has the same size, so a subject has one place in all of
+/// its kind's tables), each only if some count of that kind applies; and the place of its usage
+/// number in the binding tables, where a binding on that number alone is looked for first.
 #[derive(Copy, Clone, Default)]
 struct Plan {
     caller: Option<Place>,
     number: Option<Place>,
     pair: Option<Place>,
+    binding_home: Option<Place>,
 }
 
 /// The hook the gate gives the lookup: loads the lines of the request's counts just before the
 /// lookup reads its entry, so their cache misses and the entry's are in flight together, and
 /// the line of the binding's counts as soon as an entry names it.
 pub(crate) struct Touch<'a> {
-    lines: [Option<&'a AtomicU64>; 3],
+    lines: [Option<&'a AtomicU64>; 4],
     region: Option<&'a Region>,
 }
 
 impl Touch<'_> {
     /// Touches nothing.
     const NONE: Touch<'static> = Touch {
-        lines: [None; 3],
+        lines: [None; 4],
         region: None,
     };
 }
@@ -86,8 +92,11 @@ impl Hook for Touch<'_> {
         }
     }
 
-    fn on_binding(&self, binding: u64) {
-        if let Some(region) = self.region
+    fn on_binding(&self, binding: u64, one_number: bool) {
+        // A binding on the dialled number alone is looked for first in the line touched before
+        // the entry; an AXYB binding only at its own place.
+        if !one_number
+            && let Some(region) = self.region
             && let Some(word) = region.line(Kind::Binding, region.place_of(mix(binding)))
         {
             word.load(Ordering::Relaxed);
@@ -102,7 +111,12 @@ impl Region {
 
     /// Counts in table `i`; `Some(n)` if tracked.
     fn count(&self, i: usize, place: Place, window: u64) -> Option<u32> {
-        match self.counters(i).count_at(place, window) {
+        self.tracked(self.counters(i).count_at(place, window))
+    }
+
+    /// `Some(n)` if a count was tracked; counts it if not.
+    fn tracked(&self, counted: Counted) -> Option<u32> {
+        match counted {
             Counted::Now(n) => Some(n),
             Counted::Untracked => {
                 self.note_untracked();
@@ -136,21 +150,22 @@ impl Region {
         {
             return Err(RejectReason::AutoBlocked);
         }
-        let (mut by_caller, mut by_number) = (false, false);
+        let (mut by_caller, mut by_number, mut by_binding) = (false, false, false);
         for l in &c.limits {
             if applies(l.media, media) {
                 by_caller |= l.subject == Subject::Caller;
                 by_number |= l.subject == Subject::UsageNumber;
+                by_binding |= l.subject == Subject::Binding;
             }
         }
         let probed = probing && caller.is_some() && x.is_some();
+        let number = x.map(|x| self.place_of(number_hash(x)));
         Ok(Plan {
             caller: caller
                 .filter(|_| by_caller || probed)
                 .map(|c| self.place_of(caller_hash(c))),
-            number: x
-                .filter(|_| by_number)
-                .map(|x| self.place_of(mix(x.value()))),
+            number: number.filter(|_| by_number),
+            binding_home: number.filter(|_| by_binding),
             pair: caller
                 .zip(x)
                 .filter(|_| probed)
@@ -165,6 +180,8 @@ impl Region {
                 plan.caller.and_then(|p| self.line(Kind::Caller, p)),
                 plan.number.and_then(|p| self.line(Kind::Number, p)),
                 plan.pair.and_then(|p| self.line(Kind::Pair, p)),
+                plan.binding_home
+                    .and_then(|p| self.line(Kind::Binding, p)),
             ],
             region: self.counts_bindings().then_some(self),
         }
@@ -233,12 +250,16 @@ impl Region {
         }
     }
 
-    /// Step 6: a routed request against its binding's limits.
-    pub(crate) fn after(
+    /// Step 6: a routed request against its binding's limits. A binding on one usage number
+    /// (every mode but AXYB) is counted first in the line of that number (`home`, the dialled
+    /// one, loaded before the lookup), then at its own place; an AXYB binding, on two numbers,
+    /// at its own place only — so each binding always probes the same slots.
+    fn after(
         &self,
         decision: &Decision,
         media: Media,
         now: Timestamp,
+        home: Option<Place>,
     ) -> Option<RejectReason> {
         let Decision::Route(r) = decision else {
             return None;
@@ -247,11 +268,17 @@ impl Region {
             return None;
         }
         let place = self.place_of(mix(r.binding.raw()));
+        let home = home.filter(|_| r.mode != Mode::Axyb);
         let mut limited = false;
         for (i, l) in self.controls().limits.iter().enumerate() {
             if l.subject == Subject::Binding && applies(l.media, media) {
                 let window = self.window(i, now.unix_secs());
-                limited |= self.count(i, place, window).is_some_and(|n| n > l.max);
+                let counters = self.counters(i);
+                let counted = match home {
+                    Some(home) => counters.count_near(home, place, window),
+                    None => counters.count_at(place, window),
+                };
+                limited |= self.tracked(counted).is_some_and(|n| n > l.max);
             }
         }
         limited.then_some(RejectReason::RateLimited)
@@ -385,7 +412,7 @@ fn decide(
             reason: RejectReason::Blocked,
         };
     }
-    match region.after(&decision, media, now) {
+    match region.after(&decision, media, now, plan.binding_home) {
         Some(reason) => Decision::Reject { reason },
         None => decision,
     }

@@ -158,6 +158,9 @@ struct Holder {
     reports_required: bool,
 }
 
+/// An entry's mode field for AXYB (see [`Image::mode`]).
+const MODE_AXYB: u8 = 2;
+
 /// Why a lookup attempt must start over (an entry or extras changed under it).
 pub(crate) struct Retry;
 
@@ -169,8 +172,9 @@ pub(crate) struct Retry;
 pub(crate) trait Hook {
     /// The lookup is about to read its first entry.
     fn before_entry(&self) {}
-    /// The lookup read a live entry of binding `binding`.
-    fn on_binding(&self, _binding: u64) {}
+    /// The lookup read a live entry of binding `binding`; `one_number`: the binding has no
+    /// usage number but the one dialled (every mode but AXYB).
+    fn on_binding(&self, _binding: u64, _one_number: bool) {}
 }
 
 /// No hook.
@@ -467,7 +471,7 @@ impl Index {
             && e.kind() == Kind::Live
             && now_s < u64::from(e.expires)
         {
-            hook.on_binding(e.binding);
+            hook.on_binding(e.binding, e.mode != MODE_AXYB);
             return self.leg(owner, &e, false, c, media, now, holder, x);
         }
         // Otherwise read order matters: the page (a summary), then the caller's entry (again),
@@ -502,7 +506,7 @@ impl Index {
                     && e.kind() == Kind::Live
                     && now_s < u64::from(e.expires)
                 {
-                    hook.on_binding(e.binding);
+                    hook.on_binding(e.binding, e.mode != MODE_AXYB);
                     return self.leg(at, &e, anyone, c, media, now, holder, x);
                 }
             }
@@ -600,7 +604,7 @@ impl Index {
         let mode = match e.mode {
             0 => Mode::Axb,
             1 => Mode::Axn,
-            2 => Mode::Axyb,
+            MODE_AXYB => Mode::Axyb,
             _ => Mode::Gxb,
         };
         Ok(Decision::Route(Route {
