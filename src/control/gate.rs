@@ -55,10 +55,10 @@ fn applies(media: Option<Media>, m: Media) -> bool {
     media.is_none_or(|x| x == m)
 }
 
-/// Where one request is counted: the place of its caller, its usage number and their pair in
-/// the tables of that kind (every table has the same size, so a subject has one place in all of
-/// its kind's tables), each only if some count of that kind applies; and the place of its usage
-/// number in the binding tables, where a binding on that number alone is looked for first.
+/// Where one request is counted: the place of its caller, its usage number and their pair (every
+/// table has the same size, so a subject has one place in all the tables), each only if some
+/// count applies to it; and the place of its usage number in the binding tables, where a binding
+/// on that number alone is looked for first. A pair is looked for first in its caller's line.
 #[derive(Copy, Clone, Default)]
 struct Plan {
     caller: Option<Place>,
@@ -71,14 +71,14 @@ struct Plan {
 /// lookup reads its entry, so their cache misses and the entry's are in flight together, and
 /// the line of the binding's counts as soon as an entry names it.
 pub(crate) struct Touch<'a> {
-    lines: [Option<&'a AtomicU64>; 4],
+    lines: [Option<&'a AtomicU64>; 3],
     region: Option<&'a Region>,
 }
 
 impl Touch<'_> {
     /// Touches nothing.
     const NONE: Touch<'static> = Touch {
-        lines: [None; 4],
+        lines: [None; 3],
         region: None,
     };
 }
@@ -179,7 +179,6 @@ impl Region {
             lines: [
                 plan.caller.and_then(|p| self.line(Kind::Caller, p)),
                 plan.number.and_then(|p| self.line(Kind::Number, p)),
-                plan.pair.and_then(|p| self.line(Kind::Pair, p)),
                 plan.binding_home
                     .and_then(|p| self.line(Kind::Binding, p)),
             ],
@@ -203,7 +202,8 @@ impl Region {
         {
             // The pair's first count in the window is a new number for the caller.
             let window = self.window(pairs, now_s);
-            if self.count(pairs, pair, window) == Some(1)
+            let seen = self.counters(pairs).count_near(at, pair, window);
+            if self.tracked(seen) == Some(1)
                 && self
                     .count(pairs + 1, at, window)
                     .is_some_and(|n| n > p.distinct_numbers)

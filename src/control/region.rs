@@ -14,12 +14,13 @@
 //! ```
 //!
 //! The counters are one table per limit and two for probing (pairs seen, each caller's distinct
-//! numbers), grouped by what they count per — callers, usage numbers, bindings, (caller, number)
-//! pairs — and the tables of a group interleaved slot by slot: slot `s` of the group's `k`
-//! tables is `k` adjacent words (`k` rounded up to 1, 2, 4, 8 or a multiple of 8), so a
-//! subject's first slots in every table of its group share one 64-byte line. A call then costs
-//! one cache miss for its caller's counts, one for its number's, one for the pair's and one for
-//! its binding's, however many limits count them.
+//! numbers), grouped by where their subjects are looked for first — at the caller's place
+//! (caller limits, probing's two), at the usage number's (number limits), and the binding
+//! limits' own group — and the tables of a group interleaved slot by slot: slot `s` of the
+//! group's `k` tables is `k` adjacent words (`k` rounded up to 1, 2, 4, 8 or a multiple of 8),
+//! so a subject's first slots in every table of its group share one 64-byte line. A call then
+//! costs one cache miss for its caller's counts (probing included), one for its number's and
+//! one for its binding's, however many limits count them.
 #![forbid(unsafe_code)]
 
 use super::block_table::BlockTable;
@@ -64,20 +65,22 @@ struct Stored {
     sms: Vec<u8>,
 }
 
-/// What a counter table counts per: the tables of one kind are interleaved.
+/// Where a counter table's subjects are looked for first: the tables of one kind are
+/// interleaved.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// The calling number (per-caller limits, probing's distinct numbers).
+    /// At the calling number's place: per-caller limits, probing's distinct numbers per caller,
+    /// and probing's (caller, number) pairs (first in the caller's line, then at the pair's
+    /// own place).
     Caller = 0,
-    /// The usage number dialled (per-number limits).
+    /// At the usage number's place: per-number limits.
     Number = 1,
-    /// The binding routed to (per-binding limits).
+    /// Per-binding limits: a binding on one usage number first in that number's line, then at
+    /// the binding's own place.
     Binding = 2,
-    /// The (caller, usage number) pair (probing's pairs seen).
-    Pair = 3,
 }
 
-const KINDS: usize = 4;
+const KINDS: usize = 3;
 
 /// Where each counter table is: its kind's group, and its place in the group's slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,7 +108,8 @@ impl Tables {
             });
         }
         if c.probing.is_some() {
-            add(Kind::Pair);
+            // Pairs seen, then distinct numbers: both at the caller's.
+            add(Kind::Caller);
             add(Kind::Caller);
         }
         // A slot's words never straddle a line: 1, 2, 4 or 8 words, or whole lines.
@@ -484,17 +488,17 @@ mod tests {
                 (Caller, 1),
                 (Binding, 1),
                 (Caller, 2),
-                (Pair, 0),
                 (Caller, 3),
+                (Caller, 4),
             ]
         );
-        assert_eq!(t.stride, [4, 1, 2, 1]);
+        assert_eq!(t.stride, [8, 1, 2]);
         // Nine tables of one kind take whole lines per slot.
         let many = Controls {
             limits: vec![limit(Subject::Caller, None, 60); 9],
             ..Controls::default()
         };
-        assert_eq!(Tables::of(&many).stride, [16, 0, 0, 0]);
+        assert_eq!(Tables::of(&many).stride, [16, 0, 0]);
         assert_eq!(Tables::of(&Controls::default()).stride, [0; KINDS]);
     }
 
@@ -508,7 +512,7 @@ mod tests {
         assert!(r.layout.counters.iter().all(|w| w % 8 == 0));
         for subject in 0..2000u64 {
             let place = r.place_of(mix(subject));
-            for kind in [Kind::Caller, Kind::Number, Kind::Binding, Kind::Pair] {
+            for kind in [Kind::Caller, Kind::Number, Kind::Binding] {
                 let line = r.line(kind, place).unwrap();
                 for (i, _) in t.at.iter().enumerate().filter(|(_, (k, _))| *k == kind) {
                     let first = r.counters(i).first_slot(place);
