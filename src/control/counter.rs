@@ -82,17 +82,24 @@ impl<'a> Counters<'a> {
     /// The counters in `slots` (zeroed words are an empty table).
     #[cfg(test)]
     pub(crate) fn new(slots: &'a [AtomicU64]) -> Counters<'a> {
-        Counters::interleaved(slots, 1, 0)
+        Counters::interleaved(slots, 1, 0, slots.len())
     }
 
-    /// Table `pos` of the `stride` tables interleaved in `words` (`pos < stride`).
-    pub(crate) fn interleaved(words: &'a [AtomicU64], stride: usize, pos: usize) -> Counters<'a> {
-        debug_assert!(pos < stride.max(1));
+    /// Table `pos` of the tables interleaved in `words`, `stride` words a slot (1, 2, 4, 8 or
+    /// a multiple of 8; `pos < stride`), `slots` slots (`words.len() == slots × stride`).
+    pub(crate) fn interleaved(
+        words: &'a [AtomicU64],
+        stride: usize,
+        pos: usize,
+        slots: usize,
+    ) -> Counters<'a> {
+        debug_assert!(pos < stride && words.len() == slots * stride);
+        debug_assert!(stride.is_power_of_two() || stride.is_multiple_of(8));
         Counters {
             words,
             stride,
             pos,
-            slots: if stride == 0 { 0 } else { words.len() / stride },
+            slots,
         }
     }
 
@@ -132,15 +139,16 @@ impl<'a> Counters<'a> {
     pub(crate) fn count_near(&self, home: Place, place: Place, window: u64) -> Counted {
         let n = self.slots;
         let per_line = self.slots_per_line();
-        let first = home.start - home.start % per_line;
+        let first = home.start & !(per_line - 1);
         let near = first..(first + per_line).min(n);
         let own = (0..PROBES.min(n)).map(|i| wrap(place.start, i, n));
         self.count_along(near.chain(own), place.fp, window)
     }
 
-    /// Slots whose words are in one line (1 when a slot takes a line or more).
+    /// Slots whose words are in one line (1 when a slot takes a line or more): a power of two.
     fn slots_per_line(&self) -> usize {
-        (8 / self.stride.max(1)).max(1)
+        // 8 / stride without dividing: the stride is 1, 2, 4, or 8 and more.
+        8usize >> self.stride.trailing_zeros().min(3)
     }
 
     fn count_along(&self, probes: impl Iterator<Item = usize>, fp: u64, window: u64) -> Counted {
@@ -322,6 +330,82 @@ mod tests {
         for k in 0..16u64 {
             assert_eq!(c.peek(mix(k), 3), 4 * 20_000 / 16);
         }
+    }
+
+    /// Subjects that share a home fill its line, then spill to their own places; each keeps
+    /// one exact count, also against subjects counted at their own places only.
+    #[test]
+    fn counting_near_a_home_keeps_one_count_per_subject() {
+        let w = words(4096);
+        let c = Counters::new(&w);
+        let home = Place::of(mix(7), 4096);
+        let place = |s: u64| Place::of(mix(1000 + s), 4096);
+        let mut want = std::collections::HashMap::new();
+        for round in 0..5u32 {
+            for s in 0..20u64 {
+                for _ in 0..=s % 3 {
+                    let n = want.entry(s).or_insert(0);
+                    *n += 1;
+                    assert_eq!(
+                        c.count_near(home, place(s), 9),
+                        Counted::Now(*n),
+                        "{s} {round}"
+                    );
+                }
+                // Others counted at their own places meanwhile.
+                assert!(matches!(c.count(mix(5000 + s), 9), Counted::Now(_)));
+            }
+        }
+        // The home's line holds eight of them; the rest are at their own places.
+        let line = home.start & !7;
+        let fps: std::collections::HashSet<u64> = (line..line + 8)
+            .map(|i| w[i].load(Ordering::Relaxed) >> 40)
+            .collect();
+        let near = (0..20).filter(|s| fps.contains(&place(*s).fp)).count();
+        assert_eq!(near, 8);
+        // A new window starts everyone over.
+        assert_eq!(c.count_near(home, place(19), 10), Counted::Now(1));
+    }
+
+    /// Routers counting subjects that share a home at once: no lost or doubled count.
+    #[test]
+    fn parallel_counts_near_a_home_are_exact() {
+        let w = words(1024);
+        let c = Counters::new(&w);
+        let home = Place::of(mix(3), 1024);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for i in 0..20_000u64 {
+                        let at = Place::of(mix(i % 16), 1024);
+                        assert!(matches!(c.count_near(home, at, 3), Counted::Now(_)));
+                    }
+                });
+            }
+        });
+        for k in 0..16u64 {
+            let at = Place::of(mix(k), 1024);
+            assert_eq!(c.count_near(home, at, 3), Counted::Now(4 * 20_000 / 16 + 1));
+        }
+    }
+
+    /// Tables interleaved in one block of words count apart, each in its own words.
+    #[test]
+    fn interleaved_tables_count_apart() {
+        let w = words(4 * 256);
+        let tables: Vec<Counters> = (0..3)
+            .map(|p| Counters::interleaved(&w, 4, p, 256))
+            .collect();
+        for (i, t) in tables.iter().enumerate() {
+            for n in 1..=i as u32 + 2 {
+                assert_eq!(t.count(mix(77), 5 + i as u64), Counted::Now(n));
+            }
+        }
+        for (i, t) in tables.iter().enumerate() {
+            assert_eq!(t.peek(mix(77), 5 + i as u64), i as u32 + 2);
+        }
+        // The fourth word of every slot is padding: never written.
+        assert!((0..256).all(|s| w[s * 4 + 3].load(Ordering::Relaxed) == 0));
     }
 
     #[test]

@@ -179,8 +179,7 @@ impl Region {
             lines: [
                 plan.caller.and_then(|p| self.line(Kind::Caller, p)),
                 plan.number.and_then(|p| self.line(Kind::Number, p)),
-                plan.binding_home
-                    .and_then(|p| self.line(Kind::Binding, p)),
+                plan.binding_home.and_then(|p| self.line(Kind::Binding, p)),
             ],
             region: self.counts_bindings().then_some(self),
         }

@@ -360,7 +360,13 @@ impl Region {
     /// Counter table `i` (limits in order, then probing's pairs and distinct numbers).
     pub(crate) fn counters(&self, i: usize) -> Counters<'_> {
         let (kind, pos) = self.tables.at[i];
-        Counters::interleaved(self.group(kind), self.tables.stride[kind as usize], pos)
+        let stride = self.tables.stride[kind as usize];
+        Counters::interleaved(
+            self.group(kind),
+            stride,
+            pos,
+            self.controls.counter_slots as usize,
+        )
     }
 
     /// The place of the subject hashed to `h` in every counter table (they all have
