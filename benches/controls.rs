@@ -17,7 +17,10 @@
 //! - `all`: `limits` and the 10,000 block rules: every control on, on calls nobody blocks (the
 //!   queries are calls; SMS rules apply to messages only).
 //!
-//! Group `controls_1m` (`NP700_BENCH_QUICK=1`: 20 k bindings). Ratios are printed at the end.
+//! One registry per configuration, each built, checked, measured and dropped before the next
+//! (nine registries of 1 M bindings at once need ≈ 4.5 GB). Group `controls_1m`
+//! (`NP700_BENCH_QUICK=1`: 20 k bindings; `NP700_BENCH_ONLY=none,limits` builds and measures
+//! only the configurations named). Ratios are printed at the end.
 
 mod common;
 
@@ -119,8 +122,7 @@ fn main() {
             .unwrap();
         }
     };
-    let mut registries: Vec<(&str, Registry)> = Vec::new();
-    for (name, controls, rules) in [
+    let configurations = [
         (
             "none",
             Controls {
@@ -137,107 +139,210 @@ fn main() {
         ("probing", only(None, full.probing), false),
         ("limits", full.clone(), false),
         ("all", full.clone(), true),
-    ] {
+    ];
+    let only_these = std::env::var("NP700_BENCH_ONLY").ok();
+    let chosen = |name: &str| {
+        only_these
+            .as_deref()
+            .is_none_or(|list| name == "none" || list.split(',').any(|n| n == name))
+    };
+    if let Some(rounds) = std::env::var("NP700_BENCH_ALTERNATE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        alternate(
+            rounds,
+            &configurations,
+            &build,
+            &block_rules,
+            &queries,
+            chosen,
+        );
+        return;
+    }
+    let mut g = c.benchmark_group("controls_1m");
+    let mut sink = vec![RouteRecord::EMPTY; DRAIN_EVERY];
+    let mut want: Vec<Decision> = Vec::new();
+    let mut counts = Vec::new();
+    let mut measured = Vec::new();
+    // One registry at a time (built, measured, dropped): nine registries of 1 M bindings at
+    // once need ≈ 4.5 GB and cost every one of them TLB and cache pressure.
+    for (name, controls, rules) in configurations {
+        if !chosen(name) {
+            continue;
+        }
         let r = build(controls);
         if rules {
             block_rules(&r);
         }
-        registries.push((name, r));
-    }
-    let none = &registries[0].1;
-    let plain = &registries[1].1;
-    // Same answers everywhere (no limit is reached).
-    let index = none.index();
-    for (caller, dialed) in queries.iter().take(1000) {
-        let want = index.route_dialed(
-            SubscriberNumber::parse(caller).ok(),
-            parse_dialed(dialed).unwrap(),
-            Media::Voice,
-            NOW,
-        );
-        assert!(matches!(want, Decision::Route(_)));
-        for (name, r) in &registries {
-            assert_eq!(r.route(caller, dialed, Media::Voice, NOW), want, "{name}");
+        // Same answers everywhere (no limit is reached): those of the first registry's index.
+        for (k, (caller, dialed)) in queries.iter().take(1000).enumerate() {
+            if want.len() == k {
+                let d = r.index().route_dialed(
+                    SubscriberNumber::parse(caller).ok(),
+                    parse_dialed(dialed).unwrap(),
+                    Media::Voice,
+                    NOW,
+                );
+                assert!(matches!(d, Decision::Route(_)));
+                want.push(d);
+            }
+            assert_eq!(
+                r.route(caller, dialed, Media::Voice, NOW),
+                want[k],
+                "{name}"
+            );
         }
-    }
-
-    let mut g = c.benchmark_group("controls_1m");
-    let mut sink = vec![RouteRecord::EMPTY; DRAIN_EVERY];
-    let names: Vec<&str> = ["index_only"]
-        .into_iter()
-        .chain(registries.iter().map(|(n, _)| *n))
-        .collect();
-    for name in names {
+        while r.drain_records(&mut sink) > 0 {}
+        if name == "none" {
+            let index = r.index();
+            let mut i = 0usize;
+            g.bench_function(BenchmarkId::from_parameter("index_only"), |b| {
+                b.iter(|| {
+                    let (caller, dialed) = &queries[i & mask];
+                    i = i.wrapping_add(1);
+                    let caller = SubscriberNumber::parse(black_box(caller)).ok();
+                    match parse_dialed(black_box(dialed)) {
+                        Ok(d) => index.route_dialed(caller, d, Media::Voice, black_box(NOW)),
+                        Err(_) => unreachable!(),
+                    }
+                })
+            });
+        }
         let mut i = 0usize;
-        g.bench_function(BenchmarkId::from_parameter(name), |b| match name {
-            "index_only" => b.iter(|| {
-                let (caller, dialed) = &queries[i & mask];
-                i = i.wrapping_add(1);
-                let caller = SubscriberNumber::parse(black_box(caller)).ok();
-                match parse_dialed(black_box(dialed)) {
-                    Ok(d) => index.route_dialed(caller, d, Media::Voice, black_box(NOW)),
-                    Err(_) => unreachable!(),
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                let mut left = iters;
+                while left > 0 {
+                    let batch = left.min(DRAIN_EVERY as u64);
+                    let t = Instant::now();
+                    for _ in 0..batch {
+                        let (caller, dialed) = &queries[i & mask];
+                        i = i.wrapping_add(1);
+                        black_box(r.route(
+                            black_box(caller),
+                            black_box(dialed),
+                            Media::Voice,
+                            black_box(NOW),
+                        ));
+                    }
+                    spent += t.elapsed();
+                    left -= batch;
+                    while r.drain_records(&mut sink) > 0 {}
                 }
-            }),
-            _ => {
-                let r = &registries.iter().find(|(n, _)| *n == name).unwrap().1;
+                spent
+            })
+        });
+        if name == "records" {
+            // What the host pays to take a record out of the queue.
+            g.bench_function("drain_per_record", |b| {
                 b.iter_custom(|iters| {
                     let mut spent = Duration::ZERO;
                     let mut left = iters;
+                    let mut i = 0usize;
                     while left > 0 {
-                        let batch = left.min(DRAIN_EVERY as u64);
-                        let t = Instant::now();
+                        let batch = left.min(DRAIN_EVERY as u64) as usize;
                         for _ in 0..batch {
                             let (caller, dialed) = &queries[i & mask];
                             i = i.wrapping_add(1);
-                            black_box(r.route(
-                                black_box(caller),
-                                black_box(dialed),
-                                Media::Voice,
-                                black_box(NOW),
-                            ));
+                            r.route(caller, dialed, Media::Voice, NOW);
                         }
+                        let t = Instant::now();
+                        let n = r.drain_records(&mut sink[..batch]);
                         spent += t.elapsed();
-                        left -= batch;
-                        while r.drain_records(&mut sink) > 0 {}
+                        assert_eq!(n, batch);
+                        left -= batch as u64;
                     }
                     spent
                 })
-            }
-        });
+            });
+        }
+        counts.push((name, r.records_dropped(), r.region().untracked()));
+        measured.push(name);
+        match name {
+            "none" => measured.push("index_only"),
+            "records" => measured.push("drain_per_record"),
+            _ => {}
+        }
     }
-    // What the host pays to take a record out of the queue.
-    g.bench_function("drain_per_record", |b| {
-        b.iter_custom(|iters| {
-            let mut spent = Duration::ZERO;
-            let mut left = iters;
-            let mut i = 0usize;
-            while left > 0 {
-                let batch = left.min(DRAIN_EVERY as u64) as usize;
-                for _ in 0..batch {
-                    let (caller, dialed) = &queries[i & mask];
-                    i = i.wrapping_add(1);
-                    plain.route(caller, dialed, Media::Voice, NOW);
-                }
-                let t = Instant::now();
-                let n = plain.drain_records(&mut sink[..batch]);
-                spent += t.elapsed();
-                assert_eq!(n, batch);
-                left -= batch as u64;
-            }
-            spent
-        })
-    });
     g.finish();
-    for (name, r) in &registries {
-        eprintln!(
-            "{name}: records dropped {}, requests untracked {}",
-            r.records_dropped(),
-            r.region().untracked()
-        );
+    for (name, dropped, untracked) in counts {
+        eprintln!("{name}: records dropped {dropped}, requests untracked {untracked}");
     }
     c.final_summary();
-    summary();
+    summary(&measured);
+}
+
+/// `NP700_BENCH_ALTERNATE=<rounds>`: every chosen registry built at once, then `rounds` rounds
+/// of 2^16 routes on each in turn (slices of a few tens of milliseconds), so a change of the
+/// machine's load hits every configuration alike; prints each one's median ns per route over
+/// the rounds and its median ratio to `none` in the same round. For comparing changes on a
+/// shared machine; the table of record is criterion's.
+fn alternate(
+    rounds: usize,
+    configurations: &[(&str, Controls, bool)],
+    build: &dyn Fn(Controls) -> Registry,
+    block_rules: &dyn Fn(&Registry),
+    queries: &[(String, String)],
+    chosen: impl Fn(&str) -> bool,
+) {
+    const SLICE: usize = 1 << 16;
+    let mask = queries.len() - 1;
+    let registries: Vec<(&str, Registry)> = configurations
+        .iter()
+        .filter(|(name, _, _)| chosen(name))
+        .map(|(name, controls, rules)| {
+            let r = build(controls.clone());
+            if *rules {
+                block_rules(&r);
+            }
+            (*name, r)
+        })
+        .collect();
+    let mut sink = vec![RouteRecord::EMPTY; DRAIN_EVERY];
+    let mut ns = vec![Vec::new(); registries.len()];
+    let mut i = 0usize;
+    for round in 0..rounds + 1 {
+        for (k, (_, r)) in registries.iter().enumerate() {
+            let mut spent = Duration::ZERO;
+            for _ in 0..SLICE / DRAIN_EVERY {
+                let t = Instant::now();
+                for _ in 0..DRAIN_EVERY {
+                    let (caller, dialed) = &queries[i & mask];
+                    i = i.wrapping_add(1);
+                    black_box(r.route(
+                        black_box(caller),
+                        black_box(dialed),
+                        Media::Voice,
+                        black_box(NOW),
+                    ));
+                }
+                spent += t.elapsed();
+                while r.drain_records(&mut sink) > 0 {}
+            }
+            // Round 0 warms up.
+            if round > 0 {
+                ns[k].push(spent.as_nanos() as f64 / SLICE as f64);
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!("\n| alternating, {rounds} rounds | median | over none (median of rounds) |");
+    println!("|---|---|---|");
+    for k in 0..registries.len() {
+        let mut ratios: Vec<f64> = (0..rounds).map(|j| ns[k][j] / ns[0][j]).collect();
+        let ratio = median(&mut ratios);
+        let m = median(&mut ns[k].clone());
+        println!(
+            "| {} | {m:.1} ns | {:+.1} % |",
+            registries[k].0,
+            (ratio - 1.0) * 100.0
+        );
+    }
 }
 
 /// Criterion's output directory (as criterion finds it when run by `cargo bench`).
@@ -260,7 +365,8 @@ fn median_ns(function: &str) -> Option<f64> {
     json["median"]["point_estimate"].as_f64()
 }
 
-fn summary() {
+/// The table of the functions measured in this run (`measured`), in the usual order.
+fn summary(measured: &[&str]) {
     let base = median_ns("none");
     println!("\n| controls_1m | median | over none |");
     println!("|---|---|---|");
@@ -276,7 +382,10 @@ fn summary() {
         "limits",
         "all",
         "drain_per_record",
-    ] {
+    ]
+    .into_iter()
+    .filter(|f| measured.contains(f))
+    {
         let m = median_ns(f);
         let over = m.zip(base).map_or("—".into(), |(m, b)| {
             format!("{:+.1} %", (m / b - 1.0) * 100.0)

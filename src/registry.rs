@@ -834,7 +834,7 @@ impl Registry {
             (caller, dialed, media, now),
             &self.sms,
             None,
-            |c, d| index.route_dialed(c, d, media, now),
+            |c, d, touch| index.route_dialed_hooked(c, d, media, now, touch),
             |x| index.holder(x),
         )
     }
@@ -855,7 +855,7 @@ impl Registry {
             (caller, dialed, Media::Sms, now),
             &self.sms,
             Some(text),
-            |c, d| index.route_dialed(c, d, Media::Sms, now),
+            |c, d, touch| index.route_dialed_hooked(c, d, Media::Sms, now, touch),
             |x| index.holder(x),
         )
     }
@@ -877,7 +877,7 @@ impl Registry {
             dialed,
             media,
             now,
-            |c, d| index.route_dialed(c, d, media, now),
+            |c, d, touch| index.route_dialed_hooked(c, d, media, now, touch),
             |x| index.holder(x),
         )
     }

@@ -176,6 +176,60 @@ fn a_binding_limit_counts_only_what_the_binding_routes() {
     ));
 }
 
+/// A binding limit counts a binding as one, whichever number and party its calls come through:
+/// AXYB (A dials Y, B dials X) and GXB (every member and B dial X). Routers look for a binding's
+/// count first beside its usage number; an AXYB binding has two, so its count must not split.
+#[test]
+fn a_binding_limit_holds_across_an_axyb_bindings_two_numbers_and_a_groups_members() {
+    let r = registry_with(limit(Subject::Binding, None, 86_400, 3), 0);
+    let m = ManagementNumber::new(M).unwrap();
+    let bind = |parties| {
+        r.bind(
+            BindRequest {
+                tenant: TenantId::from_raw(1),
+                parties,
+                expires_at: at(30 * 86_400),
+                policy: Policy::default(),
+                order_id: String::new(),
+                consent_ref: "consent".into(),
+                external_ref: String::new(),
+            },
+            at(0),
+        )
+        .unwrap()
+    };
+    let (a, b) = ("13800000001", "13900000001");
+    bind(Parties::Axyb {
+        a: s(a),
+        x: NumberChoice::Given(m.usage(1).unwrap()),
+        y: NumberChoice::Given(m.usage(2).unwrap()),
+        b: s(b),
+    });
+    let group = ["13600000001", "13600000002"];
+    let customer = "13500000001";
+    bind(Parties::Gxb {
+        group: group.iter().map(|g| s(g)).collect(),
+        x: NumberChoice::Given(m.usage(3).unwrap()),
+        b: s(customer),
+    });
+    let call = |caller: &str, to: u16, t| r.route(caller, &dial(to), Media::Voice, at(t));
+    // AXYB: A through Y, B through X, A again: three routed; then neither way.
+    assert!(matches!(call(a, 2, 1), Decision::Route(_)));
+    assert!(matches!(call(b, 1, 2), Decision::Route(_)));
+    assert!(matches!(call(a, 2, 3), Decision::Route(_)));
+    assert_eq!(call(b, 1, 4), rejected(RejectReason::RateLimited));
+    assert_eq!(call(a, 2, 5), rejected(RejectReason::RateLimited));
+    // GXB: both members and the customer count alike.
+    assert!(matches!(call(group[0], 3, 6), Decision::Route(_)));
+    assert!(matches!(call(customer, 3, 7), Decision::Route(_)));
+    assert!(matches!(call(group[1], 3, 8), Decision::Route(_)));
+    assert_eq!(call(group[0], 3, 9), rejected(RejectReason::RateLimited));
+    assert_eq!(call(customer, 3, 10), rejected(RejectReason::RateLimited));
+    // The next day starts over, both ways.
+    assert!(matches!(call(b, 1, 86_400), Decision::Route(_)));
+    assert!(matches!(call(group[1], 3, 86_400), Decision::Route(_)));
+}
+
 #[test]
 fn a_prober_is_blocked_automatically_and_learns_nothing_more() {
     let controls = Controls {
@@ -347,6 +401,65 @@ fn counters_and_records_stay_exact_under_parallel_routes() {
         .filter(|r| r.outcome == Outcome::Routed)
         .count();
     assert_eq!(admitted as u64, routed);
+}
+
+/// Several limits on one request at once, from several threads: a caller limit (its count
+/// sharing a line with probing's two), then a binding limit on what passes it. Each caller has
+/// 4,000 admitted by its limit, the binding 7,000 of those 8,000: exactly 7,000 routed, however
+/// the threads interleave.
+#[test]
+fn stacked_limits_stay_exact_under_parallel_routes() {
+    const THREADS: u64 = 4;
+    const PER_THREAD: u64 = 5_000;
+    let controls = Controls {
+        limits: vec![
+            RateLimit {
+                subject: Subject::Caller,
+                media: Some(Media::Voice),
+                window_secs: 86_400,
+                max: 4_000,
+            },
+            RateLimit {
+                subject: Subject::Binding,
+                media: None,
+                window_secs: 86_400,
+                max: 7_000,
+            },
+        ],
+        probing: Some(Probing {
+            distinct_numbers: 5,
+            window_secs: 600,
+            block_secs: 3600,
+        }),
+        record_shards: 8,
+        records_per_shard: 1 << 15,
+        ..Controls::default()
+    };
+    let r = registry_with(controls, 4);
+    let routed: Vec<[u64; 2]> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let r = &r;
+                scope.spawn(move || {
+                    let mut routed = [0u64; 2];
+                    for i in 0..PER_THREAD {
+                        let side = (i % 2) as usize;
+                        let caller = ["13800000001", "13900000001"][side];
+                        match r.route(caller, &dial(1), Media::Voice, at(t * PER_THREAD + i)) {
+                            Decision::Route(_) => routed[side] += 1,
+                            d => assert_eq!(d, rejected(RejectReason::RateLimited)),
+                        }
+                    }
+                    routed
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let (a, b) = routed.iter().fold((0, 0), |(a, b), r| (a + r[0], b + r[1]));
+    assert_eq!(a + b, 7_000, "admitted in all ({a} from A, {b} from B)");
+    assert!(a <= 4_000 && b <= 4_000, "{a} {b}");
+    assert_eq!(r.region().untracked(), 0);
 }
 
 /// A reader of the shared index counts in the writer's memory: a limit holds across the
@@ -693,11 +806,12 @@ mod model {
         )
     }
 
-    /// A request: caller index (0..4 are parties of bindings 1..=4's A side, 4..8 strangers),
-    /// number index (1..=6; 5 and 6 carry no binding), voice or SMS, seconds to wait first.
+    /// A request: caller index (0..4 are bindings 1..=4's A sides, 4..8 their B sides, 8..12
+    /// strangers), number index (1..=6; 5 and 6 carry no binding), voice or SMS, seconds to wait
+    /// first.
     fn request() -> impl Strategy<Value = (u16, u16, bool, u64)> {
         (
-            0u16..8,
+            0u16..12,
             1u16..7,
             any::<bool>(),
             prop_oneof![Just(0u64), 0u64..3, 0u64..90],
@@ -733,10 +847,10 @@ mod model {
             let mut want_records = Vec::new();
             for (who, to, sms, wait) in requests {
                 now += wait;
-                let caller = if who < 4 {
-                    s(&format!("1380000{:04}", who + 1))
-                } else {
-                    s(&format!("1370000{:04}", who))
+                let caller = match who {
+                    0..4 => s(&format!("1380000{:04}", who + 1)),
+                    4..8 => s(&format!("1390000{:04}", who - 3)),
+                    _ => s(&format!("1370000{:04}", who)),
                 };
                 let x = m.usage(to).unwrap();
                 let media = if sms { Media::Sms } else { Media::Voice };

@@ -38,62 +38,124 @@ fn wrap(start: usize, i: usize, n: usize) -> usize {
     if at >= n { at - n } else { at }
 }
 
-/// The fingerprint (24 bits, never 0) and the start slot of a subject's hash.
-fn place(h: u64, slots: usize) -> (u64, usize) {
-    let fp = (h >> 40) & 0xFF_FFFF;
-    (fp.max(1), reduce(mix(h), slots))
+/// Where a subject's counts live in a table of `slots` slots: its fingerprint (24 bits, never 0)
+/// and its start slot. Every counter table has the same number of slots, so one place serves
+/// all the tables a subject is counted in.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Place {
+    fp: u64,
+    start: usize,
+}
+
+impl Place {
+    /// The place of the subject hashed to `h` in tables of `slots` slots (`slots > 0`).
+    pub(crate) fn of(h: u64, slots: usize) -> Place {
+        let fp = (h >> 40) & 0xFF_FFFF;
+        Place {
+            fp: fp.max(1),
+            start: reduce(mix(h), slots),
+        }
+    }
+
+    /// The start slot.
+    pub(crate) fn start(self) -> usize {
+        self.start
+    }
 }
 
 fn pack(fp: u64, window: u64, count: u64) -> u64 {
     fp << 40 | (window & 0xFFFF) << 24 | count
 }
 
-/// A table of windowed counters.
+/// A table of windowed counters: slot `i` is word `i × stride + pos` of its words. The tables
+/// of one kind of subject (all per-caller counts, say) are interleaved slot by slot, so a
+/// subject's first slots in all of them share one 64-byte line: one cache miss for all of a
+/// caller's counts. Each table probes, claims and reuses only its own slots, as if alone.
 pub(crate) struct Counters<'a> {
-    slots: &'a [AtomicU64],
+    words: &'a [AtomicU64],
+    stride: usize,
+    pos: usize,
+    slots: usize,
 }
 
 impl<'a> Counters<'a> {
     /// The counters in `slots` (zeroed words are an empty table).
+    #[cfg(test)]
     pub(crate) fn new(slots: &'a [AtomicU64]) -> Counters<'a> {
-        Counters { slots }
+        Counters::interleaved(slots, 1, 0, slots.len())
+    }
+
+    /// Table `pos` of the tables interleaved in `words`, `stride` words a slot (1, 2, 4, 8 or
+    /// a multiple of 8; `pos < stride`), `slots` slots (`words.len() == slots × stride`).
+    pub(crate) fn interleaved(
+        words: &'a [AtomicU64],
+        stride: usize,
+        pos: usize,
+        slots: usize,
+    ) -> Counters<'a> {
+        debug_assert!(pos < stride && words.len() == slots * stride);
+        debug_assert!(stride.is_power_of_two() || stride.is_multiple_of(8));
+        Counters {
+            words,
+            stride,
+            pos,
+            slots,
+        }
+    }
+
+    fn slot(&self, i: usize) -> &'a AtomicU64 {
+        &self.words[i * self.stride + self.pos]
     }
 
     /// Counts one event for the subject hashed to `h` in window number `window` (e.g. the Unix
     /// minute).
     #[cfg(test)]
     pub(crate) fn count(&self, h: u64, window: u64) -> Counted {
-        self.count_from(h, window, self.touch(h))
-    }
-
-    /// Loads the subject's first slot, so that its cache miss starts now and overlaps others;
-    /// the value is the guess [`Counters::count_from`] starts from.
-    pub(crate) fn touch(&self, h: u64) -> u64 {
-        match self.slots.len() {
-            0 => 0,
-            n => self.slots[place(h, n).1].load(Ordering::Relaxed),
+        match self.slots {
+            0 => Counted::Untracked,
+            n => self.count_at(Place::of(h, n), window),
         }
     }
 
-    /// [`Counters::count`], starting from `guess`, a value the first slot held since the
-    /// subject's window began (what [`Counters::touch`] returned). A stale guess only costs a
-    /// failed compare-and-swap — except that a guess showing another subject's count in this
-    /// window skips the slot, which is right: such a slot stays that subject's until the window
-    /// ends.
-    pub(crate) fn count_from(&self, h: u64, window: u64, guess: u64) -> Counted {
-        let n = self.slots.len();
-        if n == 0 {
-            return Counted::Untracked;
-        }
-        let (fp, start) = place(h, n);
+    /// Counts one event for the subject at `place` (made for this table's size) in window
+    /// number `window`.
+    ///
+    /// Probes [`PROBES`] slots from the start slot, in order; the first that holds the
+    /// subject's count in this window is incremented, or the first that is free or belongs to a
+    /// past window is claimed for it — in one compare-and-swap, so of routers counting the same
+    /// new subject at once one claims and the others find its count. A slot this table's
+    /// subjects hold in a window stays theirs until the window ends (all of a table's counts
+    /// share one window length), so a subject's count is never claimed twice.
+    pub(crate) fn count_at(&self, place: Place, window: u64) -> Counted {
+        let n = self.slots;
+        let probes = (0..PROBES.min(n)).map(|i| wrap(place.start, i, n));
+        self.count_along(probes, place.fp, window)
+    }
+
+    /// [`Counters::count_at`], probing first the slots of the line where `home` starts (a
+    /// subject known before its own place is: a binding's usage number), then the subject's
+    /// own [`PROBES`]. The sequence depends only on `home` and `place`, so everything said of
+    /// [`Counters::count_at`] holds as long as a subject always comes with the same home.
+    pub(crate) fn count_near(&self, home: Place, place: Place, window: u64) -> Counted {
+        let n = self.slots;
+        let per_line = self.slots_per_line();
+        let first = home.start & !(per_line - 1);
+        let near = first..(first + per_line).min(n);
+        let own = (0..PROBES.min(n)).map(|i| wrap(place.start, i, n));
+        self.count_along(near.chain(own), place.fp, window)
+    }
+
+    /// Slots whose words are in one line (1 when a slot takes a line or more): a power of two.
+    fn slots_per_line(&self) -> usize {
+        // 8 / stride without dividing: the stride is 1, 2, 4, or 8 and more.
+        8usize >> self.stride.trailing_zeros().min(3)
+    }
+
+    fn count_along(&self, probes: impl Iterator<Item = usize>, fp: u64, window: u64) -> Counted {
         let window = window & 0xFFFF;
-        for i in 0..PROBES.min(n) {
-            let slot = &self.slots[wrap(start, i, n)];
-            let mut w = if i == 0 {
-                guess
-            } else {
-                slot.load(Ordering::Relaxed)
-            };
+        for at in probes {
+            let slot = self.slot(at);
+            let mut w = slot.load(Ordering::Relaxed);
             loop {
                 let (wfp, wwin, count) = (w >> 40, (w >> 24) & 0xFFFF, w & COUNT_MAX);
                 let next = if wfp == fp && wwin == window {
@@ -113,16 +175,22 @@ impl<'a> Counters<'a> {
         Counted::Untracked
     }
 
+    /// The subject's first slot.
+    #[cfg(test)]
+    pub(crate) fn first_slot(&self, place: Place) -> &'a AtomicU64 {
+        self.slot(place.start)
+    }
+
     /// The subject's count in window `window`, without counting (0 if none).
     #[cfg(test)]
     pub(crate) fn peek(&self, h: u64, window: u64) -> u32 {
-        let n = self.slots.len();
+        let n = self.slots;
         if n == 0 {
             return 0;
         }
-        let (fp, start) = place(h, n);
+        let Place { fp, start } = Place::of(h, n);
         (0..PROBES.min(n))
-            .map(|i| self.slots[wrap(start, i, n)].load(Ordering::Relaxed))
+            .map(|i| self.slot(wrap(start, i, n)).load(Ordering::Relaxed))
             .find(|w| w >> 40 == fp && (w >> 24) & 0xFFFF == window & 0xFFFF)
             .map_or(0, |w| (w & COUNT_MAX) as u32)
     }
@@ -262,6 +330,82 @@ mod tests {
         for k in 0..16u64 {
             assert_eq!(c.peek(mix(k), 3), 4 * 20_000 / 16);
         }
+    }
+
+    /// Subjects that share a home fill its line, then spill to their own places; each keeps
+    /// one exact count, also against subjects counted at their own places only.
+    #[test]
+    fn counting_near_a_home_keeps_one_count_per_subject() {
+        let w = words(4096);
+        let c = Counters::new(&w);
+        let home = Place::of(mix(7), 4096);
+        let place = |s: u64| Place::of(mix(1000 + s), 4096);
+        let mut want = std::collections::HashMap::new();
+        for round in 0..5u32 {
+            for s in 0..20u64 {
+                for _ in 0..=s % 3 {
+                    let n = want.entry(s).or_insert(0);
+                    *n += 1;
+                    assert_eq!(
+                        c.count_near(home, place(s), 9),
+                        Counted::Now(*n),
+                        "{s} {round}"
+                    );
+                }
+                // Others counted at their own places meanwhile.
+                assert!(matches!(c.count(mix(5000 + s), 9), Counted::Now(_)));
+            }
+        }
+        // The home's line holds eight of them; the rest are at their own places.
+        let line = home.start & !7;
+        let fps: std::collections::HashSet<u64> = (line..line + 8)
+            .map(|i| w[i].load(Ordering::Relaxed) >> 40)
+            .collect();
+        let near = (0..20).filter(|s| fps.contains(&place(*s).fp)).count();
+        assert_eq!(near, 8);
+        // A new window starts everyone over.
+        assert_eq!(c.count_near(home, place(19), 10), Counted::Now(1));
+    }
+
+    /// Routers counting subjects that share a home at once: no lost or doubled count.
+    #[test]
+    fn parallel_counts_near_a_home_are_exact() {
+        let w = words(1024);
+        let c = Counters::new(&w);
+        let home = Place::of(mix(3), 1024);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for i in 0..20_000u64 {
+                        let at = Place::of(mix(i % 16), 1024);
+                        assert!(matches!(c.count_near(home, at, 3), Counted::Now(_)));
+                    }
+                });
+            }
+        });
+        for k in 0..16u64 {
+            let at = Place::of(mix(k), 1024);
+            assert_eq!(c.count_near(home, at, 3), Counted::Now(4 * 20_000 / 16 + 1));
+        }
+    }
+
+    /// Tables interleaved in one block of words count apart, each in its own words.
+    #[test]
+    fn interleaved_tables_count_apart() {
+        let w = words(4 * 256);
+        let tables: Vec<Counters> = (0..3)
+            .map(|p| Counters::interleaved(&w, 4, p, 256))
+            .collect();
+        for (i, t) in tables.iter().enumerate() {
+            for n in 1..=i as u32 + 2 {
+                assert_eq!(t.count(mix(77), 5 + i as u64), Counted::Now(n));
+            }
+        }
+        for (i, t) in tables.iter().enumerate() {
+            assert_eq!(t.peek(mix(77), 5 + i as u64), i as u32 + 2);
+        }
+        // The fourth word of every slot is padding: never written.
+        assert!((0..256).all(|s| w[s * 4 + 3].load(Ordering::Relaxed) == 0));
     }
 
     #[test]

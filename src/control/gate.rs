@@ -20,15 +20,16 @@
 //! allocates or makes a system call.
 #![forbid(unsafe_code)]
 
-use super::counter::{Counted, Counters, Marks};
+use super::counter::{Counted, Marks, Place};
 use super::limits::Subject;
 use super::record::{Outcome, RouteRecord};
-use super::region::Region;
+use super::region::{Kind, Region};
 use super::sms::SmsRules;
-use crate::binding::Media;
-use crate::index::mix;
+use crate::binding::{Media, Mode};
+use crate::index::{Hook, mix};
 use crate::number::{DialedNumber, SubscriberNumber, UsageNumber};
 use crate::route::{Decision, RejectReason};
+use crate::sync::{AtomicU64, Ordering};
 use crate::tenant::TenantId;
 use crate::time::Timestamp;
 use std::cell::Cell;
@@ -42,26 +43,65 @@ pub(crate) struct Notice {
     pub window_secs: u32,
 }
 
-/// What a count decides.
-#[derive(Copy, Clone)]
-enum Check {
-    /// Probing: the (caller, number) pair; 1 = first time in the window.
-    NewPair,
-    /// Probing: the caller's distinct numbers (counted only for a new pair), at most this many.
-    Probing(u32),
-    /// A frequency limit of at most this many.
-    Limit(u32),
-}
-
-/// The first-slot values of one request's counts (at most one per limit, two for probing).
-type Guesses = [u64; super::limits::MAX_LIMITS + 2];
-
 fn caller_hash(c: SubscriberNumber) -> u64 {
     mix(c.e164())
 }
 
+fn number_hash(x: UsageNumber) -> u64 {
+    mix(x.value())
+}
+
 fn applies(media: Option<Media>, m: Media) -> bool {
     media.is_none_or(|x| x == m)
+}
+
+/// Where one request is counted: the place of its caller, its usage number and their pair (every
+/// table has the same size, so a subject has one place in all the tables), each only if some
+/// count applies to it; and the place of its usage number in the binding tables, where a binding
+/// on that number alone is looked for first. A pair is looked for first in its caller's line.
+#[derive(Copy, Clone, Default)]
+struct Plan {
+    caller: Option<Place>,
+    number: Option<Place>,
+    pair: Option<Place>,
+    binding_home: Option<Place>,
+}
+
+/// The hook the gate gives the lookup: loads the lines of the request's counts just before the
+/// lookup reads its entry, so their cache misses and the entry's are in flight together, and
+/// the line of the binding's counts as soon as an entry names it.
+pub(crate) struct Touch<'a> {
+    lines: [Option<&'a AtomicU64>; 3],
+    region: Option<&'a Region>,
+}
+
+impl Touch<'_> {
+    /// Touches nothing.
+    const NONE: Touch<'static> = Touch {
+        lines: [None; 3],
+        region: None,
+    };
+}
+
+impl Hook for Touch<'_> {
+    fn before_entry(&self) {
+        for word in self.lines.iter().flatten() {
+            // The value is not needed, only the line in cache: a relaxed atomic load is never
+            // optimised away.
+            word.load(Ordering::Relaxed);
+        }
+    }
+
+    fn on_binding(&self, binding: u64, one_number: bool) {
+        // A binding on the dialled number alone is looked for first in the line touched before
+        // the entry; an AXYB binding only at its own place.
+        if !one_number
+            && let Some(region) = self.region
+            && let Some(word) = region.line(Kind::Binding, region.place_of(mix(binding)))
+        {
+            word.load(Ordering::Relaxed);
+        }
+    }
 }
 
 impl Region {
@@ -69,9 +109,14 @@ impl Region {
         Marks::new(self.mark_slots())
     }
 
-    /// Counts in table `i` from `guess` (see [`Counters::count_from`]); `Some(n)` if tracked.
-    fn count(&self, i: usize, h: u64, window: u64, guess: u64) -> Option<u32> {
-        match Counters::new(self.counter_slots(i)).count_from(h, window, guess) {
+    /// Counts in table `i`; `Some(n)` if tracked.
+    fn count(&self, i: usize, place: Place, window: u64) -> Option<u32> {
+        self.tracked(self.counters(i).count_at(place, window))
+    }
+
+    /// `Some(n)` if a count was tracked; counts it if not.
+    fn tracked(&self, counted: Counted) -> Option<u32> {
+        match counted {
             Counted::Now(n) => Some(n),
             Counted::Untracked => {
                 self.note_untracked();
@@ -80,64 +125,24 @@ impl Region {
         }
     }
 
-    /// What one request counts in, in order: probing's pair and caller (when probing is on),
-    /// then each applicable limit — as (table, subject hash, window, check).
-    fn counts(
-        &self,
-        caller: Option<SubscriberNumber>,
-        x: Option<UsageNumber>,
-        media: Media,
-        now: Timestamp,
-    ) -> impl Iterator<Item = (usize, u64, u64, Check)> + '_ {
-        let c = self.controls();
-        let now_s = now.unix_secs();
-        let pairs = c.limits.len();
-        let probing = c.probing.zip(caller).zip(x).map(|((p, caller), x)| {
-            let window = self.window(pairs, now_s);
-            let pair = mix(caller.e164() ^ mix(x.value()));
-            [
-                (pairs, pair, window, Check::NewPair),
-                (
-                    pairs + 1,
-                    caller_hash(caller),
-                    window,
-                    Check::Probing(p.distinct_numbers),
-                ),
-            ]
-        });
-        let limits = c.limits.iter().enumerate().filter_map(move |(i, l)| {
-            let key = match l.subject {
-                Subject::Caller => caller.map(SubscriberNumber::e164),
-                Subject::UsageNumber => x.map(UsageNumber::value),
-                Subject::Binding => None,
-            };
-            key.filter(|_| applies(l.media, media)).map(|key| {
-                let window = self.window(i, now_s);
-                (i, mix(key), window, Check::Limit(l.max))
-            })
-        });
-        probing.into_iter().flatten().chain(limits)
-    }
-
     /// Whether any frequency limit or probing is configured.
     fn counts_anything(&self) -> bool {
         let c = self.controls();
         c.probing.is_some() || !c.limits.is_empty()
     }
 
-    /// Step 2, and the start of steps 3–4: loads each counter's first slot into `guesses`, so
-    /// the cache misses of all of them and of the lookup that follows overlap instead of
-    /// queuing behind one another (a compare-and-swap waits for every earlier load).
+    /// Step 2, and the plan of steps 3–4: where the request will be counted.
     fn prepare(
         &self,
         caller: Option<SubscriberNumber>,
         x: Option<UsageNumber>,
         media: Media,
         now: Timestamp,
-        guesses: &mut Guesses,
-    ) -> Result<(), RejectReason> {
+    ) -> Result<Plan, RejectReason> {
+        let c = self.controls();
+        let probing = c.probing.is_some();
         if let Some(caller) = caller
-            && self.controls().probing.is_some()
+            && probing
             && self
                 .marks()
                 .until(caller_hash(caller), now.unix_secs())
@@ -145,44 +150,79 @@ impl Region {
         {
             return Err(RejectReason::AutoBlocked);
         }
-        for (guess, (table, h, _, _)) in guesses.iter_mut().zip(self.counts(caller, x, media, now))
-        {
-            *guess = Counters::new(self.counter_slots(table)).touch(h);
+        let (mut by_caller, mut by_number, mut by_binding) = (false, false, false);
+        for l in &c.limits {
+            if applies(l.media, media) {
+                by_caller |= l.subject == Subject::Caller;
+                by_number |= l.subject == Subject::UsageNumber;
+                by_binding |= l.subject == Subject::Binding;
+            }
         }
-        Ok(())
+        let probed = probing && caller.is_some() && x.is_some();
+        let number = x.map(|x| self.place_of(number_hash(x)));
+        Ok(Plan {
+            caller: caller
+                .filter(|_| by_caller || probed)
+                .map(|c| self.place_of(caller_hash(c))),
+            number: number.filter(|_| by_number),
+            binding_home: number.filter(|_| by_binding),
+            pair: caller
+                .zip(x)
+                .filter(|_| probed)
+                .map(|(c, x)| self.place_of(mix(c.e164() ^ mix(x.value())))),
+        })
+    }
+
+    /// The hook that loads the lines of `plan`'s counts, and of the binding's.
+    fn touch(&self, plan: &Plan) -> Touch<'_> {
+        Touch {
+            lines: [
+                plan.caller.and_then(|p| self.line(Kind::Caller, p)),
+                plan.number.and_then(|p| self.line(Kind::Number, p)),
+                plan.binding_home.and_then(|p| self.line(Kind::Binding, p)),
+            ],
+            region: self.counts_bindings().then_some(self),
+        }
     }
 
     /// Steps 3–4: counts the request; the reason to refuse it, if any.
     fn settle(
         &self,
         caller: Option<SubscriberNumber>,
-        x: Option<UsageNumber>,
         media: Media,
         now: Timestamp,
-        guesses: &Guesses,
+        plan: &Plan,
     ) -> Option<RejectReason> {
-        let mut new_pair = false;
-        let mut limited = false;
-        for (guess, (table, h, window, check)) in
-            guesses.iter().zip(self.counts(caller, x, media, now))
+        let c = self.controls();
+        let now_s = now.unix_secs();
+        let pairs = c.limits.len();
+        if let (Some(p), Some(pair), Some(at), Some(caller)) =
+            (c.probing, plan.pair, plan.caller, caller)
         {
-            match check {
-                Check::NewPair => new_pair = self.count(table, h, window, *guess) == Some(1),
-                Check::Probing(allowed) => {
-                    let crossed = new_pair
-                        && self
-                            .count(table, h, window, *guess)
-                            .is_some_and(|n| n > allowed);
-                    if let (true, Some(caller)) = (crossed, caller) {
-                        self.block_prober(caller, allowed, now);
-                        return Some(RejectReason::AutoBlocked);
-                    }
-                }
-                Check::Limit(max) => {
-                    limited |= self
-                        .count(table, h, window, *guess)
-                        .is_some_and(|n| n > max);
-                }
+            // The pair's first count in the window is a new number for the caller.
+            let window = self.window(pairs, now_s);
+            let seen = self.counters(pairs).count_near(at, pair, window);
+            if self.tracked(seen) == Some(1)
+                && self
+                    .count(pairs + 1, at, window)
+                    .is_some_and(|n| n > p.distinct_numbers)
+            {
+                self.block_prober(caller, p.distinct_numbers, now);
+                return Some(RejectReason::AutoBlocked);
+            }
+        }
+        let mut limited = false;
+        for (i, l) in c.limits.iter().enumerate() {
+            let place = match l.subject {
+                Subject::Caller => plan.caller,
+                Subject::UsageNumber => plan.number,
+                Subject::Binding => None,
+            };
+            if let Some(place) = place
+                && applies(l.media, media)
+            {
+                let window = self.window(i, now_s);
+                limited |= self.count(i, place, window).is_some_and(|n| n > l.max);
             }
         }
         limited.then_some(RejectReason::RateLimited)
@@ -209,23 +249,35 @@ impl Region {
         }
     }
 
-    /// Step 6: a routed request against its binding's limits.
-    pub(crate) fn after(
+    /// Step 6: a routed request against its binding's limits. A binding on one usage number
+    /// (every mode but AXYB) is counted first in the line of that number (`home`, the dialled
+    /// one, loaded before the lookup), then at its own place; an AXYB binding, on two numbers,
+    /// at its own place only — so each binding always probes the same slots.
+    fn after(
         &self,
         decision: &Decision,
         media: Media,
         now: Timestamp,
+        home: Option<Place>,
     ) -> Option<RejectReason> {
         let Decision::Route(r) = decision else {
             return None;
         };
+        if !self.counts_bindings() {
+            return None;
+        }
+        let place = self.place_of(mix(r.binding.raw()));
+        let home = home.filter(|_| r.mode != Mode::Axyb);
         let mut limited = false;
         for (i, l) in self.controls().limits.iter().enumerate() {
             if l.subject == Subject::Binding && applies(l.media, media) {
                 let window = self.window(i, now.unix_secs());
-                let h = mix(r.binding.raw());
-                let guess = Counters::new(self.counter_slots(i)).touch(h);
-                limited |= self.count(i, h, window, guess).is_some_and(|n| n > l.max);
+                let counters = self.counters(i);
+                let counted = match home {
+                    Some(home) => counters.count_near(home, place, window),
+                    None => counters.count_at(place, window),
+                };
+                limited |= self.tracked(counted).is_some_and(|n| n > l.max);
             }
         }
         limited.then_some(RejectReason::RateLimited)
@@ -324,7 +376,7 @@ fn decide(
     dialed: DialedNumber,
     media: Media,
     now: Timestamp,
-    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
+    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber, &Touch<'_>) -> Decision,
 ) -> Decision {
     let blocks = region.blocks();
     if let (Some(c), Some(table)) = (caller, blocks)
@@ -334,14 +386,22 @@ fn decide(
     }
     let x = usage(dialed);
     let counting = region.counts_anything();
-    let mut guesses = Guesses::default();
-    if counting && let Err(reason) = region.prepare(caller, x, media, now, &mut guesses) {
-        return Decision::Reject { reason };
+    let mut plan = Plan::default();
+    if counting {
+        match region.prepare(caller, x, media, now) {
+            Ok(p) => plan = p,
+            Err(reason) => return Decision::Reject { reason },
+        }
     }
-    // Looked up before the counts are settled, so its memory miss overlaps theirs; a refusal
-    // below discards it (a lookup changes nothing).
-    let decision = lookup(caller, dialed);
-    if counting && let Some(reason) = region.settle(caller, x, media, now, &guesses) {
+    // Looked up before the counts are settled, so its memory miss overlaps theirs (the hook
+    // loads their lines right before the lookup's entry); a refusal below discards it (a
+    // lookup changes nothing).
+    let decision = if counting {
+        lookup(caller, dialed, &region.touch(&plan))
+    } else {
+        lookup(caller, dialed, &Touch::NONE)
+    };
+    if counting && let Some(reason) = region.settle(caller, media, now, &plan) {
         return Decision::Reject { reason };
     }
     if let (Decision::Route(r), Some(c), Some(table)) = (&decision, caller, blocks)
@@ -351,7 +411,7 @@ fn decide(
             reason: RejectReason::Blocked,
         };
     }
-    match region.after(&decision, media, now) {
+    match region.after(&decision, media, now, plan.binding_home) {
         Some(reason) => Decision::Reject { reason },
         None => decision,
     }
@@ -406,7 +466,7 @@ pub(crate) fn route_controlled(
     request: (&str, &str, Media, Timestamp),
     sms: &SmsRules,
     text: Option<&[u8]>,
-    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
+    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber, &Touch<'_>) -> Decision,
     holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
 ) -> Decision {
     let (caller, dialed, media, now) = request;
@@ -445,7 +505,7 @@ pub(crate) fn route_dialed_controlled(
     dialed: DialedNumber,
     media: Media,
     now: Timestamp,
-    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber) -> Decision,
+    lookup: impl FnOnce(Option<SubscriberNumber>, DialedNumber, &Touch<'_>) -> Decision,
     holder: impl FnOnce(UsageNumber) -> Option<TenantId>,
 ) -> Decision {
     let decision = decide(region, caller, dialed, media, now, lookup);

@@ -9,12 +9,22 @@
 //! the shared index (`<index path>.ctl`). Its size is fixed when the registry starts.
 //!
 //! ```text
-//! header (16 words) | configuration (postcard bytes) | block table | counters (one table per
-//! limit, two for probing) | marks | notice queue | record queues (one per shard)
+//! header (16 words) | configuration (postcard bytes) | block table | counters | marks
+//! | notice queue | record queues (one per shard)
 //! ```
+//!
+//! The counters are one table per limit and two for probing (pairs seen, each caller's distinct
+//! numbers), grouped by where their subjects are looked for first — at the caller's place
+//! (caller limits, probing's two), at the usage number's (number limits), and the binding
+//! limits' own group — and the tables of a group interleaved slot by slot: slot `s` of the
+//! group's `k` tables is `k` adjacent words (`k` rounded up to 1, 2, 4, 8 or a multiple of 8),
+//! so a subject's first slots in every table of its group share one 64-byte line. A call then
+//! costs one cache miss for its caller's counts (probing included), one for its number's and
+//! one for its binding's, however many limits count them.
 #![forbid(unsafe_code)]
 
 use super::block_table::BlockTable;
+use super::counter::{Counters, Place};
 use super::limits::{Controls, Window};
 use super::ring::Ring;
 use crate::index::shm::Mapping;
@@ -23,8 +33,8 @@ use std::path::{Path, PathBuf};
 
 /// Identifies a control region ("NP700CTL").
 const MAGIC: u64 = u64::from_le_bytes(*b"NP700CTL");
-/// Bumped whenever the layout changes incompatibly.
-const LAYOUT_VERSION: u64 = 1;
+/// Bumped whenever the layout changes incompatibly (2: counter tables interleaved by kind).
+const LAYOUT_VERSION: u64 = 2;
 const HEADER_WORDS: usize = 16;
 
 mod header {
@@ -55,12 +65,77 @@ struct Stored {
     sms: Vec<u8>,
 }
 
+/// Where a counter table's subjects are looked for first: the tables of one kind are
+/// interleaved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// At the calling number's place: per-caller limits, probing's distinct numbers per caller,
+    /// and probing's (caller, number) pairs (first in the caller's line, then at the pair's
+    /// own place).
+    Caller = 0,
+    /// At the usage number's place: per-number limits.
+    Number = 1,
+    /// Per-binding limits: a binding on one usage number first in that number's line, then at
+    /// the binding's own place.
+    Binding = 2,
+}
+
+const KINDS: usize = 3;
+
+/// Where each counter table is: its kind's group, and its place in the group's slots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tables {
+    /// For each table (limits in order, then probing's pairs and distinct numbers): its kind and
+    /// its word within a slot of its group.
+    at: Vec<(Kind, usize)>,
+    /// Words per slot of each kind's group (0: no table of that kind).
+    stride: [usize; KINDS],
+}
+
+impl Tables {
+    fn of(c: &Controls) -> Tables {
+        let mut count = [0usize; KINDS];
+        let mut at = Vec::with_capacity(c.limits.len() + 2);
+        let mut add = |kind: Kind| {
+            at.push((kind, count[kind as usize]));
+            count[kind as usize] += 1;
+        };
+        for l in &c.limits {
+            add(match l.subject {
+                super::limits::Subject::Caller => Kind::Caller,
+                super::limits::Subject::UsageNumber => Kind::Number,
+                super::limits::Subject::Binding => Kind::Binding,
+            });
+        }
+        if c.probing.is_some() {
+            // Pairs seen, then distinct numbers: both at the caller's.
+            add(Kind::Caller);
+            add(Kind::Caller);
+        }
+        // A slot's words never straddle a line: 1, 2, 4 or 8 words, or whole lines.
+        let stride = count.map(|k| match k {
+            0..=8 => k.next_power_of_two() * usize::from(k > 0),
+            _ => k.next_multiple_of(8),
+        });
+        Tables { at, stride }
+    }
+
+    /// Words of all the counter groups, each starting on a line.
+    fn words(&self, slots: usize) -> usize {
+        self.stride
+            .iter()
+            .map(|k| (k * slots).next_multiple_of(8))
+            .sum()
+    }
+}
+
 /// Word offsets of the parts of a region.
 #[derive(Copy, Clone, Debug)]
 struct Layout {
     config: usize,
     blocks: usize,
-    counters: usize,
+    /// The first word of each kind's counter group.
+    counters: [usize; KINDS],
     marks: usize,
     notices: usize,
     records: usize,
@@ -68,14 +143,21 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(c: &Controls, config_bytes: usize) -> Layout {
+    fn of(c: &Controls, tables: &Tables, config_bytes: usize) -> Layout {
         // Every part starts on a 64-byte line, and so does every record cell (a record is one
         // line: sequence + 7 words), so a record is written to one line, not two.
         let line = |words: usize| words.next_multiple_of(8);
         let config = HEADER_WORDS;
         let blocks = line(config + config_bytes.div_ceil(8));
-        let counters = line(blocks + BlockTable::words(2 * c.block_rules as usize));
-        let marks = line(counters + counter_tables(c) * c.counter_slots as usize);
+        let slots = c.counter_slots as usize;
+        let mut counters = [0; KINDS];
+        let mut at = line(blocks + BlockTable::words(2 * c.block_rules as usize));
+        for (kind, first) in counters.iter_mut().enumerate() {
+            *first = at;
+            at += line(tables.stride[kind] * slots);
+        }
+        debug_assert_eq!(at - counters[0], tables.words(slots));
+        let marks = at;
         let notices = line(marks + c.mark_slots as usize);
         let records = line(notices + Ring::<NOTICE_WORDS>::words(NOTICE_CELLS));
         const {
@@ -95,11 +177,6 @@ impl Layout {
             end,
         }
     }
-}
-
-/// Counter tables: one per limit, two for probing (pairs seen, distinct numbers per caller).
-fn counter_tables(c: &Controls) -> usize {
-    c.limits.len() + if c.probing.is_some() { 2 } else { 0 }
 }
 
 fn windows(c: &Controls) -> Vec<Window> {
@@ -128,6 +205,7 @@ pub enum RegionError {
 pub struct Region {
     mapping: Mapping,
     layout: Layout,
+    tables: Tables,
     controls: Controls,
     /// Each limit's window, then probing's (divisions by them done without dividing).
     windows: Vec<Window>,
@@ -148,7 +226,8 @@ impl Region {
             sms,
         };
         let bytes = postcard::to_allocvec(&stored).map_err(std::io::Error::other)?;
-        let layout = Layout::of(&stored.controls, bytes.len());
+        let tables = Tables::of(&stored.controls);
+        let layout = Layout::of(&stored.controls, &tables, bytes.len());
         let mapping = match path {
             None => Mapping::anonymous(layout.end)?,
             Some(path) => Mapping::create(path, layout.end)?,
@@ -157,6 +236,7 @@ impl Region {
         let region = Region {
             mapping,
             layout,
+            tables,
             windows: windows(&controls),
             controls,
             sms,
@@ -201,7 +281,8 @@ impl Region {
         if stored.controls.validate().is_err() {
             return Err(RegionError::Invalid);
         }
-        let layout = Layout::of(&stored.controls, bytes_len);
+        let tables = Tables::of(&stored.controls);
+        let layout = Layout::of(&stored.controls, &tables, bytes_len);
         let words = w[header::WORDS].load(Ordering::Relaxed);
         if layout.end as u64 != words || layout.end > w.len() {
             return Err(RegionError::Invalid);
@@ -209,6 +290,7 @@ impl Region {
         Ok(Region {
             mapping,
             layout,
+            tables,
             windows: windows(&stored.controls),
             controls: stored.controls,
             sms: stored.sms,
@@ -275,11 +357,41 @@ impl Region {
         BlockTable::new(self.block_words()).ok()
     }
 
-    /// Counter table `i` (limits in order, then probing's two).
-    pub(crate) fn counter_slots(&self, i: usize) -> &[AtomicU64] {
-        let n = self.controls.counter_slots as usize;
-        let from = self.layout.counters + i * n;
-        self.part(from, from + n)
+    /// Counter table `i` (limits in order, then probing's pairs and distinct numbers).
+    pub(crate) fn counters(&self, i: usize) -> Counters<'_> {
+        let (kind, pos) = self.tables.at[i];
+        let stride = self.tables.stride[kind as usize];
+        Counters::interleaved(
+            self.group(kind),
+            stride,
+            pos,
+            self.controls.counter_slots as usize,
+        )
+    }
+
+    /// The place of the subject hashed to `h` in every counter table (they all have
+    /// `counter_slots` slots).
+    pub(crate) fn place_of(&self, h: u64) -> Place {
+        Place::of(h, self.controls.counter_slots as usize)
+    }
+
+    /// The first word of the line where a subject at `place` starts in the tables of `kind`
+    /// (`None` if there are none).
+    pub(crate) fn line(&self, kind: Kind, place: Place) -> Option<&AtomicU64> {
+        self.group(kind)
+            .get(place.start() * self.tables.stride[kind as usize])
+    }
+
+    /// Whether some limit counts per binding.
+    pub(crate) fn counts_bindings(&self) -> bool {
+        self.tables.stride[Kind::Binding as usize] > 0
+    }
+
+    /// The words of the counter tables of `kind`, interleaved.
+    fn group(&self, kind: Kind) -> &[AtomicU64] {
+        let from = self.layout.counters[kind as usize];
+        let words = self.tables.stride[kind as usize] * self.controls.counter_slots as usize;
+        self.part(from, from + words)
     }
 
     /// The automatic-block marks.
@@ -324,5 +436,124 @@ impl Region {
     /// Bytes of memory the region occupies.
     pub fn bytes(&self) -> usize {
         self.layout.end * 8
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::binding::Media;
+    use crate::control::counter::Counted;
+    use crate::control::limits::{Probing, RateLimit, Subject};
+    use crate::index::mix;
+
+    fn limit(subject: Subject, media: Option<Media>, window_secs: u32) -> RateLimit {
+        RateLimit {
+            subject,
+            media,
+            window_secs,
+            max: 10,
+        }
+    }
+
+    /// Two caller limits, a number limit, two binding limits, a third caller limit, probing.
+    fn controls() -> Controls {
+        Controls {
+            limits: vec![
+                limit(Subject::Caller, Some(Media::Voice), 60),
+                limit(Subject::UsageNumber, None, 3600),
+                limit(Subject::Binding, None, 86_400),
+                limit(Subject::Caller, Some(Media::Sms), 60),
+                limit(Subject::Binding, Some(Media::Voice), 3600),
+                limit(Subject::Caller, None, 86_400),
+            ],
+            probing: Some(Probing {
+                distinct_numbers: 5,
+                window_secs: 600,
+                block_secs: 60,
+            }),
+            counter_slots: 1000,
+            ..Controls::default()
+        }
+    }
+
+    fn address(word: &AtomicU64) -> usize {
+        std::ptr::from_ref(word) as usize
+    }
+
+    #[test]
+    fn tables_of_a_kind_are_interleaved_one_word_each() {
+        let t = Tables::of(&controls());
+        use Kind::*;
+        assert_eq!(
+            t.at,
+            vec![
+                (Caller, 0),
+                (Number, 0),
+                (Binding, 0),
+                (Caller, 1),
+                (Binding, 1),
+                (Caller, 2),
+                (Caller, 3),
+                (Caller, 4),
+            ]
+        );
+        assert_eq!(t.stride, [8, 1, 2]);
+        // Nine tables of one kind take whole lines per slot.
+        let many = Controls {
+            limits: vec![limit(Subject::Caller, None, 60); 9],
+            ..Controls::default()
+        };
+        assert_eq!(Tables::of(&many).stride, [16, 0, 0]);
+        assert_eq!(Tables::of(&Controls::default()).stride, [0; KINDS]);
+    }
+
+    /// A subject's first slots in every table of its kind are in the line its kind's touch
+    /// loads, and the tables keep apart counts (each its own word, its own window).
+    #[test]
+    fn a_subjects_first_slots_share_one_line_and_keep_apart_counts() {
+        let r = Region::create(&controls(), Vec::new(), None, 1).unwrap();
+        let t = Tables::of(r.controls());
+        assert_eq!(address(&r.words()[0]) % 64, 0);
+        assert!(r.layout.counters.iter().all(|w| w % 8 == 0));
+        for subject in 0..2000u64 {
+            let place = r.place_of(mix(subject));
+            for kind in [Kind::Caller, Kind::Number, Kind::Binding] {
+                let line = r.line(kind, place).unwrap();
+                for (i, _) in t.at.iter().enumerate().filter(|(_, (k, _))| *k == kind) {
+                    let first = r.counters(i).first_slot(place);
+                    assert_eq!(address(first) / 64, address(line) / 64, "table {i}");
+                }
+            }
+        }
+        let h = mix(42);
+        let place = r.place_of(h);
+        // Table i counted i + 1 times, in windows of its own.
+        for (i, _) in t.at.iter().enumerate() {
+            for n in 1..=i as u32 + 1 {
+                assert_eq!(
+                    r.counters(i).count_at(place, 100 + i as u64),
+                    Counted::Now(n)
+                );
+            }
+        }
+        for (i, _) in t.at.iter().enumerate() {
+            assert_eq!(
+                r.counters(i).peek(h, 100 + i as u64),
+                i as u32 + 1,
+                "table {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_region_of_another_layout_version_is_refused() {
+        let path = std::env::temp_dir().join(format!("np700-region-{}", std::process::id()));
+        let r = Region::create(&controls(), Vec::new(), Some(&path), 7).unwrap();
+        assert_eq!(Region::attach(&path).unwrap().generation(), 7);
+        r.words()[header::VERSION].store(1, Ordering::Relaxed);
+        assert!(matches!(Region::attach(&path), Err(RegionError::Invalid)));
+        drop(r);
+        let _ = std::fs::remove_file(&path);
     }
 }

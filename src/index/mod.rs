@@ -158,8 +158,27 @@ struct Holder {
     reports_required: bool,
 }
 
+/// An entry's mode field for AXYB (see [`Image::mode`]).
+const MODE_AXYB: u8 = 2;
+
 /// Why a lookup attempt must start over (an entry or extras changed under it).
 pub(crate) struct Retry;
+
+/// What the caller of a lookup does at the two moments that matter for memory latency: just
+/// before the lookup reads its first entry (loads issued then are in flight together with the
+/// entry's cache miss — issued much earlier, a load that misses holds up the processor before
+/// the lookup's own load even starts), and as soon as a live entry names its binding (a load of
+/// the binding's counters then overlaps the rest of the lookup). Neither changes the answer.
+pub(crate) trait Hook {
+    /// The lookup is about to read its first entry.
+    fn before_entry(&self) {}
+    /// The lookup read a live entry of binding `binding`; `one_number`: the binding has no
+    /// usage number but the one dialled (every mode but AXYB).
+    fn on_binding(&self, _binding: u64, _one_number: bool) {}
+}
+
+/// No hook.
+impl Hook for () {}
 
 impl Index {
     /// A new, empty index in private memory.
@@ -354,6 +373,18 @@ impl Index {
         media: Media,
         now: Timestamp,
     ) -> Decision {
+        self.route_dialed_hooked(caller, dialed, media, now, &())
+    }
+
+    /// [`Index::route_dialed`], calling `hook` along the way (see [`Hook`]).
+    pub(crate) fn route_dialed_hooked(
+        &self,
+        caller: Option<SubscriberNumber>,
+        dialed: DialedNumber,
+        media: Media,
+        now: Timestamp,
+        hook: &impl Hook,
+    ) -> Decision {
         crate::route::route_dialed_with(
             dialed,
             |m| match self.dir_find(m.value() - MANAGEMENT_BASE) {
@@ -361,7 +392,7 @@ impl Index {
                 Some((_, d)) if !d.held => Standing::Unassigned,
                 Some(_) => Standing::Held,
             },
-            |x| self.route_usage(caller, x, media, now),
+            |x| self.route_usage_hooked(caller, x, media, now, hook),
         )
     }
 
@@ -373,12 +404,23 @@ impl Index {
         media: Media,
         now: Timestamp,
     ) -> Decision {
+        self.route_usage_hooked(caller, x, media, now, &())
+    }
+
+    fn route_usage_hooked(
+        &self,
+        caller: Option<SubscriberNumber>,
+        x: UsageNumber,
+        media: Media,
+        now: Timestamp,
+        hook: &impl Hook,
+    ) -> Decision {
         // The clock is read only on this contended path (after thousands of spins); on Linux it
         // is the vDSO's monotonic clock, which makes no system call.
         let mut since: Option<std::time::Instant> = None;
         let mut attempts = 0u32;
         loop {
-            if let Ok(d) = self.try_route(caller, x, media, now) {
+            if let Ok(d) = self.try_route(caller, x, media, now, hook) {
                 return d;
             }
             attempts = attempts.wrapping_add(1);
@@ -397,6 +439,7 @@ impl Index {
         x: UsageNumber,
         media: Media,
         now: Timestamp,
+        hook: &impl Hook,
     ) -> Result<Decision, Retry> {
         let reject = |reason| Ok(Decision::Reject { reason });
         let m = x.management();
@@ -420,6 +463,7 @@ impl Index {
         let now_s = now.unix_secs();
         let q = self.quarantine_secs;
         let xo = x.value() - USAGE_BASE;
+        hook.before_entry();
         // Fast path, one memory miss: a live entry for the caller decides alone (the state
         // looks at nothing else when it has one), so the answer is the state's at that read.
         if let Some(c) = caller
@@ -427,6 +471,7 @@ impl Index {
             && e.kind() == Kind::Live
             && now_s < u64::from(e.expires)
         {
+            hook.on_binding(e.binding, e.mode != MODE_AXYB);
             return self.leg(owner, &e, false, c, media, now, holder, x);
         }
         // Otherwise read order matters: the page (a summary), then the caller's entry (again),
@@ -461,6 +506,7 @@ impl Index {
                     && e.kind() == Kind::Live
                     && now_s < u64::from(e.expires)
                 {
+                    hook.on_binding(e.binding, e.mode != MODE_AXYB);
                     return self.leg(at, &e, anyone, c, media, now, holder, x);
                 }
             }
@@ -558,7 +604,7 @@ impl Index {
         let mode = match e.mode {
             0 => Mode::Axb,
             1 => Mode::Axn,
-            2 => Mode::Axyb,
+            MODE_AXYB => Mode::Axyb,
             _ => Mode::Gxb,
         };
         Ok(Decision::Route(Route {

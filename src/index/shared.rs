@@ -187,7 +187,7 @@ impl SharedIndex {
                 (caller, dialed, media, now),
                 &sms,
                 text,
-                |c, d| index.route_dialed(c, d, media, now),
+                |c, d, touch| index.route_dialed_hooked(c, d, media, now, touch),
                 |x| index.holder(x),
             ),
             None => crate::route::route_strings(caller, dialed, media, &sms, text, |c, d| {
@@ -214,7 +214,7 @@ impl SharedIndex {
                 dialed,
                 media,
                 now,
-                |c, d| index.route_dialed(c, d, media, now),
+                |c, d, touch| index.route_dialed_hooked(c, d, media, now, touch),
                 |x| index.holder(x),
             ),
             None => index.route_dialed(caller, dialed, media, now),
