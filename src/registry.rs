@@ -885,7 +885,10 @@ impl Registry {
     /// Takes up to `out.len()` route records from the queues routers fill (this registry's
     /// threads and, with a shared index, every attached reader process); returns how many.
     /// Call it regularly (e.g. every 100 ms): a full queue drops new records
-    /// ([`Registry::records_dropped`] counts them) rather than make a router wait.
+    /// ([`Registry::records_dropped`] counts them) rather than make a router wait. A record a
+    /// router was killed while queuing holds back the later records of its queue shard until
+    /// a drain finds it still unfinished 1 s after first finding it so, and gives it up
+    /// ([`Registry::records_abandoned`]); concurrent drains take turns.
     pub fn drain_records(&self, out: &mut [RouteRecord]) -> usize {
         self.region.drain(out)
     }
@@ -918,9 +921,20 @@ impl Registry {
         Ok(made)
     }
 
-    /// Route records dropped so far because their queue was full.
+    /// Route records lost so far: dropped because their queue was full, and abandoned
+    /// ([`Registry::records_abandoned`]). Reports and the archive count them as incomplete.
     pub fn records_dropped(&self) -> u64 {
         self.region.dropped()
+    }
+
+    /// Of [`Registry::records_dropped`], the route records a router had begun to queue and never
+    /// finished: a worker process killed (SIGKILL, the OOM killer) between claiming a queue cell
+    /// and publishing the record in it, or stopped there for longer than the grace of 1 s. The
+    /// drain gives such a cell up once it has stayed unpublished for the grace, so later records
+    /// of that queue shard wait at most that long instead of being lost until the writer
+    /// restarts; the cell is not used again, so that shard holds one record less until then.
+    pub fn records_abandoned(&self) -> u64 {
+        self.region.abandoned()
     }
 
     /// The memory routers share for the controls (sizes and statistics).
@@ -1008,6 +1022,67 @@ mod tests {
 
     fn subscriber(n: u64) -> SubscriberNumber {
         SubscriberNumber::from_e164(n).unwrap()
+    }
+
+    /// A router killed while queuing a record (a claimed cell never published, made by the
+    /// test hook) holds the later records of its shard back for the grace only: then the drain
+    /// gives that one record up, delivers the rest, and counts it in `records_abandoned`,
+    /// `records_dropped`, the archive and the report's completeness.
+    #[test]
+    fn a_record_whose_router_died_while_queuing_it_is_given_up_after_the_grace_and_counted() {
+        use crate::control::record::{Outcome, RouteRecord};
+        use crate::journal::sim::SimStorage;
+        use crate::report::Period;
+        let (r, _) = Registry::open_storages(
+            Arc::new(SimStorage::new()),
+            Some(Arc::new(SimStorage::new())),
+            Config::default(),
+            OpenOptions::default(),
+        )
+        .unwrap();
+        let at = |s: u64| Timestamp::from_unix_secs(NOW.unix_secs() + s);
+        // Every route of this thread goes to its shard: one before the killed router's cell,
+        // three after it.
+        let route = |s| r.route("13800000001", "700900000000001", Media::Voice, at(s));
+        route(0);
+        r.region.claim_record_and_die();
+        for s in 1..4 {
+            route(s);
+        }
+        let mut buf = [RouteRecord::EMPTY; 16];
+        let taken = |buf: &[RouteRecord]| buf.iter().map(|x| x.at).collect::<Vec<_>>();
+        assert_eq!(r.archive_drained(&mut buf, at(10)).unwrap(), 1);
+        assert_eq!(taken(&buf[..1]), [at(0)]);
+        assert_eq!(
+            buf[0].outcome,
+            Outcome::Rejected(crate::route::RejectReason::NotOurs)
+        );
+        // Within the grace, the rest waits behind the unpublished cell.
+        assert_eq!(r.drain_records(&mut buf), 0);
+        assert_eq!((r.records_dropped(), r.records_abandoned()), (0, 0));
+        std::thread::sleep(
+            crate::control::ring::STALL_GRACE + std::time::Duration::from_millis(50),
+        );
+        assert_eq!(r.archive_drained(&mut buf, at(11)).unwrap(), 3);
+        assert_eq!(taken(&buf[..3]), [at(1), at(2), at(3)]);
+        assert_eq!((r.records_dropped(), r.records_abandoned()), (1, 1));
+        // The queue goes on; nothing is counted again.
+        route(4);
+        assert_eq!(r.archive_drained(&mut buf, at(12)).unwrap(), 1);
+        assert_eq!(r.drain_records(&mut buf), 0);
+        assert_eq!((r.records_dropped(), r.records_abandoned()), (1, 1));
+        let report = r
+            .report(
+                Period {
+                    from: at(0),
+                    to: at(100),
+                },
+                at(100),
+            )
+            .unwrap();
+        assert_eq!(report.platform.traffic.total, 5);
+        assert_eq!(report.completeness.records_dropped, 1);
+        assert!(!report.completeness.complete);
     }
 
     /// A capacity with zero slots is the caller's to give (the index grows anyway), but readers

@@ -305,7 +305,8 @@ pub struct BlockRuleCounts {
 pub struct Completeness {
     /// Route records counted.
     pub records_counted: u64,
-    /// Records the queue dropped because it was full (not counted anywhere).
+    /// Records lost (not counted anywhere): dropped because the queue was full, or abandoned
+    /// because a router was killed while queuing one ([`crate::Registry::records_dropped`]).
     pub records_dropped: u64,
     /// Whether no record was dropped.
     pub complete: bool,

@@ -16,8 +16,9 @@
 //! 7. the decision is written to a record queue (or dropped and counted if it is full).
 //!
 //! Counting happens before the answer is known, so refused requests count too: a caller that
-//! keeps calling through a limit stays refused until the window ends. Nothing here locks,
-//! allocates or makes a system call.
+//! keeps calling through a limit stays refused until the window ends. Nothing a route does here
+//! locks, allocates or makes a system call (the drains, the writer's, hold the drainer's lock and
+//! read the clock when a queue has a stalled cell: [`super::ring`]).
 #![forbid(unsafe_code)]
 
 use super::counter::{Counted, Marks, Place};
@@ -33,6 +34,7 @@ use crate::sync::{AtomicU64, Ordering};
 use crate::tenant::TenantId;
 use crate::time::Timestamp;
 use std::cell::Cell;
+use std::time::Instant;
 
 /// A detected prober the writer has to journal as an automatic block.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -289,15 +291,21 @@ impl Region {
         self.controls().records && self.records(shard()).push(&record.to_words())
     }
 
-    /// Takes up to `out.len()` queued records, oldest first per shard.
+    /// Takes up to `out.len()` queued records, oldest first per shard. A cell a router claimed
+    /// and never published (it was killed while queuing) is given up after
+    /// [`super::ring::STALL_GRACE`] and counted in [`Region::abandoned`] (see [`super::ring`]).
     pub(crate) fn drain(&self, out: &mut [RouteRecord]) -> usize {
         let shards = self.controls().record_shards as usize;
+        let mut watches = self.watches();
+        let mut clock = None;
+        let mut now = || *clock.get_or_insert_with(Instant::now);
         let mut n = 0;
         let mut empty = 0;
         let mut shard = 0;
         // Round robin, so one busy shard does not starve the others' records.
         while n < out.len() && empty < shards {
-            match self.records(shard).pop() {
+            let ring = self.records(shard);
+            match ring.take(&mut watches[shard], &mut now) {
                 Some(words) => {
                     if let Some(r) = RouteRecord::from_words(&words) {
                         out[n] = r;
@@ -312,16 +320,40 @@ impl Region {
         n
     }
 
-    /// Records dropped because their queue was full.
+    /// Test hook: what a router killed while queuing a record leaves — a cell of this thread's
+    /// record shard claimed and never published.
+    #[cfg(test)]
+    pub(crate) fn claim_record_and_die(&self) {
+        self.records(shard())
+            .claim_and_die()
+            .expect("room in the queue");
+    }
+
+    /// Records dropped because their queue was full, and records abandoned.
     pub(crate) fn dropped(&self) -> u64 {
         (0..self.controls().record_shards as usize)
             .map(|s| self.records(s).dropped())
+            .sum::<u64>()
+            + self.abandoned()
+    }
+
+    /// Records lost after a router claimed a cell for them: given up because the router never
+    /// published it (killed, or stopped for longer than [`super::ring::STALL_GRACE`], while
+    /// queuing it; see [`super::ring`]).
+    pub(crate) fn abandoned(&self) -> u64 {
+        (0..self.controls().record_shards as usize)
+            .map(|s| self.records(s).abandoned())
             .sum()
     }
 
-    /// Takes the next automatic-block notice.
+    /// Takes the next automatic-block notice (a cell of the notice queue a router was killed
+    /// while filling is given up as in [`Region::drain`]).
     pub(crate) fn next_notice(&self) -> Option<Notice> {
-        let w = self.notices().pop()?;
+        let mut watches = self.watches();
+        let watch = watches.last_mut()?;
+        let mut clock = None;
+        let mut now = || *clock.get_or_insert_with(Instant::now);
+        let w = self.notices().take(watch, &mut now)?;
         Some(Notice {
             caller: SubscriberNumber::from_e164(w[0]).ok()?,
             until: Timestamp::from_unix_secs(w[1]),

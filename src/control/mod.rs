@@ -34,7 +34,7 @@ pub mod limits;
 pub mod real_user;
 pub mod record;
 pub mod region;
-mod ring;
+pub(crate) mod ring;
 pub mod sms;
 
 pub use limits::{Controls, Probing, RateLimit, Subject};

@@ -26,10 +26,11 @@
 use super::block_table::BlockTable;
 use super::counter::{Counters, Place};
 use super::limits::{Controls, Window};
-use super::ring::Ring;
+use super::ring::{Ring, StallWatch};
 use crate::index::shm::Mapping;
 use crate::sync::{AtomicU64, Ordering};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Identifies a control region ("NP700CTL").
 const MAGIC: u64 = u64::from_le_bytes(*b"NP700CTL");
@@ -189,6 +190,11 @@ fn windows(c: &Controls) -> Vec<Window> {
         .collect()
 }
 
+/// The drainer's watches: one per record shard, and the notice queue's.
+fn watches(c: &Controls) -> Mutex<Vec<StallWatch>> {
+    Mutex::new(vec![StallWatch::default(); c.record_shards as usize + 1])
+}
+
 /// Why a reader could not attach to a control region.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -210,6 +216,9 @@ pub struct Region {
     /// Each limit's window, then probing's (divisions by them done without dividing).
     windows: Vec<Window>,
     sms: Vec<u8>,
+    /// What the drainer remembers of stalled queue cells (see [`Ring::take`]): one watch per
+    /// record shard, then the notice queue's. Process-local: the writer's, who drains.
+    watches: Mutex<Vec<StallWatch>>,
 }
 
 impl Region {
@@ -238,6 +247,7 @@ impl Region {
             layout,
             tables,
             windows: windows(&controls),
+            watches: watches(&controls),
             controls,
             sms,
         };
@@ -292,6 +302,7 @@ impl Region {
             layout,
             tables,
             windows: windows(&stored.controls),
+            watches: watches(&stored.controls),
             controls: stored.controls,
             sms: stored.sms,
         })
@@ -421,6 +432,12 @@ impl Region {
             self.record_ring_words(shard),
             self.controls.records_per_shard as usize,
         )
+    }
+
+    /// The drainer's watches: record shard `i`'s at `i`, the notice queue's last. Held by the
+    /// drain, so concurrent drains of one process take turns.
+    pub(crate) fn watches(&self) -> MutexGuard<'_, Vec<StallWatch>> {
+        self.watches.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Counts a request let through untracked (a counter table had no free slot).

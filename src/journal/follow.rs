@@ -713,9 +713,16 @@ impl<S: EventSource> Follower<S> {
         self.registry.drain_records(out)
     }
 
-    /// Records of this replica dropped because its queue was full.
+    /// Records of this replica lost: dropped because its queue was full, and abandoned (see
+    /// [`Registry::records_dropped`]).
     pub fn records_dropped(&self) -> u64 {
         self.registry.records_dropped()
+    }
+
+    /// Of [`Follower::records_dropped`], the records a router of this replica was killed while
+    /// queuing (see [`Registry::records_abandoned`]).
+    pub fn records_abandoned(&self) -> u64 {
+        self.registry.records_abandoned()
     }
 
     /// Routes a parsed request. Lock-free; allocates nothing.
