@@ -13,6 +13,9 @@
 //! and the call is let through: [`Counted::Untracked`] (fail open), counted by the caller.
 //!
 //! A mark slot holds `fingerprint (32) | until (32, Unix seconds)`: "this caller is blocked until".
+//! A lifted mark keeps its fingerprint with `until` 0 (ended), so a slot is zero only if no mark
+//! was ever in it: a subject's mark is never beyond a zero slot of its probe sequence, and a
+//! lookup of an unmarked caller stops at the first one.
 #![forbid(unsafe_code)]
 
 use crate::index::{mix, reduce};
@@ -220,10 +223,17 @@ impl<'a> Marks<'a> {
 
     /// The end of the subject's mark, if it is marked at `now`.
     pub(crate) fn until(&self, h: u64, now: u64) -> Option<u64> {
-        self.probe(h)
-            .map(|(slot, fp)| (slot.load(Ordering::Acquire), fp))
-            .find(|(w, fp)| w >> 32 == *fp && (w & 0xFFFF_FFFF) > now)
-            .map(|(w, _)| w & 0xFFFF_FFFF)
+        for (slot, fp) in self.probe(h) {
+            let w = slot.load(Ordering::Acquire);
+            if w == 0 {
+                // Never used: the subject's mark would have been put here or before.
+                return None;
+            }
+            if w >> 32 == fp && (w & 0xFFFF_FFFF) > now {
+                return Some(w & 0xFFFF_FFFF);
+            }
+        }
+        None
     }
 
     /// Marks the subject until `until` (extending a shorter mark); `true` if it was not marked at
@@ -256,14 +266,15 @@ impl<'a> Marks<'a> {
         false
     }
 
-    /// Removes the subject's mark (a block lifted); `true` if there was one.
+    /// Removes the subject's mark (a block lifted); `true` if there was one. The slot keeps the
+    /// fingerprint with `until` 0 (never zero again, see the module docs).
     pub(crate) fn clear(&self, h: u64) -> bool {
         let mut cleared = false;
         for (slot, fp) in self.probe(h) {
             let w = slot.load(Ordering::Acquire);
-            if w >> 32 == fp {
+            if w >> 32 == fp && w & 0xFFFF_FFFF != 0 {
                 cleared |= slot
-                    .compare_exchange(w, 0, Ordering::AcqRel, Ordering::Acquire)
+                    .compare_exchange(w, fp << 32, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok();
             }
         }
@@ -423,6 +434,33 @@ mod tests {
         assert!(m.clear(42));
         assert_eq!(m.until(42, 301), None);
         assert!(!m.clear(42));
+    }
+
+    /// A mark behind slots that were lifted is still found (lifting never makes a slot zero),
+    /// and a lookup stops at a never-used slot.
+    #[test]
+    fn marks_behind_lifted_ones_are_found() {
+        let w = words(64);
+        let m = Marks::new(&w);
+        // Subjects whose probe sequences start at the same slot.
+        let start = |h: u64| mark_place(h, 64).1;
+        let same: Vec<u64> = (0..10_000u64)
+            .map(mix)
+            .filter(|h| start(*h) == start(mix(0)))
+            .take(3)
+            .collect();
+        for h in &same {
+            assert!(m.set(*h, 500, 10));
+        }
+        // Lift the first two: the third, two slots on, stays marked.
+        assert!(m.clear(same[0]) && m.clear(same[1]));
+        assert!(!m.clear(same[0]), "lifted already");
+        assert_eq!(m.until(same[2], 20), Some(500));
+        assert_eq!(m.until(same[0], 20), None);
+        // A lifted subject is marked again, and reported as new.
+        assert!(m.set(same[1], 600, 30));
+        assert_eq!(m.until(same[1], 40), Some(600));
+        assert!(w.iter().filter(|s| s.load(Ordering::Relaxed) != 0).count() == 3);
     }
 
     /// Exactly one of many routers that detect the same prober at once reports the block.
