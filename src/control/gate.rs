@@ -18,6 +18,15 @@
 //! Counting happens before the answer is known, so refused requests count too: a caller that
 //! keeps calling through a limit stays refused until the window ends. Nothing here locks,
 //! allocates or makes a system call.
+//!
+//! Memory: a request's counts are in at most three 64-byte lines known before the lookup — its
+//! caller's (every per-caller limit and probing's two counts), its usage number's (per-number
+//! limits) and, for a binding on that number alone, that number's line of the binding tables
+//! (see [`super::region`]). The lookup loads them through its [`Hook`] just before it reads its
+//! index entry, so their cache misses and the entry's are in flight together; an AXYB binding's
+//! line is loaded as soon as its entry names it. A subject that does not fit its line (a prober's
+//! many numbers, a number with many bindings in one window) is counted at its own place, one
+//! more miss.
 #![forbid(unsafe_code)]
 
 use super::counter::{Counted, Marks, Place};
