@@ -140,7 +140,9 @@ fn main() {
         ("limits", full.clone(), false),
         ("all", full.clone(), true),
     ];
-    let only_these = std::env::var("NP700_BENCH_ONLY").ok();
+    let only_these = std::env::var("NP700_BENCH_ONLY")
+        .ok()
+        .filter(|v| !v.is_empty());
     let chosen = |name: &str| {
         only_these
             .as_deref()
