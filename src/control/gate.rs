@@ -106,7 +106,7 @@ impl Hook for Touch<'_> {
         // the entry; an AXYB binding only at its own place.
         if !one_number
             && let Some(region) = self.region
-            && let Some(word) = region.line(Kind::Binding, region.place_of(mix(binding)))
+            && let Some(word) = region.line(Kind::BindingOwn, region.place_of(mix(binding)))
         {
             word.load(Ordering::Relaxed);
         }
@@ -210,7 +210,8 @@ impl Region {
         {
             // The pair's first count in the window is a new number for the caller.
             let window = self.window(pairs, now_s);
-            let seen = self.counters(pairs).count_near(at, pair, window);
+            let pairs_seen = self.counters(pairs);
+            let seen = pairs_seen.count_near(at, &pairs_seen, pair, window);
             if self.tracked(seen) == Some(1)
                 && self
                     .count(pairs + 1, at, window)
@@ -281,10 +282,10 @@ impl Region {
         for (i, l) in self.controls().limits.iter().enumerate() {
             if l.subject == Subject::Binding && applies(l.media, media) {
                 let window = self.window(i, now.unix_secs());
-                let counters = self.counters(i);
+                let own = self.binding_own(i);
                 let counted = match home {
-                    Some(home) => counters.count_near(home, place, window),
-                    None => counters.count_at(place, window),
+                    Some(home) => self.counters(i).count_near(home, &own, place, window),
+                    None => own.count_at(place, window),
                 };
                 limited |= self.tracked(counted).is_some_and(|n| n > l.max);
             }
