@@ -345,6 +345,13 @@ fn alternate(
             (ratio - 1.0) * 100.0
         );
     }
+    for (name, r) in &registries {
+        eprintln!(
+            "{name}: records dropped {}, requests untracked {}",
+            r.records_dropped(),
+            r.region().untracked()
+        );
+    }
 }
 
 /// Criterion's output directory (as criterion finds it when run by `cargo bench`).
