@@ -140,7 +140,9 @@ fn main() {
         ("limits", full.clone(), false),
         ("all", full.clone(), true),
     ];
-    let only_these = std::env::var("NP700_BENCH_ONLY").ok();
+    let only_these = std::env::var("NP700_BENCH_ONLY")
+        .ok()
+        .filter(|v| !v.is_empty());
     let chosen = |name: &str| {
         only_these
             .as_deref()
@@ -341,6 +343,13 @@ fn alternate(
             "| {} | {m:.1} ns | {:+.1} % |",
             registries[k].0,
             (ratio - 1.0) * 100.0
+        );
+    }
+    for (name, r) in &registries {
+        eprintln!(
+            "{name}: records dropped {}, requests untracked {}",
+            r.records_dropped(),
+            r.region().untracked()
         );
     }
 }

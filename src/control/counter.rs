@@ -13,6 +13,9 @@
 //! and the call is let through: [`Counted::Untracked`] (fail open), counted by the caller.
 //!
 //! A mark slot holds `fingerprint (32) | until (32, Unix seconds)`: "this caller is blocked until".
+//! A lifted mark keeps its fingerprint with `until` 0 (ended), so a slot is zero only if no mark
+//! was ever in it: a subject's mark is never beyond a zero slot of its probe sequence, and a
+//! lookup of an unmarked caller stops at the first one.
 #![forbid(unsafe_code)]
 
 use crate::index::{mix, reduce};
@@ -128,21 +131,28 @@ impl<'a> Counters<'a> {
     /// share one window length), so a subject's count is never claimed twice.
     pub(crate) fn count_at(&self, place: Place, window: u64) -> Counted {
         let n = self.slots;
-        let probes = (0..PROBES.min(n)).map(|i| wrap(place.start, i, n));
-        self.count_along(probes, place.fp, window)
+        let probes = (0..PROBES.min(n)).map(|i| self.slot(wrap(place.start, i, n)));
+        Self::count_along(probes, place.fp, window)
     }
 
     /// [`Counters::count_at`], probing first the slots of the line where `home` starts (a
     /// subject known before its own place is: a binding's usage number), then the subject's
-    /// own [`PROBES`]. The sequence depends only on `home` and `place`, so everything said of
+    /// own [`PROBES`] in `own` (a table of its own for those that find no room near their home,
+    /// or this one). The sequence depends only on `home` and `place`, so everything said of
     /// [`Counters::count_at`] holds as long as a subject always comes with the same home.
-    pub(crate) fn count_near(&self, home: Place, place: Place, window: u64) -> Counted {
-        let n = self.slots;
+    pub(crate) fn count_near(
+        &self,
+        home: Place,
+        own: &Counters<'a>,
+        place: Place,
+        window: u64,
+    ) -> Counted {
         let per_line = self.slots_per_line();
         let first = home.start & !(per_line - 1);
-        let near = first..(first + per_line).min(n);
-        let own = (0..PROBES.min(n)).map(|i| wrap(place.start, i, n));
-        self.count_along(near.chain(own), place.fp, window)
+        let near = (first..(first + per_line).min(self.slots)).map(|i| self.slot(i));
+        let n = own.slots;
+        let own = (0..PROBES.min(n)).map(|i| own.slot(wrap(place.start, i, n)));
+        Self::count_along(near.chain(own), place.fp, window)
     }
 
     /// Slots whose words are in one line (1 when a slot takes a line or more): a power of two.
@@ -151,10 +161,9 @@ impl<'a> Counters<'a> {
         8usize >> self.stride.trailing_zeros().min(3)
     }
 
-    fn count_along(&self, probes: impl Iterator<Item = usize>, fp: u64, window: u64) -> Counted {
+    fn count_along(probes: impl Iterator<Item = &'a AtomicU64>, fp: u64, window: u64) -> Counted {
         let window = window & 0xFFFF;
-        for at in probes {
-            let slot = self.slot(at);
+        for slot in probes {
             let mut w = slot.load(Ordering::Relaxed);
             loop {
                 let (wfp, wwin, count) = (w >> 40, (w >> 24) & 0xFFFF, w & COUNT_MAX);
@@ -220,10 +229,17 @@ impl<'a> Marks<'a> {
 
     /// The end of the subject's mark, if it is marked at `now`.
     pub(crate) fn until(&self, h: u64, now: u64) -> Option<u64> {
-        self.probe(h)
-            .map(|(slot, fp)| (slot.load(Ordering::Acquire), fp))
-            .find(|(w, fp)| w >> 32 == *fp && (w & 0xFFFF_FFFF) > now)
-            .map(|(w, _)| w & 0xFFFF_FFFF)
+        for (slot, fp) in self.probe(h) {
+            let w = slot.load(Ordering::Acquire);
+            if w == 0 {
+                // Never used: the subject's mark would have been put here or before.
+                return None;
+            }
+            if w >> 32 == fp && (w & 0xFFFF_FFFF) > now {
+                return Some(w & 0xFFFF_FFFF);
+            }
+        }
+        None
     }
 
     /// Marks the subject until `until` (extending a shorter mark); `true` if it was not marked at
@@ -256,14 +272,15 @@ impl<'a> Marks<'a> {
         false
     }
 
-    /// Removes the subject's mark (a block lifted); `true` if there was one.
+    /// Removes the subject's mark (a block lifted); `true` if there was one. The slot keeps the
+    /// fingerprint with `until` 0 (never zero again, see the module docs).
     pub(crate) fn clear(&self, h: u64) -> bool {
         let mut cleared = false;
         for (slot, fp) in self.probe(h) {
             let w = slot.load(Ordering::Acquire);
-            if w >> 32 == fp {
+            if w >> 32 == fp && w & 0xFFFF_FFFF != 0 {
                 cleared |= slot
-                    .compare_exchange(w, 0, Ordering::AcqRel, Ordering::Acquire)
+                    .compare_exchange(w, fp << 32, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok();
             }
         }
@@ -347,7 +364,7 @@ mod tests {
                     let n = want.entry(s).or_insert(0);
                     *n += 1;
                     assert_eq!(
-                        c.count_near(home, place(s), 9),
+                        c.count_near(home, &c, place(s), 9),
                         Counted::Now(*n),
                         "{s} {round}"
                     );
@@ -364,7 +381,24 @@ mod tests {
         let near = (0..20).filter(|s| fps.contains(&place(*s).fp)).count();
         assert_eq!(near, 8);
         // A new window starts everyone over.
-        assert_eq!(c.count_near(home, place(19), 10), Counted::Now(1));
+        assert_eq!(c.count_near(home, &c, place(19), 10), Counted::Now(1));
+    }
+
+    /// With an own-place table of their own, the subjects that find no room near their home
+    /// are counted there, each once.
+    #[test]
+    fn subjects_without_room_near_home_count_in_their_own_table() {
+        let (near_words, own_words) = (words(256), words(256));
+        let (near, own) = (Counters::new(&near_words), Counters::new(&own_words));
+        let home = Place::of(mix(7), 256);
+        for round in 1..=3 {
+            for s in 0..20u64 {
+                let at = Place::of(mix(100 + s), 256);
+                assert_eq!(near.count_near(home, &own, at, 4), Counted::Now(round));
+            }
+        }
+        let used = |w: &[AtomicU64]| w.iter().filter(|s| s.load(Ordering::Relaxed) != 0).count();
+        assert_eq!((used(&near_words), used(&own_words)), (8, 12));
     }
 
     /// Routers counting subjects that share a home at once: no lost or doubled count.
@@ -378,14 +412,17 @@ mod tests {
                 s.spawn(|| {
                     for i in 0..20_000u64 {
                         let at = Place::of(mix(i % 16), 1024);
-                        assert!(matches!(c.count_near(home, at, 3), Counted::Now(_)));
+                        assert!(matches!(c.count_near(home, &c, at, 3), Counted::Now(_)));
                     }
                 });
             }
         });
         for k in 0..16u64 {
             let at = Place::of(mix(k), 1024);
-            assert_eq!(c.count_near(home, at, 3), Counted::Now(4 * 20_000 / 16 + 1));
+            assert_eq!(
+                c.count_near(home, &c, at, 3),
+                Counted::Now(4 * 20_000 / 16 + 1)
+            );
         }
     }
 
@@ -423,6 +460,33 @@ mod tests {
         assert!(m.clear(42));
         assert_eq!(m.until(42, 301), None);
         assert!(!m.clear(42));
+    }
+
+    /// A mark behind slots that were lifted is still found (lifting never makes a slot zero),
+    /// and a lookup stops at a never-used slot.
+    #[test]
+    fn marks_behind_lifted_ones_are_found() {
+        let w = words(64);
+        let m = Marks::new(&w);
+        // Subjects whose probe sequences start at the same slot.
+        let start = |h: u64| mark_place(h, 64).1;
+        let same: Vec<u64> = (0..10_000u64)
+            .map(mix)
+            .filter(|h| start(*h) == start(mix(0)))
+            .take(3)
+            .collect();
+        for h in &same {
+            assert!(m.set(*h, 500, 10));
+        }
+        // Lift the first two: the third, two slots on, stays marked.
+        assert!(m.clear(same[0]) && m.clear(same[1]));
+        assert!(!m.clear(same[0]), "lifted already");
+        assert_eq!(m.until(same[2], 20), Some(500));
+        assert_eq!(m.until(same[0], 20), None);
+        // A lifted subject is marked again, and reported as new.
+        assert!(m.set(same[1], 600, 30));
+        assert_eq!(m.until(same[1], 40), Some(600));
+        assert!(w.iter().filter(|s| s.load(Ordering::Relaxed) != 0).count() == 3);
     }
 
     /// Exactly one of many routers that detect the same prober at once reports the block.

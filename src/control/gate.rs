@@ -19,6 +19,15 @@
 //! keeps calling through a limit stays refused until the window ends. Nothing a route does here
 //! locks, allocates or makes a system call (the drains, the writer's, hold the drainer's lock and
 //! read the clock when a queue has a stalled cell: [`super::ring`]).
+//!
+//! Memory: a request's counts are in at most three 64-byte lines known before the lookup — its
+//! caller's (every per-caller limit and probing's two counts), its usage number's (per-number
+//! limits) and, for a binding on that number alone, that number's line of the binding tables
+//! (see [`super::region`]). The lookup loads them through its [`Hook`] just before it reads its
+//! index entry, so their cache misses and the entry's are in flight together; an AXYB binding's
+//! line is loaded as soon as its entry names it. A subject that does not fit its line (a prober's
+//! many numbers, a number with many bindings in one window) is counted at its own place, one
+//! more miss.
 #![forbid(unsafe_code)]
 
 use super::counter::{Counted, Marks, Place};
@@ -99,7 +108,7 @@ impl Hook for Touch<'_> {
         // the entry; an AXYB binding only at its own place.
         if !one_number
             && let Some(region) = self.region
-            && let Some(word) = region.line(Kind::Binding, region.place_of(mix(binding)))
+            && let Some(word) = region.line(Kind::BindingOwn, region.place_of(mix(binding)))
         {
             word.load(Ordering::Relaxed);
         }
@@ -203,7 +212,8 @@ impl Region {
         {
             // The pair's first count in the window is a new number for the caller.
             let window = self.window(pairs, now_s);
-            let seen = self.counters(pairs).count_near(at, pair, window);
+            let pairs_seen = self.counters(pairs);
+            let seen = pairs_seen.count_near(at, &pairs_seen, pair, window);
             if self.tracked(seen) == Some(1)
                 && self
                     .count(pairs + 1, at, window)
@@ -274,10 +284,10 @@ impl Region {
         for (i, l) in self.controls().limits.iter().enumerate() {
             if l.subject == Subject::Binding && applies(l.media, media) {
                 let window = self.window(i, now.unix_secs());
-                let counters = self.counters(i);
+                let own = self.binding_own(i);
                 let counted = match home {
-                    Some(home) => counters.count_near(home, place, window),
-                    None => counters.count_at(place, window),
+                    Some(home) => self.counters(i).count_near(home, &own, place, window),
+                    None => own.count_at(place, window),
                 };
                 limited |= self.tracked(counted).is_some_and(|n| n > l.max);
             }

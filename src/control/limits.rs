@@ -52,7 +52,10 @@ pub struct Controls {
     pub limits: Vec<RateLimit>,
     /// Probing detection; off by default.
     pub probing: Option<Probing>,
-    /// Counter slots per limit (and for probing): about twice the subjects active in one window.
+    /// Counter slots per limit (and for each of probing's two tables): about twice the subjects
+    /// active in one window. The tables that count per caller are interleaved slot by slot (so
+    /// are those per number, and per binding), a slot padded to 1, 2, 4 or 8 words:
+    /// [`crate::control::Region::bytes`] says what they take.
     pub counter_slots: u32,
     /// Slots for automatic-block marks: about twice the callers blocked at once.
     pub mark_slots: u32,

@@ -15,12 +15,14 @@
 //!
 //! The counters are one table per limit and two for probing (pairs seen, each caller's distinct
 //! numbers), grouped by where their subjects are looked for first — at the caller's place
-//! (caller limits, probing's two), at the usage number's (number limits), and the binding
-//! limits' own group — and the tables of a group interleaved slot by slot: slot `s` of the
-//! group's `k` tables is `k` adjacent words (`k` rounded up to 1, 2, 4, 8 or a multiple of 8),
-//! so a subject's first slots in every table of its group share one 64-byte line. A call then
-//! costs one cache miss for its caller's counts (probing included), one for its number's and
-//! one for its binding's, however many limits count them.
+//! (caller limits, probing's two), at the usage number's (number limits), at the usage number's
+//! again for binding limits (a binding on one number is counted beside it when there is room),
+//! and at the binding's own place (the bindings that found none, and AXYB's: each binding limit
+//! has a table in both of these groups) — and the tables of a group interleaved slot by slot:
+//! slot `s` of the group's `k` tables is `k` adjacent words (`k` rounded up to 1, 2, 4, 8 or a
+//! multiple of 8), so a subject's first slots in every table of its group share one 64-byte
+//! line. A call then costs one cache miss for its caller's counts (probing included), one for
+//! its number's and one for its binding's, however many limits count them.
 #![forbid(unsafe_code)]
 
 use super::block_table::BlockTable;
@@ -76,12 +78,16 @@ pub(crate) enum Kind {
     Caller = 0,
     /// At the usage number's place: per-number limits.
     Number = 1,
-    /// Per-binding limits: a binding on one usage number first in that number's line, then at
-    /// the binding's own place.
+    /// Per-binding limits, at the usage number's place: a binding on one usage number is
+    /// counted in that number's line when there is room.
     Binding = 2,
+    /// Per-binding limits, at the binding's own place: the bindings that found no room beside
+    /// their number, and AXYB bindings (on two numbers). A table of their own, so that the
+    /// numbers' full lines do not crowd them.
+    BindingOwn = 3,
 }
 
-const KINDS: usize = 3;
+const KINDS: usize = 4;
 
 /// Where each counter table is: its kind's group, and its place in the group's slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +119,8 @@ impl Tables {
             add(Kind::Caller);
             add(Kind::Caller);
         }
+        // Each binding table has its own-place part at the same word of its own group.
+        count[Kind::BindingOwn as usize] = count[Kind::Binding as usize];
         // A slot's words never straddle a line: 1, 2, 4 or 8 words, or whole lines.
         let stride = count.map(|k| match k {
             0..=8 => k.next_power_of_two() * usize::from(k > 0),
@@ -368,13 +376,23 @@ impl Region {
         BlockTable::new(self.block_words()).ok()
     }
 
-    /// Counter table `i` (limits in order, then probing's pairs and distinct numbers).
+    /// Counter table `i` (limits in order, then probing's pairs and distinct numbers); for a
+    /// per-binding limit, its part beside the numbers.
     pub(crate) fn counters(&self, i: usize) -> Counters<'_> {
         let (kind, pos) = self.tables.at[i];
-        let stride = self.tables.stride[kind as usize];
+        self.counters_of(kind, pos)
+    }
+
+    /// The own-place part of counter table `i`, a per-binding limit's.
+    pub(crate) fn binding_own(&self, i: usize) -> Counters<'_> {
+        debug_assert_eq!(self.tables.at[i].0, Kind::Binding);
+        self.counters_of(Kind::BindingOwn, self.tables.at[i].1)
+    }
+
+    fn counters_of(&self, kind: Kind, pos: usize) -> Counters<'_> {
         Counters::interleaved(
             self.group(kind),
-            stride,
+            self.tables.stride[kind as usize],
             pos,
             self.controls.counter_slots as usize,
         )
@@ -515,13 +533,13 @@ mod tests {
                 (Caller, 4),
             ]
         );
-        assert_eq!(t.stride, [8, 1, 2]);
+        assert_eq!(t.stride, [8, 1, 2, 2]);
         // Nine tables of one kind take whole lines per slot.
         let many = Controls {
             limits: vec![limit(Subject::Caller, None, 60); 9],
             ..Controls::default()
         };
-        assert_eq!(Tables::of(&many).stride, [16, 0, 0]);
+        assert_eq!(Tables::of(&many).stride, [16, 0, 0, 0]);
         assert_eq!(Tables::of(&Controls::default()).stride, [0; KINDS]);
     }
 
@@ -535,10 +553,13 @@ mod tests {
         assert!(r.layout.counters.iter().all(|w| w % 8 == 0));
         for subject in 0..2000u64 {
             let place = r.place_of(mix(subject));
-            for kind in [Kind::Caller, Kind::Number, Kind::Binding] {
+            for kind in [Kind::Caller, Kind::Number, Kind::Binding, Kind::BindingOwn] {
                 let line = r.line(kind, place).unwrap();
-                for (i, _) in t.at.iter().enumerate().filter(|(_, (k, _))| *k == kind) {
-                    let first = r.counters(i).first_slot(place);
+                let own = kind == Kind::BindingOwn;
+                let of = if own { Kind::Binding } else { kind };
+                for (i, _) in t.at.iter().enumerate().filter(|(_, (k, _))| *k == of) {
+                    let table = if own { r.binding_own(i) } else { r.counters(i) };
+                    let first = table.first_slot(place);
                     assert_eq!(address(first) / 64, address(line) / 64, "table {i}");
                 }
             }
