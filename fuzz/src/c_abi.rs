@@ -2210,6 +2210,11 @@ impl Run {
 
     fn registry_new(&mut self, h: HandlePick, out: OutPick) -> Option<usize> {
         let (token, live) = self.handle(Kind::Config, h);
+        if let (Some(ctl), Some(i)) = (&self.ctl, live)
+            && ctl.fails_after_publishing(i, self.configs[i].shared)
+        {
+            return None;
+        }
         let mut o = OutBuf::<*mut np700_registry>::new(out);
         // SAFETY: a token and an output buffer.
         let st = unsafe { np700_registry_new(std::ptr::without_provenance(token), o.ptr()) };
