@@ -2470,9 +2470,12 @@ np700_status np700_config_set_control_sizes(struct np700_config *config,
  * Records of one thread come out in the order it routed them; across threads, no order.
  *
  * Call it regularly (e.g. every 100 ms, until it returns fewer than `capacity`): a full queue
- * drops new records (`np700_registry_records_dropped()`) rather than make a router wait.
+ * drops new records (`np700_registry_records_dropped()`) rather than make a router wait. A
+ * record whose router was killed while queuing it holds back the later records of its queue
+ * shard until a drain finds it still unfinished 1 s after first finding it so, and gives it up
+ * (`np700_registry_records_abandoned()`).
  * `(NULL, 0)` drains nothing. Allocates nothing; may run alongside routes and writes, but two
- * concurrent drains may each get part of the records.
+ * concurrent drains take turns and may each get part of the records.
  *
  * Errors: `out` NULL with a non-zero capacity, or misaligned; `written` NULL or misaligned
  * (`NP700_ERR_NULL`); a stale handle. Nothing is taken from the queues on an error.
@@ -2488,8 +2491,9 @@ np700_status np700_registry_drain_records(const struct np700_registry *registry,
                                           size_t *written);
 
 /**
- * Writes to `*out` how many route records the registry's routers (its threads and its
- * readers) dropped so far because their queue was full.
+ * Writes to `*out` how many route records of the registry's routers (its threads and its
+ * readers) were lost so far: dropped because their queue was full, plus those abandoned
+ * (`np700_registry_records_abandoned()`). Reports and the archive count them as incomplete.
  *
  * # Safety
  *
@@ -2497,6 +2501,23 @@ np700_status np700_registry_drain_records(const struct np700_registry *registry,
  */
 np700_status np700_registry_records_dropped(const struct np700_registry *registry,
                                             uint64_t *out);
+
+/**
+ * Writes to `*out` how many of the records counted by `np700_registry_records_dropped()` a
+ * router had begun to queue and never finished: a reader process killed (SIGKILL, the OOM
+ * killer) between claiming a queue cell and publishing its record, or stopped there for over
+ * 1 s. `np700_registry_drain_records()` gives such a cell up once it has stayed unpublished
+ * for 1 s, so the later records of that queue shard are delayed by at most that much instead
+ * of lost until the writer restarts (the cell is not used again: that shard holds one record
+ * less until then). A stopped reader that resumes after its cell was given up changes
+ * nothing: its record stays counted here, once, and is never delivered.
+ *
+ * # Safety
+ *
+ * `out` must be valid for a write of one `uint64_t`.
+ */
+np700_status np700_registry_records_abandoned(const struct np700_registry *registry,
+                                              uint64_t *out);
 
 /**
  * Writes to `*out` how many requests the registry's routers (its threads and its readers) let
@@ -3045,8 +3066,9 @@ np700_status np700_follower_drain_records(const struct np700_follower *follower,
                                           size_t *written);
 
 /**
- * Writes to `*out` how many route records the follower (its threads and its readers) dropped
- * so far because its queue was full.
+ * Writes to `*out` how many route records of the follower (its threads and its readers) were
+ * lost so far: dropped because its queue was full, plus those abandoned
+ * (`np700_follower_records_abandoned()`), as `np700_registry_records_dropped()` counts them.
  *
  * # Safety
  *
@@ -3054,6 +3076,18 @@ np700_status np700_follower_drain_records(const struct np700_follower *follower,
  */
 np700_status np700_follower_records_dropped(const struct np700_follower *follower,
                                             uint64_t *out);
+
+/**
+ * Writes to `*out` how many of the records counted by `np700_follower_records_dropped()` a
+ * router of the follower was killed (or stopped for over 1 s) while queuing, as
+ * `np700_registry_records_abandoned()` counts them for a registry.
+ *
+ * # Safety
+ *
+ * `out` must be valid for a write of one `uint64_t`.
+ */
+np700_status np700_follower_records_abandoned(const struct np700_follower *follower,
+                                              uint64_t *out);
 
 /**
  * Exports a hand-over document: everything one tenant (`tenant`), or the whole platform

@@ -368,9 +368,12 @@ const CHUNK: usize = 64;
 /// Records of one thread come out in the order it routed them; across threads, no order.
 ///
 /// Call it regularly (e.g. every 100 ms, until it returns fewer than `capacity`): a full queue
-/// drops new records (`np700_registry_records_dropped()`) rather than make a router wait.
+/// drops new records (`np700_registry_records_dropped()`) rather than make a router wait. A
+/// record whose router was killed while queuing it holds back the later records of its queue
+/// shard until a drain finds it still unfinished 1 s after first finding it so, and gives it up
+/// (`np700_registry_records_abandoned()`).
 /// `(NULL, 0)` drains nothing. Allocates nothing; may run alongside routes and writes, but two
-/// concurrent drains may each get part of the records.
+/// concurrent drains take turns and may each get part of the records.
 ///
 /// Errors: `out` NULL with a non-zero capacity, or misaligned; `written` NULL or misaligned
 /// (`NP700_ERR_NULL`); a stale handle. Nothing is taken from the queues on an error.
@@ -454,8 +457,9 @@ pub(crate) unsafe fn drain_chunks(
     done
 }
 
-/// Writes to `*out` how many route records the registry's routers (its threads and its
-/// readers) dropped so far because their queue was full.
+/// Writes to `*out` how many route records of the registry's routers (its threads and its
+/// readers) were lost so far: dropped because their queue was full, plus those abandoned
+/// (`np700_registry_records_abandoned()`). Reports and the archive count them as incomplete.
 ///
 /// # Safety
 ///
@@ -470,6 +474,32 @@ pub unsafe extern "C" fn np700_registry_records_dropped(
         let dropped = with_registry(registry, |r| r.records_dropped())?;
         // SAFETY: checked by Out::new; writable by the caller's promise.
         unsafe { out.write(dropped) };
+        Ok(())
+    })
+}
+
+/// Writes to `*out` how many of the records counted by `np700_registry_records_dropped()` a
+/// router had begun to queue and never finished: a reader process killed (SIGKILL, the OOM
+/// killer) between claiming a queue cell and publishing its record, or stopped there for over
+/// 1 s. `np700_registry_drain_records()` gives such a cell up once it has stayed unpublished
+/// for 1 s, so the later records of that queue shard are delayed by at most that much instead
+/// of lost until the writer restarts (the cell is not used again: that shard holds one record
+/// less until then). A stopped reader that resumes after its cell was given up changes
+/// nothing: its record stays counted here, once, and is never delivered.
+///
+/// # Safety
+///
+/// `out` must be valid for a write of one `uint64_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn np700_registry_records_abandoned(
+    registry: *const np700_registry,
+    out: *mut u64,
+) -> np700_status {
+    boundary("np700_registry_records_abandoned", || {
+        let out = Out::new("out", out)?;
+        let abandoned = with_registry(registry, |r| r.records_abandoned())?;
+        // SAFETY: checked by Out::new; writable by the caller's promise.
+        unsafe { out.write(abandoned) };
         Ok(())
     })
 }

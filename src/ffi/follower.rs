@@ -203,8 +203,9 @@ pub unsafe extern "C" fn np700_follower_drain_records(
     })
 }
 
-/// Writes to `*out` how many route records the follower (its threads and its readers) dropped
-/// so far because its queue was full.
+/// Writes to `*out` how many route records of the follower (its threads and its readers) were
+/// lost so far: dropped because its queue was full, plus those abandoned
+/// (`np700_follower_records_abandoned()`), as `np700_registry_records_dropped()` counts them.
 ///
 /// # Safety
 ///
@@ -219,6 +220,27 @@ pub unsafe extern "C" fn np700_follower_records_dropped(
         let dropped = FOLLOWERS.with(WHAT, follower, |f| f.records_dropped())?;
         // SAFETY: checked by Out::new; writable by the caller's promise.
         unsafe { out.write(dropped) };
+        Ok(())
+    })
+}
+
+/// Writes to `*out` how many of the records counted by `np700_follower_records_dropped()` a
+/// router of the follower was killed (or stopped for over 1 s) while queuing, as
+/// `np700_registry_records_abandoned()` counts them for a registry.
+///
+/// # Safety
+///
+/// `out` must be valid for a write of one `uint64_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn np700_follower_records_abandoned(
+    follower: *const np700_follower,
+    out: *mut u64,
+) -> np700_status {
+    boundary("np700_follower_records_abandoned", || {
+        let out = Out::new("out", out)?;
+        let abandoned = FOLLOWERS.with(WHAT, follower, |f| f.records_abandoned())?;
+        // SAFETY: checked by Out::new; writable by the caller's promise.
+        unsafe { out.write(abandoned) };
         Ok(())
     })
 }

@@ -285,9 +285,11 @@ static void test_records(void) {
     }
     CHECK(ct_untouched(&recs[150], sizeof recs - 150 * sizeof recs[0]));
     {
-        uint64_t dropped = 1, untracked = 1;
+        uint64_t dropped = 1, abandoned = 1, untracked = 1;
         EXPECT_OK(np700_registry_records_dropped(reg, &dropped));
         CHECK_U64(dropped, 0);
+        EXPECT_OK(np700_registry_records_abandoned(reg, &abandoned));
+        CHECK_U64(abandoned, 0);
         EXPECT_OK(np700_registry_untracked(reg, &untracked));
         CHECK_U64(untracked, 0);
     }
@@ -310,6 +312,12 @@ static void test_full_queue(void) {
     }
     EXPECT_OK(np700_registry_records_dropped(reg, &dropped));
     CHECK_U64(dropped, 12);
+    /* A full queue is not an abandoned record. */
+    {
+        uint64_t abandoned = 1;
+        EXPECT_OK(np700_registry_records_abandoned(reg, &abandoned));
+        CHECK_U64(abandoned, 0);
+    }
     n = drain_all(reg, recs, 32);
     CHECK_U64(n, 8);
     /* The oldest are kept. */

@@ -763,6 +763,9 @@ static np700_status i_drain(const struct call *c) {
 static np700_status i_dropped(const struct call *c) {
     return np700_registry_records_dropped(REG(c), (uint64_t *)c->out);
 }
+static np700_status i_abandoned(const struct call *c) {
+    return np700_registry_records_abandoned(REG(c), (uint64_t *)c->out);
+}
 static np700_status i_untracked(const struct call *c) {
     return np700_registry_untracked(REG(c), (uint64_t *)c->out);
 }
@@ -945,6 +948,9 @@ static np700_status i_follower_drain(const struct call *c) {
 static np700_status i_follower_dropped(const struct call *c) {
     return np700_follower_records_dropped((const np700_follower *)c->handle, (uint64_t *)c->out);
 }
+static np700_status i_follower_abandoned(const struct call *c) {
+    return np700_follower_records_abandoned((const np700_follower *)c->handle, (uint64_t *)c->out);
+}
 
 #define OUT(t) sizeof(t)
 /* name, handle, frees, has_now, out_size, shared, setup, base, invoke, after_ok */
@@ -1018,6 +1024,8 @@ static const struct fn FNS[] = {
      i_drain, after_drain},
     {"np700_registry_records_dropped", H_REGISTRY, 0, 0, OUT(uint64_t), 0, NULL, b_reg, i_dropped,
      NULL},
+    {"np700_registry_records_abandoned", H_REGISTRY, 0, 0, OUT(uint64_t), 0, NULL, b_reg,
+     i_abandoned, NULL},
     {"np700_registry_untracked", H_REGISTRY, 0, 0, OUT(uint64_t), 0, NULL, b_reg, i_untracked,
      NULL},
     {"np700_registry_block_caller", H_REGISTRY, 0, 1, OUT(uint64_t), 0, NULL, b_block_caller,
@@ -1051,6 +1059,8 @@ static const struct fn FNS[] = {
      b_follower_drain, i_follower_drain, free_spare_follower},
     {"np700_follower_records_dropped", H_FOLLOWER, 0, 0, OUT(uint64_t), 0, setup_spare_follower,
      b_follower, i_follower_dropped, free_spare_follower},
+    {"np700_follower_records_abandoned", H_FOLLOWER, 0, 0, OUT(uint64_t), 0,
+     setup_spare_follower, b_follower, i_follower_abandoned, free_spare_follower},
 };
 #define N_FNS (sizeof FNS / sizeof FNS[0])
 

@@ -482,6 +482,9 @@ static void test_archive(void) {
     CHECK_U64(n, 0);
     EXPECT_OK(np700_follower_records_dropped(fol, &dropped));
     CHECK_U64(dropped, 0);
+    dropped = 1;
+    EXPECT_OK(np700_follower_records_abandoned(fol, &dropped));
+    CHECK_U64(dropped, 0);
     EXPECT_OK(np700_follower_free(fol));
     /* The writer's own record of T0 + 600 is still in its queue. */
     EXPECT_OK(np700_registry_drain_records(reg, recs, 4, &n));
