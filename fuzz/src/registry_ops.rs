@@ -425,7 +425,8 @@ struct Run {
     stats: Stats,
 }
 
-/// The file of a shared index (and its staging file), removed when the run ends.
+/// The file of a shared index (its staging file, and the control region beside it and its
+/// staging file), removed when the run ends.
 struct SharedFile(PathBuf);
 
 impl SharedFile {
@@ -444,10 +445,13 @@ impl SharedFile {
 
 impl Drop for SharedFile {
     fn drop(&mut self) {
-        let mut staging = self.0.clone().into_os_string();
-        staging.push(".new");
-        let _ = std::fs::remove_file(&self.0);
-        let _ = std::fs::remove_file(staging);
+        // The control region (`<index>.ctl`, 12 MB with the default controls) stays in /dev/shm
+        // otherwise: a minute of fuzzing left 5 GB there.
+        for suffix in ["", ".new", ".ctl", ".ctl.new"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
