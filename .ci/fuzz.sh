@@ -10,8 +10,9 @@
 # A crash leaves its input in fuzz/artifacts/<target>/; keep it in fuzz/regressions/<target>/,
 # which plain `cargo test` replays (tests/fuzz_regressions.rs), and fix the bug.
 #
-# Time on the 2-core machine: about 6 min 40 s from scratch (cargo-fuzz install 1 min, build
-# 2.5 min, 60 s per target), 3 min 20 s with cargo-fuzz and the build already there.
+# Time on the 2-core machine: 60 s per target (six) and their starts, 6 min 20 s with cargo-fuzz
+# and the build already there (measured under load), about 10 min from scratch (cargo-fuzz install
+# 1 min, build 2.5 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
